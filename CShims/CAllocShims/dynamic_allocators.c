@@ -1,0 +1,156 @@
+// mimalloc and tcmalloc, loaded on first use with dlopen(RTLD_LOCAL).
+//
+// RTLD_LOCAL keeps their `malloc`/`free` out of the global symbol scope, so loading them
+// never replaces the process allocator: only calls made through the tables below reach them.
+// A library that fails to load is not an error until its backend is asked for; the failure
+// text is kept so the Swift side can say why. Libraries are never dlclose'd: blocks they
+// handed out may outlive any owner we could track.
+#define _GNU_SOURCE
+#include "CAllocShims.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct LoadState {
+    pthread_once_t once;
+    int loaded;
+    CAllocShims_DynamicAllocator table;
+    char error[512];
+} LoadState;
+
+static LoadState mimalloc_state = {PTHREAD_ONCE_INIT, 0, {0}, {0}};
+static LoadState tcmalloc_state = {PTHREAD_ONCE_INIT, 0, {0}, {0}};
+
+/// Opens the first library of `names` that loads; otherwise records every dlerror.
+/// When the environment variable `override_variable` is set, only the path it names is tried
+/// (for a custom build, or to see how a missing library is reported).
+static void *open_first(const char *const *default_names, const char *override_variable, LoadState *state) {
+    char attempts[480] = {0};
+    const char *override_names[] = {getenv(override_variable), NULL};
+    const char *const *names = override_names[0] != NULL ? override_names : default_names;
+    for (const char *const *name = names; *name != NULL; name++) {
+        void *handle = dlopen(*name, RTLD_NOW | RTLD_LOCAL);
+        if (handle != NULL) {
+            snprintf(state->table.library, sizeof state->table.library, "%s", *name);
+            return handle;
+        }
+        const char *message = dlerror();
+        size_t used = strlen(attempts);
+        snprintf(attempts + used, sizeof attempts - used, "%s%s", used ? "; " : "",
+                 message ? message : *name);
+    }
+    snprintf(state->error, sizeof state->error, "%s", attempts);
+    return NULL;
+}
+
+/// dlsym into `*slot`; a missing required symbol records why and returns 0.
+static int resolve(void *handle, const char *name, void **slot, int required, LoadState *state) {
+    *slot = dlsym(handle, name);
+    if (*slot == NULL && required) {
+        snprintf(state->error, sizeof state->error, "%s has no symbol %s", state->table.library, name);
+        return 0;
+    }
+    return 1;
+}
+
+static const CAllocShims_DynamicAllocator *finish(LoadState *state, char *error, size_t length) {
+    if (state->loaded) return &state->table;
+    if (error != NULL && length > 0) snprintf(error, length, "%s", state->error);
+    return NULL;
+}
+
+// MARK: mimalloc
+
+static void *(*mi_malloc_aligned_fn)(size_t size, size_t alignment);
+static void (*mi_collect_fn)(bool force);
+static void (*mi_process_info_fn)(size_t *, size_t *, size_t *, size_t *, size_t *, size_t *,
+                                  size_t *, size_t *);
+
+// The table's aligned slot takes (alignment, size); mimalloc's takes (size, alignment).
+static void *mimalloc_aligned_alloc(size_t alignment, size_t size) {
+    return mi_malloc_aligned_fn(size, alignment);
+}
+static void mimalloc_collect(void) { mi_collect_fn(true); }
+
+static void load_mimalloc(void) {
+    static const char *const names[] = {"libmimalloc.so.2", "libmimalloc.so", "libmimalloc.2.dylib", NULL};
+    LoadState *state = &mimalloc_state;
+    void *handle = open_first(names, "ALLOCSHIM_MIMALLOC_LIBRARY", state);
+    if (handle == NULL) return;
+    CAllocShims_DynamicAllocator *t = &state->table;
+    int ok = resolve(handle, "mi_malloc", (void **)&t->malloc, 1, state) &&
+             resolve(handle, "mi_calloc", (void **)&t->calloc, 1, state) &&
+             resolve(handle, "mi_realloc", (void **)&t->realloc, 1, state) &&
+             resolve(handle, "mi_free", (void **)&t->free, 1, state) &&
+             resolve(handle, "mi_free_size", (void **)&t->free_sized, 0, state) &&
+             resolve(handle, "mi_malloc_aligned", (void **)&mi_malloc_aligned_fn, 1, state) &&
+             resolve(handle, "mi_zalloc_aligned", (void **)&t->aligned_zalloc, 0, state) &&
+             resolve(handle, "mi_usable_size", (void **)&t->usable_size, 1, state) &&
+             resolve(handle, "mi_collect", (void **)&mi_collect_fn, 0, state) &&
+             resolve(handle, "mi_process_info", (void **)&mi_process_info_fn, 0, state);
+    if (!ok) return;
+    t->aligned_alloc = mimalloc_aligned_alloc;
+    t->collect = mi_collect_fn ? mimalloc_collect : NULL;
+    int (*version)(void) = (int (*)(void))dlsym(handle, "mi_version");
+    int v = version ? version() : 0; // e.g. 209 for 2.0.9
+    snprintf(t->version, sizeof t->version, "%d.%d.%d", v / 100, (v / 10) % 10, v % 10);
+    state->loaded = 1;
+}
+
+const CAllocShims_DynamicAllocator *CAllocShims_load_mimalloc(char *error, size_t error_length) {
+    pthread_once(&mimalloc_state.once, load_mimalloc);
+    return finish(&mimalloc_state, error, error_length);
+}
+
+int CAllocShims_mimalloc_process_info(size_t *current_rss, size_t *peak_rss,
+                                      size_t *current_commit, size_t *peak_commit) {
+    if (!mimalloc_state.loaded || mi_process_info_fn == NULL) return 0;
+    size_t elapsed, user, system, page_faults;
+    mi_process_info_fn(&elapsed, &user, &system, current_rss, peak_rss, current_commit,
+                       peak_commit, &page_faults);
+    return 1;
+}
+
+// MARK: tcmalloc (gperftools)
+
+static int (*tc_property_fn)(const char *, size_t *);
+static void (*tc_release_fn)(void);
+
+static void tcmalloc_collect(void) { tc_release_fn(); }
+
+static void load_tcmalloc(void) {
+    static const char *const names[] = {"libtcmalloc.so.4", "libtcmalloc_minimal.so.4", NULL};
+    LoadState *state = &tcmalloc_state;
+    void *handle = open_first(names, "ALLOCSHIM_TCMALLOC_LIBRARY", state);
+    if (handle == NULL) return;
+    CAllocShims_DynamicAllocator *t = &state->table;
+    int ok = resolve(handle, "tc_malloc", (void **)&t->malloc, 1, state) &&
+             resolve(handle, "tc_calloc", (void **)&t->calloc, 1, state) &&
+             resolve(handle, "tc_realloc", (void **)&t->realloc, 1, state) &&
+             resolve(handle, "tc_free", (void **)&t->free, 1, state) &&
+             resolve(handle, "tc_free_sized", (void **)&t->free_sized, 0, state) &&
+             resolve(handle, "tc_memalign", (void **)&t->aligned_alloc, 1, state) &&
+             resolve(handle, "tc_malloc_size", (void **)&t->usable_size, 1, state) &&
+             resolve(handle, "MallocExtension_GetNumericProperty", (void **)&tc_property_fn, 0, state) &&
+             resolve(handle, "MallocExtension_ReleaseFreeMemory", (void **)&tc_release_fn, 0, state);
+    if (!ok) return;
+    t->numeric_property = tc_property_fn;
+    t->collect = tc_release_fn ? tcmalloc_collect : NULL;
+    const char *(*version)(int *, int *, const char **) =
+        (const char *(*)(int *, int *, const char **))dlsym(handle, "tc_version");
+    if (version != NULL) {
+        int major = 0, minor = 0;
+        const char *patch = NULL;
+        version(&major, &minor, &patch);
+        snprintf(t->version, sizeof t->version, "%d.%d%s", major, minor, patch ? patch : "");
+    }
+    state->loaded = 1;
+}
+
+const CAllocShims_DynamicAllocator *CAllocShims_load_tcmalloc(char *error, size_t error_length) {
+    pthread_once(&tcmalloc_state.once, load_tcmalloc);
+    return finish(&tcmalloc_state, error, error_length);
+}

@@ -1,0 +1,130 @@
+// CAllocShims — the C side of AllocShim. Knows no Swift.
+//
+// Orientation:
+//   platform_allocator.c   the platform's own malloc family, reachable even when jemalloc
+//                          has replaced malloc for the process (glibc: __libc_* entry points)
+//   jemalloc_shims.c       jemalloc's non-standard API (mallocx family, mallctl) and the
+//                          MALLOCX_* macros as functions; compiled empty without the trait
+//   dynamic_allocators.c   mimalloc and tcmalloc, loaded with dlopen(RTLD_LOCAL) on first use
+//   process_memory.c       RSS, wiping that the compiler cannot remove, mlock
+//
+// Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
+// aborts: failures are reported as NULL / a non-zero errno-style code.
+#ifndef CALLOCSHIMS_H
+#define CALLOCSHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// MARK: - Platform allocator (glibc here; musl or macOS libc elsewhere)
+
+/// Largest alignment the platform's plain malloc guarantees (alignof(max_align_t)).
+size_t CAllocShims_platform_malloc_alignment(void);
+void *CAllocShims_platform_malloc(size_t size);
+void *CAllocShims_platform_calloc(size_t count, size_t size);
+void *CAllocShims_platform_realloc(void *pointer, size_t size);
+void CAllocShims_platform_free(void *pointer);
+/// Aligned allocation, freed with CAllocShims_platform_free. `alignment` is a power of two.
+void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size);
+/// The platform allocator's own usable size, even when malloc_usable_size is jemalloc's.
+size_t CAllocShims_platform_usable_size(void *pointer);
+/// Returns memory to the OS where the platform can (glibc malloc_trim). 1 when something was released.
+int CAllocShims_platform_trim(void);
+
+/// glibc's mallinfo2 figures, in bytes. Returns 0 when the platform has no mallinfo2.
+typedef struct CAllocShims_PlatformHeapInfo {
+    size_t arena;      // bytes obtained with sbrk
+    size_t mmapped;    // bytes in mmapped chunks
+    size_t in_use;     // bytes in allocated chunks (uordblks)
+    size_t free_bytes; // bytes in free chunks (fordblks)
+    size_t releasable; // top-most releasable chunk (keepcost)
+} CAllocShims_PlatformHeapInfo;
+int CAllocShims_platform_heap_info(CAllocShims_PlatformHeapInfo *info);
+/// Name and version of the C library, e.g. "glibc 2.36"; writes into buffer, returns it.
+const char *CAllocShims_platform_library_version(char *buffer, size_t length);
+
+// MARK: - jemalloc (only when the package trait Jemalloc is enabled)
+
+/// 1 when jemalloc is linked into this process, 0 otherwise.
+int CAllocShims_jemalloc_is_linked(void);
+void *CAllocShims_jemalloc_mallocx(size_t size, int flags);
+void *CAllocShims_jemalloc_rallocx(void *pointer, size_t size, int flags);
+void CAllocShims_jemalloc_dallocx(void *pointer, int flags);
+void CAllocShims_jemalloc_sdallocx(void *pointer, size_t size, int flags);
+size_t CAllocShims_jemalloc_nallocx(size_t size, int flags);
+size_t CAllocShims_jemalloc_sallocx(const void *pointer, int flags);
+/// The mallctl family; they return 0 or an errno value (ENOENT when jemalloc is absent).
+int CAllocShims_jemalloc_mallctl(const char *name, void *old_value, size_t *old_length,
+                                 void *new_value, size_t new_length);
+int CAllocShims_jemalloc_mallctlnametomib(const char *name, size_t *mib, size_t *mib_length);
+int CAllocShims_jemalloc_mallctlbymib(const size_t *mib, size_t mib_length, void *old_value,
+                                      size_t *old_length, void *new_value, size_t new_length);
+/// MALLOCX_LG_ALIGN(lg), MALLOCX_ALIGN(alignment), MALLOCX_ZERO, MALLOCX_TCACHE(tc),
+/// MALLOCX_TCACHE_NONE and MALLOCX_ARENA(arena), which Swift cannot import as macros.
+int CAllocShims_MALLOCX_LG_ALIGN(unsigned lg_alignment);
+int CAllocShims_MALLOCX_ALIGN(size_t alignment);
+int CAllocShims_MALLOCX_ZERO(void);
+int CAllocShims_MALLOCX_TCACHE(int tcache);
+int CAllocShims_MALLOCX_TCACHE_NONE(void);
+int CAllocShims_MALLOCX_ARENA(unsigned arena);
+/// MALLCTL_ARENAS_ALL and MALLCTL_ARENAS_DESTROYED.
+unsigned CAllocShims_MALLCTL_ARENAS_ALL(void);
+unsigned CAllocShims_MALLCTL_ARENAS_DESTROYED(void);
+
+// MARK: - Allocators loaded at run time (mimalloc, tcmalloc)
+
+/// A loaded allocator: plain C function pointers, valid for the life of the process
+/// (the library is never dlclose'd, since memory it handed out may still be live).
+/// Optional entries are NULL when the library lacks them.
+typedef struct CAllocShims_DynamicAllocator {
+    void *(*malloc)(size_t size);
+    void *(*calloc)(size_t count, size_t size);
+    void *(*realloc)(void *pointer, size_t size);
+    void (*free)(void *pointer);
+    void (*free_sized)(void *pointer, size_t size);                  // optional
+    void *(*aligned_alloc)(size_t alignment, size_t size);           // (alignment, size) order
+    void *(*aligned_zalloc)(size_t size, size_t alignment);          // optional (mimalloc)
+    size_t (*usable_size)(void *pointer);
+    void (*collect)(void);                                           // optional: give memory back
+    int (*numeric_property)(const char *name, size_t *value);        // optional (tcmalloc)
+    char version[64];
+    char library[64];                                                // the soname that loaded
+} CAllocShims_DynamicAllocator;
+
+/// Loads mimalloc (libmimalloc.so.2, or the path in ALLOCSHIM_MIMALLOC_LIBRARY) once; thread-safe. On failure returns NULL and writes
+/// the dlopen/dlsym message into `error` (always NUL-terminated).
+const CAllocShims_DynamicAllocator *CAllocShims_load_mimalloc(char *error, size_t error_length);
+/// Loads tcmalloc (libtcmalloc.so.4, else libtcmalloc_minimal.so.4, or the path in
+/// ALLOCSHIM_TCMALLOC_LIBRARY) once; thread-safe.
+const CAllocShims_DynamicAllocator *CAllocShims_load_tcmalloc(char *error, size_t error_length);
+/// mimalloc's process statistics (mi_process_info): current and peak RSS and commit, bytes.
+int CAllocShims_mimalloc_process_info(size_t *current_rss, size_t *peak_rss,
+                                      size_t *current_commit, size_t *peak_commit);
+
+// MARK: - Process memory
+
+/// Resident set size of this process in bytes (Linux: /proc/self/statm), 0 if unknown.
+size_t CAllocShims_resident_bytes(void);
+/// Peak resident set size in bytes (getrusage ru_maxrss), 0 if unknown.
+size_t CAllocShims_peak_resident_bytes(void);
+/// Overwrites `length` bytes with zeros in a way the optimizer may not remove
+/// (explicit_bzero where present, else a volatile loop plus a compiler barrier).
+void CAllocShims_secure_zero(void *pointer, size_t length);
+/// mlock/munlock; return 0 or errno.
+int CAllocShims_lock_memory(const void *pointer, size_t length);
+int CAllocShims_unlock_memory(const void *pointer, size_t length);
+/// Page size of this system.
+size_t CAllocShims_page_size(void);
+/// Constant-time comparison of two equal-length regions: 0 when equal.
+int CAllocShims_constant_time_compare(const void *a, const void *b, size_t length);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,111 @@
+// The platform's own allocator, reachable even when jemalloc is linked.
+//
+// Debian's jemalloc has no symbol prefix, so linking it makes `malloc`, `free` and
+// `malloc_usable_size` jemalloc's for the whole process. glibc keeps its own allocator
+// callable as __libc_malloc/__libc_calloc/__libc_realloc/__libc_free/__libc_memalign, and
+// its remaining entry points (malloc_usable_size, mallinfo2, malloc_trim) are looked up in
+// libc.so.6 itself with dlsym on libc's handle, which cannot be interposed.
+// Elsewhere (musl, macOS) the plain names are the platform allocator.
+#define _GNU_SOURCE
+#include "CAllocShims.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <stdalign.h>
+
+#if defined(__GLIBC__)
+#include <dlfcn.h>
+#include <malloc.h>
+#include <gnu/libc-version.h>
+#include <pthread.h>
+
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void __libc_free(void *pointer);
+extern void *__libc_memalign(size_t alignment, size_t size);
+
+static size_t (*glibc_usable_size)(void *);
+static struct mallinfo2 (*glibc_mallinfo2)(void);
+static int (*glibc_malloc_trim)(size_t);
+static pthread_once_t glibc_once = PTHREAD_ONCE_INIT;
+
+static void resolve_glibc_entry_points(void) {
+    // RTLD_NOLOAD: libc is always loaded already; this only takes a handle to it.
+    void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
+    if (libc == NULL) return;
+    glibc_usable_size = (size_t (*)(void *))dlsym(libc, "malloc_usable_size");
+    glibc_mallinfo2 = (struct mallinfo2 (*)(void))dlsym(libc, "mallinfo2");
+    glibc_malloc_trim = (int (*)(size_t))dlsym(libc, "malloc_trim");
+}
+#elif defined(__APPLE__)
+#include <malloc/malloc.h>
+#else
+#include <malloc.h>
+#endif
+
+size_t CAllocShims_platform_malloc_alignment(void) { return alignof(max_align_t); }
+
+#if defined(__GLIBC__)
+void *CAllocShims_platform_malloc(size_t size) { return __libc_malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) { return __libc_calloc(count, size); }
+void *CAllocShims_platform_realloc(void *pointer, size_t size) { return __libc_realloc(pointer, size); }
+void CAllocShims_platform_free(void *pointer) { __libc_free(pointer); }
+void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    return __libc_memalign(alignment, size);
+}
+size_t CAllocShims_platform_usable_size(void *pointer) {
+    pthread_once(&glibc_once, resolve_glibc_entry_points);
+    return glibc_usable_size != NULL ? glibc_usable_size(pointer) : 0;
+}
+int CAllocShims_platform_trim(void) {
+    pthread_once(&glibc_once, resolve_glibc_entry_points);
+    return glibc_malloc_trim != NULL ? glibc_malloc_trim(0) : 0;
+}
+int CAllocShims_platform_heap_info(CAllocShims_PlatformHeapInfo *info) {
+    pthread_once(&glibc_once, resolve_glibc_entry_points);
+    if (glibc_mallinfo2 == NULL) return 0;
+    struct mallinfo2 m = glibc_mallinfo2();
+    info->arena = m.arena;
+    info->mmapped = m.hblkhd;
+    info->in_use = m.uordblks;
+    info->free_bytes = m.fordblks;
+    info->releasable = m.keepcost;
+    return 1;
+}
+const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
+    snprintf(buffer, length, "glibc %s", gnu_get_libc_version());
+    return buffer;
+}
+#else
+void *CAllocShims_platform_malloc(size_t size) { return malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) { return calloc(count, size); }
+void *CAllocShims_platform_realloc(void *pointer, size_t size) { return realloc(pointer, size); }
+void CAllocShims_platform_free(void *pointer) { free(pointer); }
+void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    void *result = NULL;
+    if (alignment < sizeof(void *)) alignment = sizeof(void *);
+    return posix_memalign(&result, alignment, size) == 0 ? result : NULL;
+}
+size_t CAllocShims_platform_usable_size(void *pointer) {
+#if defined(__APPLE__)
+    return malloc_size(pointer);
+#else
+    return malloc_usable_size(pointer);
+#endif
+}
+int CAllocShims_platform_trim(void) { return 0; }
+int CAllocShims_platform_heap_info(CAllocShims_PlatformHeapInfo *info) {
+    (void)info;
+    return 0;
+}
+const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
+#if defined(__APPLE__)
+    snprintf(buffer, length, "Apple libmalloc");
+#else
+    snprintf(buffer, length, "libc (unknown)");
+#endif
+    return buffer;
+}
+#endif

@@ -1,0 +1,89 @@
+// The `Allocator` protocol: the one interface every backend (and any user type) conforms to.
+//
+// Folder map of the library:
+//   Allocator/      this protocol, its errors, statistics and the shim's own counters
+//   Backends/       system, jemalloc, jemalloc-arena, mimalloc, tcmalloc
+//   Selection/      backend names, availability, ALLOCSHIM_BACKEND and the process default
+//   Introspection/  typed jemalloc control (mallctl) and process memory figures
+
+/// A source of raw memory: a C allocator behind a Swift interface.
+///
+/// Every block must be released with ``deallocate(_:byteCount:alignment:)`` on the same
+/// allocator, passing the `byteCount` and `alignment` it was allocated (or last reallocated)
+/// with: sized deallocation lets jemalloc skip a metadata lookup, and an aligned block must
+/// go back through the matching aligned path.
+///
+/// Sizes are `Int` to match Swift's buffer APIs: a negative size, an alignment that is not a
+/// power of two, or a `count × stride` product that overflows are reported as
+/// ``AllocationError`` values, never as a trap or a silent `nil`. A zero-byte request returns
+/// a unique non-null block (allocated as one byte) that must still be deallocated.
+public protocol Allocator: Sendable {
+    /// A stable name: one of ``BackendName``'s raw values for built-in backends.
+    var name: String { get }
+
+    /// The alignment every block has without asking (the platform malloc's, 16 on x86_64).
+    var naturalAlignment: Int { get }
+
+    /// Returns `byteCount` uninitialized bytes aligned to `alignment`.
+    /// The memory may hold whatever an earlier owner left there.
+    func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer
+
+    /// Returns `byteCount` bytes, all zero, aligned to `alignment`.
+    func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer
+
+    /// Resizes a block, keeping `min(oldByteCount, newByteCount)` bytes. On failure the old
+    /// block is untouched and still owned by the caller.
+    func reallocate(
+        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
+    ) throws(AllocationError) -> UnsafeMutableRawPointer
+
+    /// Releases a block obtained from this allocator.
+    func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int)
+
+    /// The bytes actually usable in a live block (≥ the size requested).
+    func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int
+
+    /// The allocator's own figures where it has them, plus the shim's counters.
+    func statistics() -> AllocatorStatistics
+
+    /// Asks the allocator to hand free memory back to the OS (malloc_trim, jemalloc purge,
+    /// mi_collect, tcmalloc ReleaseFreeMemory). Does nothing where there is no such call.
+    func releaseFreeMemory()
+}
+
+extension Allocator {
+    public func allocateUninitialized(byteCount: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        try allocateUninitialized(byteCount: byteCount, alignment: naturalAlignment)
+    }
+
+    public func allocateZeroed(byteCount: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        try allocateZeroed(byteCount: byteCount, alignment: naturalAlignment)
+    }
+
+    public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        deallocate(pointer, byteCount: byteCount, alignment: naturalAlignment)
+    }
+
+    public func usableSize(of pointer: UnsafeMutableRawPointer) -> Int {
+        usableSize(of: pointer, alignment: naturalAlignment)
+    }
+
+    /// Allocates room for `count` values of `stride` bytes, failing with
+    /// ``AllocationError/sizeOverflow(count:stride:)`` when the product does not fit an `Int`.
+    public func allocateUninitialized(count: Int, stride: Int, alignment: Int? = nil) throws(AllocationError)
+        -> UnsafeMutableRawPointer
+    {
+        let byteCount = try AllocationRequest.byteCount(count: count, stride: stride)
+        return try allocateUninitialized(byteCount: byteCount, alignment: alignment ?? naturalAlignment)
+    }
+
+    /// Zeroed room for `count` values of `stride` bytes (calloc's contract, overflow checked).
+    public func allocateZeroed(count: Int, stride: Int, alignment: Int? = nil) throws(AllocationError)
+        -> UnsafeMutableRawPointer
+    {
+        let byteCount = try AllocationRequest.byteCount(count: count, stride: stride)
+        return try allocateZeroed(byteCount: byteCount, alignment: alignment ?? naturalAlignment)
+    }
+
+    public func releaseFreeMemory() {}
+}

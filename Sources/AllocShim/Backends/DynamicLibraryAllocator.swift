@@ -1,0 +1,133 @@
+import CAllocShims
+
+/// `mimalloc` and `tcmalloc`: allocators loaded at run time with `dlopen(RTLD_LOCAL)`, so they
+/// serve only the calls made through this object and never replace the process's `malloc`.
+///
+/// Their absence is no error until one is asked for: ``BackendRegistry`` then reports the
+/// loader's message and which Debian package provides the library.
+public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
+    // @unchecked: every stored property is immutable after init; the function pointers point
+    // into a library that is never unloaded (see dynamic_allocators.c).
+
+    public let name: String
+    public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
+    public let counters = AllocationCounters()
+    /// The library's version as it reports it, e.g. "2.0.9" for mimalloc.
+    public let version: String
+    /// The soname that was loaded, e.g. "libtcmalloc.so.4".
+    public let library: String
+    private let table: CAllocShims_DynamicAllocator
+    /// tcmalloc's sized free needs the exact size class of the block, which only matches for
+    /// blocks from its plain malloc; aligned blocks use the unsized free.
+    private let freeSized: (@convention(c) (UnsafeMutableRawPointer?, Int) -> Void)?
+
+    /// mimalloc, or why libmimalloc.so.2 could not be loaded.
+    public static let mimalloc: Result<DynamicLibraryAllocator, BackendSelectionError> = load(.mimalloc)
+    /// tcmalloc (gperftools), or why libtcmalloc.so.4 could not be loaded.
+    public static let tcmalloc: Result<DynamicLibraryAllocator, BackendSelectionError> = load(.tcmalloc)
+
+    private static func load(_ backend: BackendName) -> Result<DynamicLibraryAllocator, BackendSelectionError> {
+        var message = [CChar](repeating: 0, count: 512)
+        let table: UnsafePointer<CAllocShims_DynamicAllocator>? =
+            backend == .mimalloc
+            ? CAllocShims_load_mimalloc(&message, message.count) : CAllocShims_load_tcmalloc(&message, message.count)
+        guard let table else {
+            let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .failure(.unavailable(backend, reason: reason, remedy: backend.remedy))
+        }
+        return .success(DynamicLibraryAllocator(name: backend.rawValue, table: table.pointee, useSizedFree: backend == .tcmalloc))
+    }
+
+    private init(name: String, table: CAllocShims_DynamicAllocator, useSizedFree: Bool) {
+        self.name = name
+        self.table = table
+        self.freeSized = useSizedFree ? table.free_sized : nil
+        self.version = withUnsafeBytes(of: table.version) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        self.library = withUnsafeBytes(of: table.library) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+
+    public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
+        let block =
+            AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment)
+            ? table.aligned_alloc(alignment, size) : table.malloc(size)
+        guard let block else { throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment) }
+        counters.recordAllocation(byteCount: byteCount)
+        return block
+    }
+
+    public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
+        let block: UnsafeMutableRawPointer?
+        if AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
+            if let alignedZeroed = table.aligned_zalloc {
+                block = alignedZeroed(size, alignment)
+            } else {
+                block = table.aligned_alloc(alignment, size)
+                block?.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+            }
+        } else {
+            block = table.calloc(1, size)
+        }
+        guard let block else { throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment) }
+        counters.recordAllocation(byteCount: byteCount)
+        return block
+    }
+
+    public func reallocate(
+        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
+    ) throws(AllocationError) -> UnsafeMutableRawPointer {
+        let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
+        let oldAligned = AlignedPath.isNeeded(
+            size: AllocationRequest.cSize(oldByteCount), alignment: alignment, natural: naturalAlignment)
+        if oldAligned || AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
+            return try AlignedPath.reallocateByCopy(
+                self, pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment)
+        }
+        guard let block = table.realloc(pointer, size) else {
+            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
+        }
+        counters.recordResize(from: oldByteCount, to: newByteCount)
+        return block
+    }
+
+    public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
+        let size = AllocationRequest.cSize(byteCount)
+        if let freeSized, !AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
+            freeSized(pointer, size)
+        } else {
+            table.free(pointer)
+        }
+        counters.recordDeallocation(byteCount: byteCount)
+    }
+
+    public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
+        Int(table.usable_size(pointer))
+    }
+
+    public func statistics() -> AllocatorStatistics {
+        if let property = table.numeric_property {
+            func read(_ key: String) -> Int? {
+                var value = 0
+                return property(key, &value) != 0 ? value : nil
+            }
+            let heap = read("generic.heap_size")
+            let unmapped = read("tcmalloc.pageheap_unmapped_bytes")
+            return AllocatorStatistics(
+                backend: name, counters: counters, source: "tcmalloc MallocExtension (library-wide)",
+                allocatedBytes: read("generic.current_allocated_bytes"),
+                residentBytes: heap.map { $0 - (unmapped ?? 0) }, mappedBytes: heap, retainedBytes: unmapped)
+        }
+        var rss = 0, peakRSS = 0, commit = 0, peakCommit = 0
+        if CAllocShims_mimalloc_process_info(&rss, &peakRSS, &commit, &peakCommit) != 0 {
+            return AllocatorStatistics(
+                backend: name, counters: counters, source: "mimalloc mi_process_info (process-wide)",
+                residentBytes: rss, mappedBytes: commit)
+        }
+        return AllocatorStatistics(backend: name, counters: counters, source: "shim counters only")
+    }
+
+    public func releaseFreeMemory() {
+        table.collect?()
+    }
+}

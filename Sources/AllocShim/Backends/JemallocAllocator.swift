@@ -1,0 +1,73 @@
+import CAllocShims
+
+/// `jemalloc`: jemalloc's automatic arenas through the mallocx family — zeroing with
+/// MALLOCX_ZERO, sized release with sdallocx, thread caches on.
+///
+/// Available only with the package trait `Jemalloc`. Linking jemalloc also makes it the
+/// process's `malloc` (Debian builds it without a symbol prefix), so Swift's own allocations
+/// go to it too; `MALLOC_CONF` configures it.
+public final class JemallocAllocator: Allocator {
+    /// The one instance, or `nil` when jemalloc is not linked into this process.
+    public static let shared: JemallocAllocator? =
+        CAllocShims_jemalloc_is_linked() != 0 ? JemallocAllocator() : nil
+
+    public let name = BackendName.jemalloc.rawValue
+    public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
+    public let counters = AllocationCounters()
+    private let calls: JemallocCalls
+
+    private init() {
+        calls = JemallocCalls(baseFlags: 0, naturalAlignment: naturalAlignment)
+    }
+
+    public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
+        guard let block = calls.allocate(size: size, alignment: alignment, zeroed: false) else {
+            throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment)
+        }
+        counters.recordAllocation(byteCount: byteCount)
+        return block
+    }
+
+    public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
+        guard let block = calls.allocate(size: size, alignment: alignment, zeroed: true) else {
+            throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment)
+        }
+        counters.recordAllocation(byteCount: byteCount)
+        return block
+    }
+
+    public func reallocate(
+        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
+    ) throws(AllocationError) -> UnsafeMutableRawPointer {
+        let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
+        guard let block = calls.reallocate(pointer, size: size, alignment: alignment) else {
+            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
+        }
+        counters.recordResize(from: oldByteCount, to: newByteCount)
+        return block
+    }
+
+    public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
+        calls.deallocate(pointer, size: AllocationRequest.cSize(byteCount), alignment: alignment)
+        counters.recordDeallocation(byteCount: byteCount)
+    }
+
+    public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
+        calls.usableSize(pointer)
+    }
+
+    public func statistics() -> AllocatorStatistics {
+        let stats = try? JemallocControl.processStatistics()
+        return AllocatorStatistics(
+            backend: name, counters: counters, source: "jemalloc stats.* (process-wide, after epoch)",
+            allocatedBytes: stats?.allocated, activeBytes: stats?.active, residentBytes: stats?.resident,
+            mappedBytes: stats?.mapped, retainedBytes: stats?.retained)
+    }
+
+    /// Purges unused dirty pages of every arena (`arena.<MALLCTL_ARENAS_ALL>.purge`).
+    public func releaseFreeMemory() {
+        try? JemallocControl.command("arena.\(CAllocShims_MALLCTL_ARENAS_ALL()).purge")
+    }
+}

@@ -1,0 +1,209 @@
+import CAllocShims
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A value type that a mallctl key can hold: fixed-size and trivially copyable (size_t is
+/// `Int`, unsigned is `UInt32`, uint64_t is `UInt64`, ssize_t is `Int`, bool is `Bool`).
+public protocol JemallocScalar: BitwiseCopyable, Sendable {
+    static var zero: Self { get }
+}
+extension Int: JemallocScalar { public static var zero: Int { 0 } }
+extension UInt: JemallocScalar { public static var zero: UInt { 0 } }
+extension UInt32: JemallocScalar { public static var zero: UInt32 { 0 } }
+extension UInt64: JemallocScalar { public static var zero: UInt64 { 0 } }
+extension Bool: JemallocScalar { public static var zero: Bool { false } }
+
+/// A mallctl key together with the Swift type of its value, so reads cannot use the wrong type.
+public struct JemallocKey<Value: JemallocScalar>: Sendable, Hashable {
+    public let name: String
+    public init(_ name: String) { self.name = name }
+}
+
+extension JemallocKey where Value == Int {
+    public static let allocated = JemallocKey("stats.allocated")
+    public static let active = JemallocKey("stats.active")
+    public static let resident = JemallocKey("stats.resident")
+    public static let mapped = JemallocKey("stats.mapped")
+    public static let retained = JemallocKey("stats.retained")
+    public static let metadata = JemallocKey("stats.metadata")
+    public static let pageSize = JemallocKey("arenas.page")
+    /// Per-arena keys are written with arena 0 and re-targeted by MIB (see `read(_:arena:)`).
+    public static let arenaMapped = JemallocKey("stats.arenas.0.mapped")
+    public static let arenaResident = JemallocKey("stats.arenas.0.resident")
+    public static let arenaRetained = JemallocKey("stats.arenas.0.retained")
+    public static let arenaActivePages = JemallocKey("stats.arenas.0.pactive")
+    public static let arenaSmallAllocated = JemallocKey("stats.arenas.0.small.allocated")
+    public static let arenaLargeAllocated = JemallocKey("stats.arenas.0.large.allocated")
+}
+
+extension JemallocKey where Value == UInt32 {
+    public static let arenaCount = JemallocKey("arenas.narenas")
+}
+
+/// jemalloc's figures for the process or for one arena, in bytes.
+public struct JemallocStatistics: Sendable, Codable, Equatable {
+    public var allocated: Int
+    public var active: Int
+    public var resident: Int
+    public var mapped: Int
+    public var retained: Int
+}
+
+/// Typed access to jemalloc's control interface (`mallctl`), in the spirit of
+/// tikv-jemalloc-ctl: keys carry their value type, names are turned into MIBs once and
+/// cached, errors carry errno and its mallctl meaning, and statistics functions advance
+/// the `epoch` themselves so figures are never stale.
+public enum JemallocControl {
+    /// Whether jemalloc is linked into this process.
+    public static var isAvailable: Bool { CAllocShims_jemalloc_is_linked() != 0 }
+
+    // MARK: By name
+
+    /// Reads a key by name. The corresponding C function is `mallctl`.
+    public static func read<Value: JemallocScalar>(_ name: String, as type: Value.Type = Value.self)
+        throws(JemallocControlError) -> Value
+    {
+        try ensureLinked(name)
+        var value = Value.zero
+        var length = MemoryLayout<Value>.size
+        let code = withUnsafeMutableBytes(of: &value) { CAllocShims_jemalloc_mallctl(name, $0.baseAddress, &length, nil, 0) }
+        try check(code, name)
+        guard length == MemoryLayout<Value>.size else {
+            throw .typeMismatch(name: name, expectedBytes: MemoryLayout<Value>.size, actualBytes: length)
+        }
+        return value
+    }
+
+    /// Reads a string-valued key (`const char *`), such as `version` or `opt.dss`.
+    public static func read(_ name: String, as type: String.Type) throws(JemallocControlError) -> String {
+        try ensureLinked(name)
+        var value: UnsafePointer<CChar>? = nil
+        var length = MemoryLayout<UnsafePointer<CChar>?>.size
+        let code = withUnsafeMutableBytes(of: &value) { CAllocShims_jemalloc_mallctl(name, $0.baseAddress, &length, nil, 0) }
+        try check(code, name)
+        return value.map { String(cString: $0) } ?? ""
+    }
+
+    /// Writes a key by name.
+    public static func write<Value: JemallocScalar>(_ name: String, _ newValue: Value) throws(JemallocControlError) {
+        try ensureLinked(name)
+        var value = newValue
+        let code = withUnsafeMutableBytes(of: &value) {
+            CAllocShims_jemalloc_mallctl(name, nil, nil, $0.baseAddress, MemoryLayout<Value>.size)
+        }
+        try check(code, name)
+    }
+
+    /// Runs a key that takes and returns nothing (`arena.<i>.purge`, `arena.<i>.destroy`, ...).
+    public static func command(_ name: String) throws(JemallocControlError) {
+        try ensureLinked(name)
+        try check(CAllocShims_jemalloc_mallctl(name, nil, nil, nil, 0), name)
+    }
+
+    // MARK: Typed keys, through cached MIBs
+
+    /// Reads a typed key through its cached MIB (`mallctlbymib`).
+    public static func read<Value>(_ key: JemallocKey<Value>) throws(JemallocControlError) -> Value {
+        try readByMIB(key.name, mib: MIBCache.shared.mib(for: key.name))
+    }
+
+    /// Reads a per-arena key (`stats.arenas.<i>.*`) for arena `index`, re-targeting the cached
+    /// MIB's arena component instead of formatting and parsing a new name.
+    public static func read<Value>(_ key: JemallocKey<Value>, arena index: UInt32) throws(JemallocControlError) -> Value {
+        var mib = try MIBCache.shared.mib(for: key.name)
+        guard key.name.hasPrefix("stats.arenas.0."), mib.count > 2 else {
+            throw .failed(name: key.name, errno: ENOENT)  // not a per-arena key
+        }
+        mib[2] = Int(index)
+        return try readByMIB(key.name.replacingArena(with: index), mib: mib)
+    }
+
+    // MARK: Statistics
+
+    /// Refreshes jemalloc's statistics snapshot (writes `epoch`). Statistics readers call it.
+    public static func advanceEpoch() throws(JemallocControlError) {
+        try write("epoch", UInt64(1))
+    }
+
+    /// Process-wide figures (`stats.*`), after an epoch advance.
+    public static func processStatistics() throws(JemallocControlError) -> JemallocStatistics {
+        try advanceEpoch()
+        return JemallocStatistics(
+            allocated: try read(.allocated), active: try read(.active), resident: try read(.resident),
+            mapped: try read(.mapped), retained: try read(.retained))
+    }
+
+    /// One arena's figures (`stats.arenas.<i>.*`), after an epoch advance.
+    public static func arenaStatistics(_ index: UInt32) throws(JemallocControlError) -> JemallocStatistics {
+        try advanceEpoch()
+        let page = try read(.pageSize)
+        return JemallocStatistics(
+            allocated: try read(.arenaSmallAllocated, arena: index) + read(.arenaLargeAllocated, arena: index),
+            active: try read(.arenaActivePages, arena: index) * page,
+            resident: try read(.arenaResident, arena: index),
+            mapped: try read(.arenaMapped, arena: index),
+            retained: try read(.arenaRetained, arena: index))
+    }
+
+    // MARK: Plumbing
+
+    private static func readByMIB<Value: JemallocScalar>(_ name: String, mib: [Int]) throws(JemallocControlError) -> Value {
+        var value = Value.zero
+        var length = MemoryLayout<Value>.size
+        let code = mib.withUnsafeBufferPointer { mibBuffer in
+            withUnsafeMutableBytes(of: &value) {
+                CAllocShims_jemalloc_mallctlbymib(mibBuffer.baseAddress, mibBuffer.count, $0.baseAddress, &length, nil, 0)
+            }
+        }
+        try check(code, name)
+        guard length == MemoryLayout<Value>.size else {
+            throw .typeMismatch(name: name, expectedBytes: MemoryLayout<Value>.size, actualBytes: length)
+        }
+        return value
+    }
+
+    static func ensureLinked(_ name: String) throws(JemallocControlError) {
+        guard isAvailable else { throw .notLinked(name: name) }
+    }
+
+    static func check(_ code: Int32, _ name: String) throws(JemallocControlError) {
+        guard code == 0 else { throw .failed(name: name, errno: code) }
+    }
+}
+
+/// Name → MIB translations, made once per name (`mallctlnametomib`) and reused.
+final class MIBCache: Sendable {
+    static let shared = MIBCache()
+    private let cache = Mutex<[String: [Int]]>([:])
+
+    func mib(for name: String) throws(JemallocControlError) -> [Int] {
+        if let known = cache.withLock({ $0[name] }) { return known }
+        try JemallocControl.ensureLinked(name)
+        var mib = [Int](repeating: 0, count: 8)
+        var length = mib.count
+        let code = mib.withUnsafeMutableBufferPointer { CAllocShims_jemalloc_mallctlnametomib(name, $0.baseAddress, &length) }
+        try JemallocControl.check(code, name)
+        mib.removeLast(mib.count - length)
+        cache.withLock { $0[name] = mib }
+        return mib
+    }
+
+    /// How many names have been translated (for tests of the cache).
+    var count: Int { cache.withLock { $0.count } }
+}
+
+extension String {
+    /// "stats.arenas.0.mapped" → "stats.arenas.<index>.mapped", for error messages.
+    fileprivate func replacingArena(with index: UInt32) -> String {
+        var parts = split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        if parts.count > 2 { parts[2] = String(index) }
+        return parts.joined(separator: ".")
+    }
+}

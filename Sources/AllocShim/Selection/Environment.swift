@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The environment variables AllocShim reads, in one place.
+public enum EnvironmentVariable: String, CaseIterable, Sendable {
+    /// Names the process-default backend (unset or empty: `system`).
+    case backend = "ALLOCSHIM_BACKEND"
+    /// Path or soname of the mimalloc library to load instead of libmimalloc.so.2.
+    case mimallocLibrary = "ALLOCSHIM_MIMALLOC_LIBRARY"
+    /// Path or soname of the tcmalloc library to load instead of libtcmalloc.so.4.
+    case tcmallocLibrary = "ALLOCSHIM_TCMALLOC_LIBRARY"
+
+    /// The value in this process's environment, or `nil` when unset.
+    public var currentValue: String? {
+        getenv(rawValue).map { String(cString: $0) }
+    }
+}

@@ -1,0 +1,39 @@
+import AllocShim
+import ArgumentParser
+import Foundation
+
+/// `allocshim backends [--json]`: every backend, available or not, and why.
+struct BackendsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backends",
+        abstract: "List every backend, whether this process can use it, and why not."
+    )
+
+    @Flag(help: "Print a JSON array of {name, available, reason, version}.")
+    var json = false
+
+    func run() throws {
+        try validateEnvironment()
+        let backends = BackendRegistry.availability()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(backends), as: UTF8.self))
+            return
+        }
+        let defaultName = (try? ProcessDefaultAllocator.allocator())?.name
+        let nameWidth = BackendName.allCases.map(\.rawValue.count).max() ?? 0
+        print("backend".padding(nameWidth) + "  available  version / reason")
+        for backend in backends {
+            let marker = backend.name == defaultName ? " (default)" : ""
+            let detail = backend.available ? (backend.version ?? "") : (backend.reason ?? "")
+            print(backend.name.padding(nameWidth) + "  " + (backend.available ? "yes" : "no ").padding(9) + "  " + detail + marker)
+        }
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
