@@ -10,6 +10,10 @@ import Darwin
 public enum EnvironmentVariable: String, CaseIterable, Sendable {
     /// Names the process-default backend (unset or empty: `system`).
     case backend = "ALLOCSHIM_BACKEND"
+    /// `1` makes every uninitialized buffer allocation zeroed (Node's --zero-fill-buffers).
+    case zeroFill = "ALLOCSHIM_ZERO_FILL"
+    /// Slab size in bytes of the uninitialized-buffer pool (default 8192, like Node's Buffer.poolSize).
+    case poolSize = "ALLOCSHIM_POOL_SIZE"
     /// Path or soname of the mimalloc library to load instead of libmimalloc.so.2.
     case mimallocLibrary = "ALLOCSHIM_MIMALLOC_LIBRARY"
     /// Path or soname of the tcmalloc library to load instead of libtcmalloc.so.4.

@@ -1,0 +1,96 @@
+import Synchronization
+
+/// Process-wide buffer settings: zero-fill mode (`ALLOCSHIM_ZERO_FILL`) and the slab size of
+/// the uninitialized-buffer pool (`ALLOCSHIM_POOL_SIZE`).
+///
+/// Both are read from the environment on first use and can be set in code. An invalid value
+/// is a ``BufferConfigurationError`` naming the variable, the value and what is allowed;
+/// nothing is cached then, so fixing the environment or setting the value in code recovers.
+public enum BufferConfiguration {
+    /// Node's default `Buffer.poolSize`: 8 KiB.
+    public static let defaultPoolSize = 8 * 1024
+    /// Slab sizes accepted: 64 B ... 64 MiB.
+    public static let poolSizeRange = 64...(64 << 20)
+
+    // 0: not read yet, 1: off, 2: on.
+    private static let zeroFillState = Atomic<Int>(0)
+    // 0: not read yet; otherwise the slab size.
+    private static let poolSizeState = Atomic<Int>(0)
+
+    /// Whether every uninitialized allocation is zeroed (Node's `--zero-fill-buffers`).
+    /// One relaxed atomic load once resolved.
+    @inline(__always)
+    public static func isZeroFillEnabled() throws(BufferConfigurationError) -> Bool {
+        switch zeroFillState.load(ordering: .relaxed) {
+        case 1: return false
+        case 2: return true
+        default:
+            let enabled = try parseZeroFill(EnvironmentVariable.zeroFill.currentValue)
+            zeroFillState.store(enabled ? 2 : 1, ordering: .relaxed)
+            return enabled
+        }
+    }
+
+    /// Turns zero-fill mode on or off for the process, overriding the environment.
+    public static func setZeroFill(_ enabled: Bool) {
+        zeroFillState.store(enabled ? 2 : 1, ordering: .relaxed)
+    }
+
+    /// The slab size for pools created from now on.
+    public static func poolSize() throws(BufferConfigurationError) -> Int {
+        let known = poolSizeState.load(ordering: .relaxed)
+        if known != 0 { return known }
+        let size = try parsePoolSize(EnvironmentVariable.poolSize.currentValue)
+        poolSizeState.store(size, ordering: .relaxed)
+        return size
+    }
+
+    /// Sets the slab size for pools created from now on (existing pools keep theirs).
+    public static func setPoolSize(_ size: Int) throws(BufferConfigurationError) {
+        try validatePoolSize(size)
+        poolSizeState.store(size, ordering: .relaxed)
+    }
+
+    static func validatePoolSize(_ size: Int) throws(BufferConfigurationError) {
+        guard poolSizeRange.contains(size) else {
+            throw .invalidValue(
+                variable: "pool size", value: String(size),
+                allowed: "\(poolSizeRange.lowerBound)...\(poolSizeRange.upperBound) bytes")
+        }
+    }
+
+    /// `ALLOCSHIM_ZERO_FILL`: unset, "", "0", "false", "no", "off" → off; "1", "true", "yes", "on" → on.
+    public static func parseZeroFill(_ value: String?) throws(BufferConfigurationError) -> Bool {
+        switch value?.lowercased() {
+        case nil, "", "0", "false", "no", "off": return false
+        case "1", "true", "yes", "on": return true
+        default:
+            throw .invalidValue(
+                variable: EnvironmentVariable.zeroFill.rawValue, value: value ?? "",
+                allowed: "1, true, yes, on (enable) or 0, false, no, off, empty (disable)")
+        }
+    }
+
+    /// `ALLOCSHIM_POOL_SIZE`: bytes per slab, unset or empty → 8192.
+    public static func parsePoolSize(_ value: String?) throws(BufferConfigurationError) -> Int {
+        guard let value, !value.isEmpty else { return defaultPoolSize }
+        guard let size = Int(value), poolSizeRange.contains(size) else {
+            throw .invalidValue(
+                variable: EnvironmentVariable.poolSize.rawValue, value: value,
+                allowed: "an integer number of bytes from \(poolSizeRange.lowerBound) to \(poolSizeRange.upperBound)")
+        }
+        return size
+    }
+}
+
+/// An invalid buffer setting.
+public enum BufferConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    case invalidValue(variable: String, value: String, allowed: String)
+
+    public var description: String {
+        switch self {
+        case .invalidValue(let variable, let value, let allowed):
+            return "\(variable): invalid value '\(value)'; allowed: \(allowed)"
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/// Why a buffer operation failed.
+public enum BufferError: Error, Equatable, Sendable, CustomStringConvertible {
+    case allocation(AllocationError)
+    case source(BufferSourceError)
+    case encoding(ByteEncodingError)
+    /// A range outside the buffer: `offset` and `length` against the buffer's `count`.
+    case outOfBounds(offset: Int, length: Int, count: Int)
+
+    public var description: String {
+        switch self {
+        case .allocation(let error): return error.description
+        case .source(let error): return error.description
+        case .encoding(let error): return error.description
+        case .outOfBounds(let offset, let length, let count):
+            return "range \(offset)..<\(offset + length) is outside the buffer of \(count) bytes"
+        }
+    }
+}
+
+/// What `SharedBytes.alloc(_:fill:)` writes into a new buffer, repeated to its end.
+public enum FillPattern: Sendable, Equatable {
+    case byte(UInt8)
+    case bytes([UInt8])
+    case string(String, encoding: ByteEncoding = .utf8)
+}
+
+/// Runs an allocation, turning its error into a `BufferError`.
+@inline(__always)
+func allocating<T>(_ body: () throws(AllocationError) -> T) throws(BufferError) -> T {
+    do { return try body() } catch { throw .allocation(error) }
+}
+
+@inline(__always)
+func resolvedSource(_ source: BufferSource?) throws(BufferError) -> BufferSource {
+    if let source { return source }
+    do { return try BufferSource.processDefault() } catch { throw .source(error) }
+}
+
+@inline(__always)
+func zeroFillEnabled() throws(BufferError) -> Bool {
+    do { return try BufferConfiguration.isZeroFillEnabled() } catch { throw .source(.configuration(error)) }
+}
+
+/// The one place a region comes into being: whole blocks or pool slices, zeroed or not.
+enum RegionMaker {
+    enum Kind { case zeroed, uninitializedPooled, uninitializedUnpooled }
+
+    static func make(_ count: Int, _ kind: Kind, from source: BufferSource) throws(BufferError)
+        -> (base: UnsafeMutableRawPointer, owner: RegionOwner)
+    {
+        let allocator = source.allocator
+        let alignment = allocator.naturalAlignment
+        switch kind {
+        case .zeroed:
+            let base = try allocating { () throws(AllocationError) in try allocator.allocateZeroed(byteCount: count) }
+            return (base, .allocator(allocator, alignment: alignment))
+        case .uninitializedPooled where count >= 0 && source.pool.pools(byteCount: count):
+            let (base, slab) = try allocating { () throws(AllocationError) in try source.pool.cut(byteCount: count) }
+            if try zeroFillEnabled() { base.initializeMemory(as: UInt8.self, repeating: 0, count: count) }
+            return (base, .slab(slab))
+        case .uninitializedPooled, .uninitializedUnpooled:
+            let zero = try zeroFillEnabled()
+            let base = try allocating { () throws(AllocationError) in
+                zero ? try allocator.allocateZeroed(byteCount: count) : try allocator.allocateUninitialized(byteCount: count)
+            }
+            return (base, .allocator(allocator, alignment: alignment))
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Synchronization
+
+/// Where buffers get their memory: an allocator plus its slab pool for small uninitialized
+/// buffers. One source per built-in backend is shared process-wide ("a slab pool per backend");
+/// make your own with ``init(allocator:slabSize:)`` for a custom allocator or a tenant arena.
+public final class BufferSource: Sendable {
+    public let allocator: any Allocator
+    public let pool: SlabPool
+
+    /// A source with its own pool. `slabSize` defaults to `ALLOCSHIM_POOL_SIZE` (8 KiB).
+    public init(allocator: any Allocator, slabSize: Int? = nil) throws(BufferConfigurationError) {
+        self.allocator = allocator
+        let size: Int
+        if let slabSize {
+            try BufferConfiguration.validatePoolSize(slabSize)
+            size = slabSize
+        } else {
+            size = try BufferConfiguration.poolSize()
+        }
+        self.pool = SlabPool(allocator: allocator, slabSize: size)
+    }
+
+    /// The shared source of a built-in backend.
+    public static func backend(_ name: BackendName) throws(BufferSourceError) -> BufferSource {
+        let index = BackendName.allCases.firstIndex(of: name)!
+        if let known = perBackend.withLock({ $0[index] }) { return known }
+        let allocator: any Allocator
+        do { allocator = try BackendRegistry.allocator(name) } catch { throw .backend(error) }
+        let source: BufferSource
+        do { source = try BufferSource(allocator: allocator) } catch { throw .configuration(error) }
+        return perBackend.withLock { slots in
+            if let raced = slots[index] { return raced }
+            slots[index] = source
+            return source
+        }
+    }
+
+    /// The source for the process default allocator (``ProcessDefaultAllocator``), following
+    /// changes to it. Throws when `ALLOCSHIM_BACKEND`, `ALLOCSHIM_POOL_SIZE` or
+    /// `ALLOCSHIM_ZERO_FILL` hold an invalid value.
+    public static func processDefault() throws(BufferSourceError) -> BufferSource {
+        let allocator: any Allocator
+        do { allocator = try ProcessDefaultAllocator.allocator() } catch { throw .backend(error) }
+        do { _ = try BufferConfiguration.isZeroFillEnabled() } catch { throw .configuration(error) }
+        if let name = BackendName(rawValue: allocator.name), let builtIn = try? BackendRegistry.allocator(name),
+            builtIn as AnyObject === allocator as AnyObject
+        {
+            return try backend(name)
+        }
+        // A user-set default: one source per distinct default, remembered while it stays default.
+        return try customDefault.withLock { (cached: inout BufferSource?) throws(BufferSourceError) -> BufferSource in
+            if let cached, cached.allocator as AnyObject === allocator as AnyObject { return cached }
+            let source: BufferSource
+            do throws(BufferConfigurationError) {
+                source = try BufferSource(allocator: allocator)
+            } catch {
+                throw .configuration(error)
+            }
+            cached = source
+            return source
+        }
+    }
+
+    private static let perBackend = Mutex<[BufferSource?]>(Array(repeating: nil, count: BackendName.allCases.count))
+    private static let customDefault = Mutex<BufferSource?>(nil)
+}
+
+/// Why a buffer source could not be had.
+public enum BufferSourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    case backend(BackendSelectionError)
+    case configuration(BufferConfigurationError)
+
+    public var description: String {
+        switch self {
+        case .backend(let error): return error.description
+        case .configuration(let error): return error.description
+        }
+    }
+}

@@ -1,0 +1,45 @@
+/// Who frees a buffer's bytes, and how. Every buffer type stores one and calls `release`
+/// exactly once, so memory always goes back to the allocator (or slab) that made it, even if
+/// the process default has changed since.
+enum RegionOwner: @unchecked Sendable {
+    // @unchecked: `.view` holds an arbitrary owner object only to keep external memory alive;
+    // it is never accessed.
+
+    /// A whole block from an allocator: freed with the same size and alignment.
+    case allocator(any Allocator, alignment: Int)
+    /// A slice of a pool slab: the slab is freed when its last slice is gone.
+    case slab(Slab)
+    /// Memory owned elsewhere (an explicit view): nothing to free; `keepAlive` is retained.
+    case view(keepAlive: AnyObject?)
+    /// Ownership was moved elsewhere.
+    case moved
+
+    @inline(__always)
+    func release(_ base: UnsafeMutableRawPointer, byteCount: Int) {
+        switch self {
+        case .allocator(let allocator, let alignment):
+            allocator.deallocate(base, byteCount: byteCount, alignment: alignment)
+        case .slab(let slab):
+            slab.releaseSlice(byteCount: byteCount)
+        case .view, .moved:
+            break
+        }
+    }
+}
+
+/// The shared, reference-counted owner of one region, used by ``SharedBytes``.
+final class ByteStorage: @unchecked Sendable {
+    // @unchecked: the pointer is only read after init; the bytes it points to are shared
+    // mutable memory by design (like Node's Buffer), documented on SharedBytes.
+    let base: UnsafeMutableRawPointer
+    let byteCount: Int
+    let owner: RegionOwner
+
+    init(base: UnsafeMutableRawPointer, byteCount: Int, owner: RegionOwner) {
+        self.base = base
+        self.byteCount = byteCount
+        self.owner = owner
+    }
+
+    deinit { owner.release(base, byteCount: byteCount) }
+}

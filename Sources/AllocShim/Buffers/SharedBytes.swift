@@ -1,0 +1,168 @@
+/// A copyable byte buffer with Node.js `Buffer` semantics, on any backend.
+///
+/// Copies of a `SharedBytes` value, and slices of it, share the same memory (as Node's
+/// buffers do): a write through one is visible through all. Memory is freed into the
+/// allocator (or slab) that made it when the last value referring to it is gone.
+///
+/// Making one:
+/// - ``alloc(_:fill:using:)`` — zero-filled (safe default);
+/// - ``allocUnsafe(_:using:)`` — uninitialized, small sizes cut from the backend's slab pool;
+/// - ``allocUnsafeSlow(_:using:)`` — uninitialized, never pooled;
+/// - `from(...)` — a copy of a string, byte sequence or another buffer;
+/// - ``viewSharingMemory(of:keepingAlive:)`` — the only way to wrap memory without copying.
+///
+/// For hot paths where one owner suffices, ``OwnedBytes`` costs nothing beyond the allocator call.
+public struct SharedBytes: @unchecked Sendable {
+    // @unchecked: like Node's Buffer, the bytes are shared mutable memory; synchronizing
+    // writers is the caller's job. The reference itself is immutable.
+    let storage: ByteStorage
+    /// Byte offset of this buffer's first byte within `storage`.
+    let offset: Int
+    /// Number of bytes.
+    public let count: Int
+
+    init(storage: ByteStorage, offset: Int, count: Int) {
+        self.storage = storage
+        self.offset = offset
+        self.count = count
+    }
+
+    init(count: Int, kind: RegionMaker.Kind, using source: BufferSource?) throws(BufferError) {
+        guard count >= 0 else { throw .allocation(.negativeSize(count)) }
+        let (base, owner) = try RegionMaker.make(count, kind, from: resolvedSource(source))
+        self.init(storage: ByteStorage(base: base, byteCount: count, owner: owner), offset: 0, count: count)
+    }
+
+    /// The first byte (valid for `count` bytes).
+    @inline(__always)
+    var baseAddress: UnsafeMutableRawPointer { storage.base + offset }
+
+    // MARK: Node's allocation forms
+
+    /// A zero-filled buffer (Node's `Buffer.alloc`), optionally filled with a repeated pattern.
+    public static func alloc(_ count: Int, fill: FillPattern? = nil, using source: BufferSource? = nil)
+        throws(BufferError) -> SharedBytes
+    {
+        let buffer = try SharedBytes(count: count, kind: .zeroed, using: source)
+        if let fill { try buffer.fill(fill) }
+        return buffer
+    }
+
+    /// An **uninitialized** buffer (Node's `Buffer.allocUnsafe`): it may hold another request's
+    /// secrets until you overwrite every byte. Requests under half a slab are cut from the
+    /// backend's pool. Zeroed instead when zero-fill mode is on.
+    public static func allocUnsafe(_ count: Int, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
+        try SharedBytes(count: count, kind: .uninitializedPooled, using: source)
+    }
+
+    /// An **uninitialized** buffer that never comes from the pool (Node's `Buffer.allocUnsafeSlow`).
+    public static func allocUnsafeSlow(_ count: Int, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
+        try SharedBytes(count: count, kind: .uninitializedUnpooled, using: source)
+    }
+
+    /// A copy of `text` in `encoding` (Node's `Buffer.from(string, encoding)`).
+    /// Malformed hex/base64 or unrepresentable latin1/ascii is rejected before allocating.
+    public static func from(_ text: String, encoding: ByteEncoding = .utf8, using source: BufferSource? = nil)
+        throws(BufferError) -> SharedBytes
+    {
+        let count: Int
+        do { count = try TextEncoder.byteCount(of: text, as: encoding) } catch { throw .encoding(error) }
+        let buffer = try SharedBytes(count: count, kind: .uninitializedPooled, using: source)
+        TextEncoder.write(text, as: encoding, into: buffer.mutableRawBuffer)
+        return buffer
+    }
+
+    /// A copy of `bytes` (Node's `Buffer.from(array)`).
+    public static func from(_ bytes: some Collection<UInt8>, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
+        let buffer = try SharedBytes(count: bytes.count, kind: .uninitializedPooled, using: source)
+        _ = buffer.mutableRawBuffer.initializeMemory(as: UInt8.self, from: bytes)
+        return buffer
+    }
+
+    /// A copy of another buffer (Node's `Buffer.from(buffer)`), into `source`'s memory.
+    public static func from(_ other: SharedBytes, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
+        let buffer = try SharedBytes(count: other.count, kind: .uninitializedPooled, using: source)
+        buffer.baseAddress.copyMemory(from: other.baseAddress, byteCount: other.count)
+        return buffer
+    }
+
+    /// Decodes untrusted base64/hex (or any encoding) text, refusing — before allocating
+    /// anything — input that is malformed or would decode to more than `maxDecodedBytes`.
+    public static func decoding(
+        _ text: String, as encoding: ByteEncoding, maxDecodedBytes: Int, using source: BufferSource? = nil
+    ) throws(BufferError) -> SharedBytes {
+        // The length alone bounds the decoded size from below: refuse huge input unscanned.
+        let lengthBound: Int
+        switch encoding {
+        case .hex: lengthBound = text.utf8.count / 2
+        case .base64, .base64url: lengthBound = Swift.max(0, text.utf8.count - 2) / 4 * 3
+        case .utf8, .latin1, .ascii, .utf16le: lengthBound = 0
+        }
+        guard lengthBound <= maxDecodedBytes else {
+            throw .encoding(.decodedSizeOverLimit(encoding: encoding, decodedBytes: lengthBound, limit: maxDecodedBytes))
+        }
+        let count: Int
+        do { count = try TextEncoder.byteCount(of: text, as: encoding) } catch { throw .encoding(error) }
+        guard count <= maxDecodedBytes else {
+            throw .encoding(.decodedSizeOverLimit(encoding: encoding, decodedBytes: count, limit: maxDecodedBytes))
+        }
+        let buffer = try SharedBytes(count: count, kind: .uninitializedUnpooled, using: source)
+        TextEncoder.write(text, as: encoding, into: buffer.mutableRawBuffer)
+        return buffer
+    }
+
+    /// Wraps memory owned elsewhere **without copying**: the result shares that memory, and
+    /// changes to it show through (the hazard of Node's `Buffer.from(arrayBuffer)`, made
+    /// explicit). `keepingAlive` is retained as long as the view exists.
+    /// - Precondition: `memory` stays valid while the view or any slice of it exists.
+    public static func viewSharingMemory(of memory: UnsafeMutableRawBufferPointer, keepingAlive owner: AnyObject? = nil)
+        -> SharedBytes
+    {
+        let base = memory.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 1)!  // empty views never dereference
+        return SharedBytes(storage: ByteStorage(base: base, byteCount: memory.count, owner: .view(keepAlive: owner)), offset: 0, count: memory.count)
+    }
+
+    // MARK: Views of this buffer
+
+    /// A buffer sharing `range` of this one's memory (Node's `buf.subarray`). Writes through
+    /// either are visible in both, and the whole original region stays allocated while the
+    /// slice lives. Use `from(_:)` on the slice for an independent copy.
+    public func slice(_ range: Range<Int>) throws(BufferError) -> SharedBytes {
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw .outOfBounds(offset: range.lowerBound, length: range.count, count: count)
+        }
+        return SharedBytes(storage: storage, offset: offset + range.lowerBound, count: range.count)
+    }
+
+    /// Whether two buffers share any memory.
+    public func sharesMemory(with other: SharedBytes) -> Bool {
+        storage === other.storage && offset < other.offset + other.count && other.offset < offset + count
+    }
+
+    var mutableRawBuffer: UnsafeMutableRawBufferPointer { UnsafeMutableRawBufferPointer(start: baseAddress, count: count) }
+
+    /// Calls `body` with the bytes. The pointer must not escape `body`.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try withExtendedLifetime(storage) { () throws(E) -> R in try body(UnsafeRawBufferPointer(mutableRawBuffer)) }
+    }
+
+    /// Calls `body` with writable bytes. The pointer must not escape `body`.
+    public func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try withExtendedLifetime(storage) { () throws(E) -> R in try body(mutableRawBuffer) }
+    }
+
+    /// Which allocator's memory this is (`nil` for views of external memory).
+    public var allocatorName: String? {
+        switch storage.owner {
+        case .allocator(let allocator, _): return allocator.name
+        case .slab(let slab): return slab.allocator.name
+        case .view, .moved: return nil
+        }
+    }
+
+    /// Whether this buffer was cut from a pool slab.
+    public var isPooled: Bool {
+        if case .slab = storage.owner { return true }
+        return false
+    }
+}

@@ -1,0 +1,137 @@
+import Synchronization
+
+/// The pool behind uninitialized small buffers: Node's `Buffer.allocUnsafe` pool, per backend.
+///
+/// Requests smaller than half a slab are cut from the current slab at 8-byte-aligned offsets;
+/// when the remainder is too small a fresh slab is taken from the backend. A slab is an object
+/// that every buffer cut from it retains, so it goes back to its allocator exactly when the last
+/// such buffer is gone — and until then one small live buffer keeps the whole slab ("a small
+/// slice pins 8 KiB"), which ``accounting`` makes visible.
+public final class SlabPool: Sendable {
+    public let allocator: any Allocator
+    /// Bytes per slab.
+    public let slabSize: Int
+    /// Requests of fewer bytes than this are pooled (half a slab, as in Node).
+    public var poolingThreshold: Int { slabSize >> 1 }
+
+    private let cursor: Mutex<(slab: Slab?, offset: Int)>
+    let ledger = PoolLedger()
+
+    public init(allocator: any Allocator, slabSize: Int) {
+        self.allocator = allocator
+        self.slabSize = slabSize
+        self.cursor = Mutex((nil, 0))
+    }
+
+    /// Whether a request of `byteCount` is served from a slab.
+    @inline(__always)
+    public func pools(byteCount: Int) -> Bool { byteCount < poolingThreshold }
+
+    /// Cuts `byteCount` uninitialized bytes from the current slab (or a fresh one).
+    /// The caller must hand the slice back with `Slab.releaseSlice(byteCount:)`.
+    func cut(byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Slab) {
+        let slice: (UnsafeMutableRawPointer, Slab)? = cursor.withLock { state in
+            guard let slab = state.slab, slabSize - state.offset >= byteCount else { return nil }
+            return take(byteCount, from: slab, state: &state)
+        }
+        if let slice {
+            return slice
+        }
+        // Allocate outside the lock; another thread may have installed a slab meanwhile.
+        let fresh = try Slab(allocator: allocator, byteCount: slabSize, ledger: ledger)
+        return cursor.withLock { state in
+            if let slab = state.slab, slabSize - state.offset >= byteCount {
+                return take(byteCount, from: slab, state: &state)  // `fresh` is released unused
+            }
+            state = (fresh, 0)
+            return take(byteCount, from: fresh, state: &state)
+        }
+    }
+
+    @inline(__always)
+    private func take(_ byteCount: Int, from slab: Slab, state: inout (slab: Slab?, offset: Int))
+        -> (UnsafeMutableRawPointer, Slab)
+    {
+        let pointer = slab.base + state.offset
+        // Node's alignPool: the next slice starts on an 8-byte boundary.
+        state.offset = (state.offset + byteCount + 7) & ~7
+        ledger.sliceCut(byteCount)
+        return (pointer, slab)
+    }
+
+    /// Live slabs, bytes they retain, and bytes live buffers actually reference.
+    public var accounting: PoolAccounting { ledger.snapshot(slabSize: slabSize, backend: allocator.name) }
+}
+
+/// A snapshot of a pool's memory: what its slabs hold versus what live buffers use.
+public struct PoolAccounting: Sendable, Codable, Equatable {
+    public var backend: String
+    public var slabSize: Int
+    /// Slabs currently allocated (the pool's current slab plus any pinned by live buffers).
+    public var liveSlabs: Int
+    /// Bytes held by live slabs: `liveSlabs × slabSize`.
+    public var retainedBytes: Int
+    /// Bytes referenced by live pooled buffers. `retainedBytes - referencedBytes` is memory
+    /// kept alive only because some small buffer pins its slab (or the pool's free tail).
+    public var referencedBytes: Int
+    /// Pooled allocations served since the pool was created.
+    public var pooledAllocations: Int
+    /// Slabs taken from the backend since the pool was created.
+    public var slabsAllocated: Int
+}
+
+/// The pool's counters, shared with its slabs: a slab may outlive its pool, so it keeps the
+/// ledger alive rather than the pool.
+final class PoolLedger: Sendable {
+    private let liveSlabs = Atomic<Int>(0)
+    private let slabsAllocated = Atomic<Int>(0)
+    private let referencedBytes = Atomic<Int>(0)
+    private let pooledAllocations = Atomic<Int>(0)
+
+    func slabCreated() {
+        liveSlabs.wrappingAdd(1, ordering: .relaxed)
+        slabsAllocated.wrappingAdd(1, ordering: .relaxed)
+    }
+    func slabReleased() { liveSlabs.wrappingSubtract(1, ordering: .relaxed) }
+    func sliceCut(_ byteCount: Int) {
+        pooledAllocations.wrappingAdd(1, ordering: .relaxed)
+        referencedBytes.wrappingAdd(byteCount, ordering: .relaxed)
+    }
+    func sliceReleased(_ byteCount: Int) { referencedBytes.wrappingSubtract(byteCount, ordering: .relaxed) }
+
+    func snapshot(slabSize: Int, backend: String) -> PoolAccounting {
+        let slabs = liveSlabs.load(ordering: .relaxed)
+        return PoolAccounting(
+            backend: backend, slabSize: slabSize, liveSlabs: slabs, retainedBytes: slabs * slabSize,
+            referencedBytes: referencedBytes.load(ordering: .relaxed),
+            pooledAllocations: pooledAllocations.load(ordering: .relaxed),
+            slabsAllocated: slabsAllocated.load(ordering: .relaxed))
+    }
+}
+
+/// One slab: a block from the backend, freed into it when the last slice cut from it is gone.
+final class Slab: @unchecked Sendable {
+    // @unchecked: `base` is immutable; the bytes are handed out in disjoint slices.
+    let base: UnsafeMutableRawPointer
+    let byteCount: Int
+    let allocator: any Allocator
+    let ledger: PoolLedger
+
+    init(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) {
+        // Slabs are 16-byte aligned like any malloc block; slices within are 8-byte aligned.
+        self.base = try allocator.allocateUninitialized(byteCount: byteCount)
+        self.byteCount = byteCount
+        self.allocator = allocator
+        self.ledger = ledger
+        ledger.slabCreated()
+    }
+
+    /// A buffer cut from this slab is gone (called by its owner's deinit).
+    @inline(__always)
+    func releaseSlice(byteCount: Int) { ledger.sliceReleased(byteCount) }
+
+    deinit {
+        allocator.deallocate(base, byteCount: byteCount)
+        ledger.slabReleased()
+    }
+}
