@@ -1,0 +1,116 @@
+import CAllocShims
+
+/// A buffer for keys and tokens: never pooled, never copied implicitly (noncopyable),
+/// wiped with a write the optimizer cannot remove before its memory is released, and
+/// optionally locked in RAM so it is never swapped out.
+public struct SecureBytes: ~Copyable, @unchecked Sendable {
+    // @unchecked: unique owner of its region.
+
+    /// How hard to try to keep the bytes out of swap.
+    public enum MemoryLock: Sendable {
+        /// No mlock.
+        case none
+        /// mlock, and fail with ``SecureBytesError/lockFailed(errno:byteCount:)`` if refused
+        /// (for example when RLIMIT_MEMLOCK is reached).
+        case required
+        /// mlock if possible; on refusal carry on unlocked (see ``isLocked``).
+        case bestEffort
+    }
+
+    let base: UnsafeMutableRawPointer
+    /// Number of bytes.
+    public let count: Int
+    /// Bytes actually allocated: whole pages when locked, so munlock never touches a
+    /// neighbour's page.
+    let allocatedCount: Int
+    let alignment: Int
+    let allocator: any Allocator
+    /// Whether the pages are locked in RAM.
+    public let isLocked: Bool
+
+    /// `count` zeroed bytes from `allocator` (default: the process default).
+    public init(zeroedCount count: Int, lock: MemoryLock = .none, allocator: (any Allocator)? = nil) throws(SecureBytesError) {
+        guard count >= 0 else { throw .allocation(.negativeSize(count)) }
+        let chosen: any Allocator
+        if let allocator { chosen = allocator } else { chosen = try SecureBytes.defaultAllocator() }
+        let page = Int(CAllocShims_page_size())
+        let locking = lock != .none
+        let alignment = locking ? page : chosen.naturalAlignment
+        let allocatedCount = locking ? Swift.max(page, (count + page - 1) / page * page) : count
+        let block: UnsafeMutableRawPointer
+        do {
+            block = try chosen.allocateZeroed(byteCount: allocatedCount, alignment: alignment)
+        } catch {
+            throw .allocation(error)
+        }
+        var locked = false
+        if locking {
+            let code = CAllocShims_lock_memory(block, allocatedCount)
+            if code == 0 {
+                locked = true
+            } else if lock == .required {
+                chosen.deallocate(block, byteCount: allocatedCount, alignment: alignment)
+                throw .lockFailed(errno: code, byteCount: allocatedCount)
+            }
+        }
+        self.base = block
+        self.count = count
+        self.allocatedCount = allocatedCount
+        self.alignment = alignment
+        self.allocator = chosen
+        self.isLocked = locked
+    }
+
+    /// A secure copy of `bytes`.
+    public init(copying bytes: some Collection<UInt8>, lock: MemoryLock = .none, allocator: (any Allocator)? = nil) throws(SecureBytesError) {
+        try self.init(zeroedCount: bytes.count, lock: lock, allocator: allocator)
+        UnsafeMutableRawBufferPointer(start: base, count: count).copyBytes(from: bytes)
+    }
+
+    private static func defaultAllocator() throws(SecureBytesError) -> any Allocator {
+        do { return try ProcessDefaultAllocator.allocator() } catch { throw .backend(error) }
+    }
+
+    deinit {
+        CAllocShims_secure_zero(base, allocatedCount)
+        if isLocked { _ = CAllocShims_unlock_memory(base, allocatedCount) }
+        allocator.deallocate(base, byteCount: allocatedCount, alignment: alignment)
+    }
+
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    public mutating func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeMutableRawBufferPointer(start: base, count: count))
+    }
+
+    /// Equal length and bytes, in time that depends only on the length.
+    public func constantTimeEquals(_ other: borrowing SecureBytes) -> Bool {
+        count == other.count && CAllocShims_constant_time_compare(base, other.base, count) == 0
+    }
+
+    /// Compares with non-secret bytes in time that depends only on the length.
+    public func constantTimeEquals(_ bytes: some Collection<UInt8>) -> Bool {
+        guard bytes.count == count else { return false }
+        let copy = Array(bytes)
+        return copy.withUnsafeBytes { CAllocShims_constant_time_compare(base, $0.baseAddress, count) == 0 }
+    }
+}
+
+/// Why a secure buffer could not be made.
+public enum SecureBytesError: Error, Equatable, Sendable, CustomStringConvertible {
+    case allocation(AllocationError)
+    case backend(BackendSelectionError)
+    /// mlock refused (ENOMEM: over RLIMIT_MEMLOCK; EPERM: not allowed).
+    case lockFailed(errno: Int32, byteCount: Int)
+
+    public var description: String {
+        switch self {
+        case .allocation(let error): return error.description
+        case .backend(let error): return error.description
+        case .lockFailed(let code, let byteCount):
+            return "mlock of \(byteCount) bytes failed (errno \(code)); raise RLIMIT_MEMLOCK (ulimit -l) or use lock: .bestEffort"
+        }
+    }
+}
