@@ -17,7 +17,7 @@ struct AllocShimCommand: ParsableCommand {
         discussion: """
             The process default backend comes from ALLOCSHIM_BACKEND (\(BackendName.validNames); unset: system).
             """,
-        subcommands: [BackendsCommand.self]
+        subcommands: [BackendsCommand.self, ConfigCommand.self]
     )
 }
 
@@ -27,10 +27,10 @@ func fail(_ message: String) -> ExitCode {
     return ExitCode(2)
 }
 
-/// Checks ALLOCSHIM_BACKEND before any command runs, so a typo fails loudly and at once.
+/// Checks the ALLOCSHIM_* variables before any command runs, so a typo fails loudly and at once.
 func validateEnvironment() throws {
     do {
-        _ = try ProcessDefaultAllocator.allocator()
+        _ = try BufferSource.processDefault()  // checks ALLOCSHIM_BACKEND, _ZERO_FILL, _POOL_SIZE
     } catch {
         throw fail(error.description)
     }

@@ -1,0 +1,57 @@
+/// Every way to make a buffer, by a stable name, so measurements (residue probe, benchmarks)
+/// and configuration can drive them from outside.
+public enum AllocationForm: String, CaseIterable, Sendable, Codable {
+    /// `SharedBytes.alloc`: zero-filled.
+    case alloc
+    /// `SharedBytes.allocUnsafe`: uninitialized, pooled below half a slab.
+    case allocUnsafe
+    /// `SharedBytes.allocUnsafeSlow`: uninitialized, never pooled.
+    case allocUnsafeSlow
+    /// `OwnedBytes(zeroedCount:)`: zero-filled, noncopyable, no reference counting.
+    case ownedZeroed
+    /// `OwnedBytes(uninitializedCount:)`: uninitialized, pooled below half a slab, noncopyable.
+    case ownedUninitialized
+    /// `OwnedBytes(uninitializedUnpooledCount:)`: uninitialized, never pooled, noncopyable.
+    case ownedUninitializedUnpooled
+
+    /// Parses a form name, with an error naming the bad value and every valid one.
+    public init(parsing name: String) throws(AllocationFormError) {
+        guard let form = AllocationForm(rawValue: name) else { throw .unknownForm(name) }
+        self = form
+    }
+
+    /// Whether the memory may hold an earlier owner's bytes.
+    public var isUninitialized: Bool { self != .alloc && self != .ownedZeroed }
+
+    /// Makes a shared buffer of `count` bytes in this form (owned forms are shared after creation).
+    public func make(_ count: Int, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
+        switch self {
+        case .alloc: return try .alloc(count, using: source)
+        case .allocUnsafe: return try .allocUnsafe(count, using: source)
+        case .allocUnsafeSlow: return try .allocUnsafeSlow(count, using: source)
+        case .ownedZeroed: return try OwnedBytes(zeroedCount: count, using: source).share()
+        case .ownedUninitialized: return try OwnedBytes(uninitializedCount: count, using: source).share()
+        case .ownedUninitializedUnpooled: return try OwnedBytes(uninitializedUnpooledCount: count, using: source).share()
+        }
+    }
+
+    /// Makes an owned (noncopyable) buffer of `count` bytes: shared forms map to their owned twin.
+    public func makeOwned(_ count: Int, using source: BufferSource? = nil) throws(BufferError) -> OwnedBytes {
+        switch self {
+        case .alloc, .ownedZeroed: return try OwnedBytes(zeroedCount: count, using: source)
+        case .allocUnsafe, .ownedUninitialized: return try OwnedBytes(uninitializedCount: count, using: source)
+        case .allocUnsafeSlow, .ownedUninitializedUnpooled: return try OwnedBytes(uninitializedUnpooledCount: count, using: source)
+        }
+    }
+}
+
+public enum AllocationFormError: Error, Equatable, Sendable, CustomStringConvertible {
+    case unknownForm(String)
+
+    public var description: String {
+        switch self {
+        case .unknownForm(let name):
+            return "unknown allocation form '\(name)'; valid forms are: \(AllocationForm.allCases.map(\.rawValue).joined(separator: ", "))"
+        }
+    }
+}

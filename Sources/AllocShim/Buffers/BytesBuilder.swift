@@ -1,0 +1,86 @@
+/// Builds one buffer from many pieces without `concat` churn.
+///
+/// Joining chunks with repeated `SharedBytes.concat` copies everything received so far on
+/// every append (quadratic bytes copied, one allocation per chunk). The builder keeps one
+/// block and grows it geometrically with the allocator's `reallocate`, so appends cost
+/// amortized O(chunk) and a message of n bytes needs O(log n) allocations. ``finish()``
+/// hands the block over as the final buffer, trimmed to size, without copying.
+public struct BytesBuilder: ~Copyable {
+    private let allocator: any Allocator
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// Bytes appended so far.
+    public private(set) var count = 0
+    /// How many times the block had to grow (for tests and measurements).
+    public private(set) var growthCount = 0
+
+    /// A builder with room for `initialCapacity` bytes before its first growth.
+    public init(initialCapacity: Int = 256, using source: BufferSource? = nil) throws(BufferError) {
+        guard initialCapacity >= 0 else { throw .allocation(.negativeSize(initialCapacity)) }
+        let allocator = try resolvedSource(source).allocator
+        let capacity = Swift.max(initialCapacity, 16)
+        let base = try allocating { () throws(AllocationError) in try allocator.allocateUninitialized(byteCount: capacity) }
+        (self.allocator, self.capacity, self.base) = (allocator, capacity, base)
+    }
+
+    /// False once `finish()` has handed the block to a buffer.
+    private var ownsBlock = true
+
+    deinit {
+        if ownsBlock { allocator.deallocate(base, byteCount: capacity) }
+    }
+
+    /// Appends raw bytes.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) throws(BufferError) {
+        try reserve(additional: bytes.count)
+        if let source = bytes.baseAddress { (base + count).copyMemory(from: source, byteCount: bytes.count) }
+        count += bytes.count
+    }
+
+    /// Appends a buffer's bytes.
+    public mutating func append(_ buffer: SharedBytes) throws(BufferError) {
+        try reserve(additional: buffer.count)
+        let destination = base + count
+        buffer.withUnsafeBytes { destination.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        count += buffer.count
+    }
+
+    /// Appends a string in `encoding`.
+    public mutating func append(_ text: String, encoding: ByteEncoding = .utf8) throws(BufferError) {
+        let length: Int
+        do { length = try TextEncoder.byteCount(of: text, as: encoding) } catch { throw .encoding(error) }
+        try reserve(additional: length)
+        TextEncoder.write(text, as: encoding, into: UnsafeMutableRawBufferPointer(start: base + count, count: length))
+        count += length
+    }
+
+    private mutating func reserve(additional: Int) throws(BufferError) {
+        let (needed, overflow) = count.addingReportingOverflow(additional)
+        guard !overflow else { throw .allocation(.sizeOverflow(count: count, stride: additional)) }
+        guard needed > capacity else { return }
+        let newCapacity = Swift.max(needed, capacity < (Int.max >> 1) ? capacity * 2 : needed)
+        let allocator = self.allocator
+        let (old, oldCapacity) = (base, capacity)
+        base = try allocating { () throws(AllocationError) in
+            try allocator.reallocate(old, oldByteCount: oldCapacity, newByteCount: newCapacity, alignment: allocator.naturalAlignment)
+        }
+        capacity = newCapacity
+        growthCount += 1
+    }
+
+    /// The bytes as one buffer, trimmed to `count` (one last `reallocate`, usually in place).
+    public consuming func finish() throws(BufferError) -> SharedBytes {
+        var finalBase = base
+        var finalCapacity = capacity
+        if count < capacity,
+            let trimmed = try? allocator.reallocate(base, oldByteCount: capacity, newByteCount: count, alignment: allocator.naturalAlignment)
+        {
+            // If trimming fails the larger block is kept: still correct, just roomier.
+            (finalBase, finalCapacity) = (trimmed, count)
+        }
+        let storage = ByteStorage(
+            base: finalBase, byteCount: finalCapacity, owner: .allocator(allocator, alignment: allocator.naturalAlignment))
+        ownsBlock = false  // the storage frees the block now
+        return SharedBytes(storage: storage, offset: 0, count: count)
+    }
+}
