@@ -2,9 +2,10 @@
 //
 // Debian's jemalloc has no symbol prefix, so linking it makes `malloc`, `free` and
 // `malloc_usable_size` jemalloc's for the whole process. glibc keeps its own allocator
-// callable as __libc_malloc/__libc_calloc/__libc_realloc/__libc_free/__libc_memalign, and
-// its remaining entry points (malloc_usable_size, mallinfo2, malloc_trim) are looked up in
-// libc.so.6 itself with dlsym on libc's handle, which cannot be interposed.
+// callable as __libc_malloc/__libc_calloc/__libc_realloc/__libc_free, and its remaining entry
+// points (memalign, malloc_usable_size, mallinfo2, malloc_trim) are looked up in libc.so.6
+// itself with dlsym on libc's handle, which no interposer can intercept. (__libc_memalign is
+// not used: AddressSanitizer intercepts it, and its blocks must not reach glibc's free.)
 // Elsewhere (musl, macOS) the plain names are the platform allocator.
 #define _GNU_SOURCE
 #include "CAllocShims.h"
@@ -24,8 +25,8 @@ extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
 extern void __libc_free(void *pointer);
-extern void *__libc_memalign(size_t alignment, size_t size);
 
+static void *(*glibc_memalign)(size_t, size_t);
 static size_t (*glibc_usable_size)(void *);
 static struct mallinfo2 (*glibc_mallinfo2)(void);
 static int (*glibc_malloc_trim)(size_t);
@@ -35,6 +36,7 @@ static void resolve_glibc_entry_points(void) {
     // RTLD_NOLOAD: libc is always loaded already; this only takes a handle to it.
     void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
     if (libc == NULL) return;
+    glibc_memalign = (void *(*)(size_t, size_t))dlsym(libc, "memalign");
     glibc_usable_size = (size_t (*)(void *))dlsym(libc, "malloc_usable_size");
     glibc_mallinfo2 = (struct mallinfo2 (*)(void))dlsym(libc, "mallinfo2");
     glibc_malloc_trim = (int (*)(size_t))dlsym(libc, "malloc_trim");
@@ -53,7 +55,8 @@ void *CAllocShims_platform_calloc(size_t count, size_t size) { return __libc_cal
 void *CAllocShims_platform_realloc(void *pointer, size_t size) { return __libc_realloc(pointer, size); }
 void CAllocShims_platform_free(void *pointer) { __libc_free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
-    return __libc_memalign(alignment, size);
+    pthread_once(&glibc_once, resolve_glibc_entry_points);
+    return glibc_memalign != NULL ? glibc_memalign(alignment, size) : NULL;
 }
 size_t CAllocShims_platform_usable_size(void *pointer) {
     pthread_once(&glibc_once, resolve_glibc_entry_points);

@@ -7,12 +7,20 @@ import Synchronization
 public enum ProcessDefaultAllocator {
     /// A box for the current default. Boxes are never freed: a reader may still hold the old
     /// one when another thread swaps it, and a process changes its default a handful of times.
+    /// `everyBox` keeps them reachable, so leak checkers see retention, not a leak.
     private final class Box: Sendable {
         let allocator: any Allocator
         init(_ allocator: any Allocator) { self.allocator = allocator }
     }
 
     private static let current = Atomic<Unmanaged<Box>?>(nil)
+    private static let everyBox = Mutex<[Box]>([])
+
+    private static func makeBox(_ allocator: any Allocator) -> Unmanaged<Box> {
+        let box = Box(allocator)
+        everyBox.withLock { $0.append(box) }
+        return Unmanaged.passUnretained(box)
+    }
 
     /// The default allocator, resolving `ALLOCSHIM_BACKEND` on first use.
     /// Throws when the variable names an unknown or unavailable backend; nothing is cached
@@ -22,17 +30,15 @@ public enum ProcessDefaultAllocator {
             return box.takeUnretainedValue().allocator
         }
         let resolved = try resolve(environmentValue: EnvironmentVariable.backend.currentValue)
-        let box = Unmanaged.passRetained(Box(resolved))
-        let (exchanged, winner) = current.compareExchange(expected: nil, desired: box, ordering: .acquiringAndReleasing)
+        let (exchanged, winner) = current.compareExchange(expected: nil, desired: makeBox(resolved), ordering: .acquiringAndReleasing)
         if exchanged { return resolved }
-        box.release()
         return winner!.takeUnretainedValue().allocator
     }
 
     /// Makes `allocator` the process default. Buffers made earlier keep freeing into the
     /// allocator that made them.
     public static func set(_ allocator: any Allocator) {
-        _ = current.exchange(Unmanaged.passRetained(Box(allocator)), ordering: .acquiringAndReleasing)
+        _ = current.exchange(makeBox(allocator), ordering: .acquiringAndReleasing)
     }
 
     /// Makes the backend named `name` the process default.
