@@ -5,7 +5,8 @@
 // Targets, lower layers first (arrows point down only; see docs/design.md):
 //   CJemalloc        system library: the platform jemalloc, linked when trait `Jemalloc` is on
 //   CAllocShims      C shims (CShims/CAllocShims): allocator entry points, dlopen loading
-//   AllocShim        the library users embed: Allocator, backends, selection, statistics
+//   AllocShim        the library users embed: Allocator, backends, selection, statistics, buffers
+//   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
 //   allocshim        the CLI
 import PackageDescription
 
@@ -43,16 +44,21 @@ let package = Package(
             name: "AllocShim",
             dependencies: ["CAllocShims"]
         ),
+        .target(
+            name: "AllocShimMeasure",
+            dependencies: ["AllocShim", "CAllocShims"]
+        ),
         .executableTarget(
             name: "allocshim",
             dependencies: [
                 "AllocShim",
+                "AllocShimMeasure",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "AllocShimTests",
-            dependencies: ["AllocShim", "CAllocShims"]
+            dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims"]
         ),
     ]
 )

@@ -7,6 +7,7 @@
 //                          MALLOCX_* macros as functions; compiled empty without the trait
 //   dynamic_allocators.c   mimalloc and tcmalloc, loaded with dlopen(RTLD_LOCAL) on first use
 //   process_memory.c       RSS, wiping that the compiler cannot remove, mlock
+//   baseline_loops.c       raw C allocation loops: the benchmark's baseline (CAllocShimsBaseline.h)
 //
 // Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
 // aborts: failures are reported as NULL / a non-zero errno-style code.
@@ -126,5 +127,7 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #ifdef __cplusplus
 }
 #endif
+
+#include "CAllocShimsBaseline.h"
 
 #endif

@@ -17,7 +17,7 @@
 /// power of two, or a `count × stride` product that overflows are reported as
 /// ``AllocationError`` values, never as a trap or a silent `nil`. A zero-byte request returns
 /// a unique non-null block (allocated as one byte) that must still be deallocated.
-public protocol Allocator: Sendable {
+public protocol Allocator: AnyObject, Sendable {
     /// A stable name: one of ``BackendName``'s raw values for built-in backends.
     var name: String { get }
 

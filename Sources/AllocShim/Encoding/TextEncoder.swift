@@ -30,7 +30,11 @@ enum TextEncoder {
     static func write(_ text: String, as encoding: ByteEncoding, into destination: UnsafeMutableRawBufferPointer) {
         switch encoding {
         case .utf8:
-            _ = destination.initializeMemory(as: UInt8.self, from: text.utf8)
+            // Native strings are contiguous UTF-8: one memcpy. Others are copied unit by unit.
+            let copied: Void? = text.utf8.withContiguousStorageIfAvailable { source in
+                destination.copyMemory(from: UnsafeRawBufferPointer(source))
+            }
+            if copied == nil { _ = destination.initializeMemory(as: UInt8.self, from: text.utf8) }
         case .utf16le:
             var offset = 0
             for unit in text.utf16 {

@@ -1,0 +1,118 @@
+import AllocShim
+import CAllocShims
+
+/// One (backend, scenario) measurement.
+public struct BenchResult: Codable, Sendable {
+    public var backend: String
+    public var scenario: String
+    public var iterations: Int
+    /// Median ns per buffer for the Node-like `SharedBytes` form.
+    public var nsPerOp: Double
+    /// Median ns per buffer for the noncopyable `OwnedBytes` form (`nil` for `from-*`).
+    public var ownedNsPerOp: Double?
+    /// Median ns per iteration of the same work as bare C calls on the same allocator.
+    public var cNsPerOp: Double
+    /// Median ns per op of the same scenario in Node, when run with --compare-node.
+    public var nodeNsPerOp: Double?
+    /// min(nsPerOp, ownedNsPerOp) / cNsPerOp: the cost of the Swift layer's fastest form.
+    public var fastestOverC: Double
+    public var repetitions: Int
+
+    enum CodingKeys: String, CodingKey {
+        case backend, scenario, iterations, nsPerOp, ownedNsPerOp, cNsPerOp, nodeNsPerOp, fastestOverC, repetitions
+    }
+
+    /// Writes `null` for absent figures so every object has every key.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(backend, forKey: .backend)
+        try container.encode(scenario, forKey: .scenario)
+        try container.encode(iterations, forKey: .iterations)
+        try container.encode(nsPerOp, forKey: .nsPerOp)
+        try container.encode(ownedNsPerOp, forKey: .ownedNsPerOp)
+        try container.encode(cNsPerOp, forKey: .cNsPerOp)
+        try container.encode(nodeNsPerOp, forKey: .nodeNsPerOp)
+        try container.encode(fastestOverC, forKey: .fastestOverC)
+        try container.encode(repetitions, forKey: .repetitions)
+    }
+}
+
+/// Runs the benchmark scenarios per backend: Swift (both buffer forms), the C baseline,
+/// and optionally Node, each as the median of several repetitions within one run.
+public struct BenchRunner {
+    public var backends: [BackendName]
+    public var scenarios: [BenchScenario]
+    public var iterations: Int
+    public var repetitions: Int
+    public var compareNode: Bool
+
+    public init(backends: [BackendName], scenarios: [BenchScenario], iterations: Int = 10_000, repetitions: Int = 5, compareNode: Bool) {
+        self.backends = backends
+        self.scenarios = scenarios
+        self.iterations = iterations
+        self.repetitions = repetitions
+        self.compareNode = compareNode
+    }
+
+    /// Runs everything; `progress` is told what is about to run.
+    public func run(progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
+        var nodeFigures: [String: Double] = [:]
+        if compareNode {
+            progress("node: \(scenarios.count) scenarios")
+            nodeFigures = try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: repetitions)
+        }
+        let inputs = try SwiftLoops.Inputs()
+        var results: [BenchResult] = []
+        for backend in backends {
+            let source = try BufferSource.backend(backend)
+            for scenario in scenarios {
+                progress("\(backend.rawValue) \(scenario.rawValue)")
+                results.append(try measure(scenario, backend: backend, source: source, inputs: inputs, node: nodeFigures[scenario.rawValue]))
+            }
+        }
+        return results
+    }
+
+    private func measure(_ scenario: BenchScenario, backend: BackendName, source: BufferSource, inputs: SwiftLoops.Inputs, node: Double?) throws
+        -> BenchResult
+    {
+        let warmUp = Swift.max(1, iterations / 10)
+        _ = try SwiftLoops.shared(scenario, source: source, iterations: warmUp, inputs: inputs)
+        var shared: [Double] = []
+        var owned: [Double] = []
+        var c: [Double] = []
+        for _ in 0..<repetitions {
+            // Interleaved, so drift on this shared machine hits all three alike.
+            shared.append(Double(try SwiftLoops.shared(scenario, source: source, iterations: iterations, inputs: inputs).nanoseconds) / Double(iterations))
+            if let timing = try SwiftLoops.owned(scenario, source: source, iterations: iterations) {
+                owned.append(Double(timing.nanoseconds) / Double(iterations))
+            }
+            c.append(Double(try baseline(scenario, backend: backend, source: source)) / Double(iterations))
+        }
+        let sharedMedian = median(shared)
+        let ownedMedian = owned.isEmpty ? nil : median(owned)
+        let cMedian = median(c)
+        return BenchResult(
+            backend: backend.rawValue, scenario: scenario.rawValue, iterations: iterations, nsPerOp: sharedMedian,
+            ownedNsPerOp: ownedMedian, cNsPerOp: cMedian, nodeNsPerOp: node,
+            fastestOverC: Swift.min(sharedMedian, ownedMedian ?? .infinity) / cMedian, repetitions: repetitions)
+    }
+
+    private func baseline(_ scenario: BenchScenario, backend: BackendName, source: BufferSource) throws -> UInt64 {
+        let backendCode: CAllocShims_BaselineBackend
+        switch backend {
+        case .system: backendCode = CAllocShims_BaselineSystem
+        case .jemalloc: backendCode = CAllocShims_BaselineJemalloc
+        case .jemallocArena: backendCode = CAllocShims_BaselineJemallocArena
+        case .mimalloc: backendCode = CAllocShims_BaselineMimalloc
+        case .tcmalloc: backendCode = CAllocShims_BaselineTcmalloc
+        }
+        let arena = (source.allocator as? JemallocArena)?.index ?? 0
+        var elapsed: UInt64 = 0
+        var checksum: UInt64 = 0
+        let status = CAllocShims_baseline_run(
+            Int32(backendCode.rawValue), Int32(scenario.baselineOperation.rawValue), scenario.size, iterations, arena, &elapsed, &checksum)
+        guard status == 0 else { throw MeasureError.failed("C baseline for \(backend.rawValue) \(scenario.rawValue) failed with errno \(status)") }
+        return elapsed
+    }
+}
