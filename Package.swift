@@ -60,5 +60,9 @@ let package = Package(
             name: "AllocShimTests",
             dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims"]
         ),
+        .testTarget(
+            name: "AllocShimMeasureTests",
+            dependencies: ["AllocShim", "AllocShimMeasure"]
+        ),
     ]
 )

@@ -43,6 +43,12 @@ extension JemallocKey where Value == Int {
     public static let arenaLargeAllocated = JemallocKey("stats.arenas.0.large.allocated")
 }
 
+extension JemallocKey where Value == UInt64 {
+    /// Bytes this thread has allocated so far (cumulative; every malloc in the process counts
+    /// when jemalloc is the process allocator).
+    public static let threadAllocated = JemallocKey("thread.allocated")
+}
+
 extension JemallocKey where Value == UInt32 {
     public static let arenaCount = JemallocKey("arenas.narenas")
 }

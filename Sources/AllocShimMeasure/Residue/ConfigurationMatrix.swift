@@ -1,0 +1,121 @@
+import AllocShim
+import Foundation
+
+/// An allocator configuration people really set, applied through the environment of a child
+/// process (allocators read these once, at start).
+public struct AllocatorConfiguration: Sendable {
+    public var name: String
+    public var backend: BackendName
+    public var environment: [String: String]
+    public var effect: String
+
+    /// The documented set `allocshim residue --config-matrix` compares.
+    public static let matrix: [AllocatorConfiguration] = [
+        .init(name: "glibc default", backend: .system, environment: [:], effect: "tcache and fastbins hand freed chunks back as they were, minus their link words"),
+        .init(
+            name: "glibc MALLOC_PERTURB_=165", backend: .system, environment: ["MALLOC_PERTURB_": "165"],
+            effect: "glibc fills freed chunks with the byte 165 and new ones with 165 ^ 0xFF"),
+        .init(
+            name: "glibc tcache off", backend: .system, environment: ["GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"],
+            effect: "no per-thread cache: reuse goes through fastbins and bins"),
+        .init(name: "jemalloc default", backend: .jemalloc, environment: [:], effect: "thread caches and slabs return freed regions untouched"),
+        .init(
+            name: "jemalloc junk:true", backend: .jemalloc, environment: ["MALLOC_CONF": "junk:true"],
+            effect: "fills new memory with 0xA5 and freed memory with 0x5A (needs a build with --enable-fill)"),
+        .init(
+            name: "jemalloc zero:true", backend: .jemalloc, environment: ["MALLOC_CONF": "zero:true"],
+            effect: "every allocation is zeroed (needs --enable-fill)"),
+        .init(name: "mimalloc default", backend: .mimalloc, environment: [:], effect: "free lists inside pages; a freed block keeps its bytes except the link word"),
+        .init(
+            name: "mimalloc MIMALLOC_PAGE_RESET=1", backend: .mimalloc, environment: ["MIMALLOC_PAGE_RESET": "1"],
+            effect: "resets (madvise) pages that become free; live pages keep their bytes"),
+        .init(name: "tcmalloc default", backend: .tcmalloc, environment: [:], effect: "thread caches of singly linked free objects"),
+        .init(
+            name: "tcmalloc debug library", backend: .tcmalloc,
+            environment: ["ALLOCSHIM_TCMALLOC_LIBRARY": "libtcmalloc_minimal_debug.so.4"],
+            effect: "gperftools' debug allocator: fills freed memory and delays its reuse"),
+        .init(
+            name: "ALLOCSHIM_ZERO_FILL=1", backend: .system, environment: ["ALLOCSHIM_ZERO_FILL": "1"],
+            effect: "AllocShim zeroes every uninitialized buffer (unsafe-pooled); raw allocator calls are unaffected"),
+    ]
+}
+
+/// One configuration's residue and speed.
+public struct ConfigurationResult: Codable, Sendable {
+    public var configuration: String
+    public var backend: String
+    public var environment: [String: String]
+    public var effect: String
+    /// Residue per scenario and size, as measured in the child.
+    public var residue: [ResidueResult]
+    /// Median ns per uninitialized 100 B and 10 KiB allocate/free pair (the C baseline in the
+    /// same child), i.e. what the configuration costs in speed.
+    public var cNsPerOp100B: Double?
+    public var cNsPerOp10KiB: Double?
+    /// Why the configuration could not be measured, if it could not.
+    public var error: String?
+}
+
+/// Runs the probe under each configuration in a child process of this same executable.
+public enum ConfigurationMatrix {
+    public static let scenarios: [ResidueScenario] = [.sameSize, .spray, .unsafePooled]
+    public static let sizes = [100, 4096, 64 * 1024]
+
+    public static func run(backends: [BackendName], rounds: Int, progress: (String) -> Void) throws -> [ConfigurationResult] {
+        var rows: [ConfigurationResult] = []
+        for configuration in AllocatorConfiguration.matrix where backends.contains(configuration.backend) {
+            progress("config \(configuration.name)")
+            var row = ConfigurationResult(
+                configuration: configuration.name, backend: configuration.backend.rawValue, environment: configuration.environment,
+                effect: configuration.effect, residue: [], cNsPerOp100B: nil, cNsPerOp10KiB: nil, error: nil)
+            var arguments = ["residue", "--json", "--no-default-sizes", "--rounds", String(rounds), "--backend", configuration.backend.rawValue]
+            for scenario in scenarios { arguments += ["--scenario", scenario.rawValue] }
+            for size in sizes { arguments += ["--size", String(size)] }
+            let residue = try ChildProcess.run(ChildProcess.selfExecutable, arguments, environment: configuration.environment)
+            if residue.status == 0 {
+                row.residue = try JSONDecoder().decode([ResidueResult].self, from: Data(residue.stdout.utf8))
+            } else {
+                row.error = residue.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(residue.status)"
+            }
+            let bench = try ChildProcess.run(
+                ChildProcess.selfExecutable,
+                [
+                    "bench", "--json", "--backend", configuration.backend.rawValue, "--scenario", "allocUnsafeSlow-100B", "--scenario",
+                    "allocUnsafeSlow-10KiB", "--iterations", "20000", "--repetitions", "3",
+                ], environment: configuration.environment)
+            if bench.status == 0 {
+                let results = try JSONDecoder().decode([BenchResult].self, from: Data(bench.stdout.utf8))
+                row.cNsPerOp100B = results.first { $0.scenario == "allocUnsafeSlow-100B" }?.cNsPerOp
+                row.cNsPerOp10KiB = results.first { $0.scenario == "allocUnsafeSlow-10KiB" }?.cNsPerOp
+            }
+            rows.append(row)
+        }
+        return rows
+    }
+
+    public static func render(_ rows: [ConfigurationResult]) -> String {
+        var header = BenchTable.pad("configuration", 32) + BenchTable.pad("backend", 10)
+        for scenario in scenarios {
+            for size in sizes { header += BenchTable.lpad("\(scenario.rawValue) \(size)", 22) }
+        }
+        header += BenchTable.lpad("ns 100B", 10) + BenchTable.lpad("ns 10KiB", 10)
+        var lines = ["Recovered % (mean) per scenario and size, and the C allocate/free cost under each configuration", header]
+        for row in rows {
+            var line = BenchTable.pad(row.configuration, 32) + BenchTable.pad(row.backend, 10)
+            if let error = row.error {
+                lines.append(line + "error: " + error)
+                continue
+            }
+            for scenario in scenarios {
+                for size in sizes {
+                    let cell = row.residue.first { $0.scenario == scenario.rawValue && $0.size == size }
+                    line += BenchTable.lpad(cell.map { $0.applicable ? String(format1: $0.recoveredPercent) : "n/a" } ?? "", 22)
+                }
+            }
+            line += BenchTable.lpad(row.cNsPerOp100B.map { String(format1: $0) } ?? "—", 10)
+            line += BenchTable.lpad(row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", 10)
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,78 @@
+import AllocShim
+
+/// Runs the probe over backends × scenarios × sizes.
+public struct ResidueRunner {
+    public var backends: [BackendName]
+    public var scenarios: [ResidueScenario]
+    public var sizes: [Int]
+    public var rounds: Int
+
+    /// Largest size accepted: 256 MiB.
+    public static let maximumSize = 256 << 20
+
+    public init(backends: [BackendName], scenarios: [ResidueScenario], sizes: [Int], rounds: Int) {
+        self.backends = backends
+        self.scenarios = scenarios
+        self.sizes = sizes
+        self.rounds = rounds
+    }
+
+    /// Parses a size argument: a positive integer of bytes up to ``maximumSize``.
+    public static func parseSize(_ text: String) throws(MeasureError) -> Int {
+        guard let size = Int(text), size >= 1, size <= maximumSize else {
+            throw .invalidArgument("invalid size '\(text)': sizes are whole numbers of bytes from 1 to \(maximumSize)")
+        }
+        return size
+    }
+
+    public func run(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
+        var results: [ResidueResult] = []
+        for backend in backends {
+            let probe = ResidueProbe(allocator: try BackendRegistry.allocator(backend), rounds: rounds)
+            for scenario in scenarios {
+                progress("residue \(backend.rawValue) \(scenario.rawValue)")
+                for size in sizes {
+                    // Large blocks are slow to plant and compare; fewer rounds keep the run short
+                    // without changing what is measured.
+                    let probeForSize = size >= 1 << 20 ? ResidueProbe(allocator: probe.allocator, rounds: Swift.max(1, rounds / 4)) : probe
+                    results.append(try probeForSize.run(scenario, size: size))
+                }
+            }
+        }
+        return results
+    }
+}
+
+/// The readable table: one block per scenario, sizes as rows, backends as columns.
+public enum ResidueTable {
+    public static func render(_ results: [ResidueResult]) -> String {
+        var backends: [String] = []
+        var scenarios: [String] = []
+        var sizes: [Int] = []
+        for result in results {
+            if !backends.contains(result.backend) { backends.append(result.backend) }
+            if !scenarios.contains(result.scenario) { scenarios.append(result.scenario) }
+            if !sizes.contains(result.size) { sizes.append(result.size) }
+        }
+        var lines: [String] = ["Secret bytes recovered at their original offsets, mean % over rounds (min–max); n/a: not applicable"]
+        for scenario in scenarios {
+            lines.append("")
+            lines.append("[\(scenario)]")
+            lines.append(BenchTable.lpad("size", 9) + backends.map { BenchTable.lpad($0, 22) }.joined())
+            for size in sizes {
+                var row = BenchTable.lpad(String(size), 9)
+                for backend in backends {
+                    let cell = results.first { $0.backend == backend && $0.scenario == scenario && $0.size == size }
+                    row += BenchTable.lpad(cell.map(format) ?? "", 22)
+                }
+                lines.append(row)
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(_ result: ResidueResult) -> String {
+        guard result.applicable else { return "n/a" }
+        return "\(String(format1: result.recoveredPercent)) (\(String(format1: result.minPercent))–\(String(format1: result.maxPercent)))"
+    }
+}
