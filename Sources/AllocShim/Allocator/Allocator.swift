@@ -49,6 +49,11 @@ public protocol Allocator: AnyObject, Sendable {
     /// Asks the allocator to hand free memory back to the OS (malloc_trim, jemalloc purge,
     /// mi_collect, tcmalloc ReleaseFreeMemory). Does nothing where there is no such call.
     func releaseFreeMemory()
+
+    /// True for allocator objects that exist for the whole process (the built-in shared
+    /// backends). Buffers then skip reference counting on them — a measurable share of a
+    /// small buffer's cost. Default: false, and buffers keep the allocator alive.
+    var livesForWholeProcess: Bool { get }
 }
 
 extension Allocator {
@@ -86,4 +91,6 @@ extension Allocator {
     }
 
     public func releaseFreeMemory() {}
+
+    public var livesForWholeProcess: Bool { false }
 }

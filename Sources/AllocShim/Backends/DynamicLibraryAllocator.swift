@@ -12,6 +12,8 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     public let name: String
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     public let counters = AllocationCounters()
+    /// A process-wide instance held by a static constant: never deallocated.
+    public var livesForWholeProcess: Bool { true }
     /// The library's version as it reports it, e.g. "2.0.9" for mimalloc.
     public let version: String
     /// The soname that was loaded, e.g. "libtcmalloc.so.4".

@@ -14,6 +14,8 @@ public final class JemallocAllocator: Allocator {
     public let name = BackendName.jemalloc.rawValue
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     public let counters = AllocationCounters()
+    /// A process-wide instance held by a static constant: never deallocated.
+    public var livesForWholeProcess: Bool { true }
     private let calls: JemallocCalls
 
     private init() {

@@ -10,6 +10,8 @@ public final class SystemAllocator: Allocator {
     public let name = BackendName.system.rawValue
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     public let counters = AllocationCounters()
+    /// A process-wide instance held by a static constant: never deallocated.
+    public var livesForWholeProcess: Bool { true }
 
     private init() {}
 

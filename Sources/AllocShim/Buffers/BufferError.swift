@@ -53,7 +53,7 @@ enum RegionMaker {
         switch kind {
         case .zeroed:
             let base = try allocating { () throws(AllocationError) in try allocator.allocateZeroed(byteCount: count) }
-            return (base, .allocator(allocator, alignment: alignment))
+            return (base, .block(of: allocator, alignment: alignment))
         case .uninitializedPooled where count >= 0 && source.pool.pools(byteCount: count):
             let (base, slab) = try allocating { () throws(AllocationError) in try source.pool.cut(byteCount: count) }
             if try zeroFillEnabled() { base.initializeMemory(as: UInt8.self, repeating: 0, count: count) }
@@ -63,7 +63,7 @@ enum RegionMaker {
             let base = try allocating { () throws(AllocationError) in
                 zero ? try allocator.allocateZeroed(byteCount: count) : try allocator.allocateUninitialized(byteCount: count)
             }
-            return (base, .allocator(allocator, alignment: alignment))
+            return (base, .block(of: allocator, alignment: alignment))
         }
     }
 }

@@ -7,6 +7,8 @@ enum RegionOwner: @unchecked Sendable {
 
     /// A whole block from an allocator: freed with the same size and alignment.
     case allocator(any Allocator, alignment: Int)
+    /// The same, for an allocator that lives for the whole process: not reference counted.
+    case processAllocator(UnretainedAllocator, alignment: Int)
     /// A slice of a pool slab: the slab is freed when its last slice is gone.
     case slab(Slab)
     /// Memory owned elsewhere (an explicit view): nothing to free; `keepAlive` is retained.
@@ -19,12 +21,40 @@ enum RegionOwner: @unchecked Sendable {
         switch self {
         case .allocator(let allocator, let alignment):
             allocator.deallocate(base, byteCount: byteCount, alignment: alignment)
+        case .processAllocator(let unretained, let alignment):
+            unretained.allocator.deallocate(base, byteCount: byteCount, alignment: alignment)
         case .slab(let slab):
             slab.releaseSlice(byteCount: byteCount)
         case .view, .moved:
             break
         }
     }
+}
+
+extension RegionOwner {
+    /// The owner for a whole block from `allocator`, unretained when it lives for the process.
+    @inline(__always)
+    static func block(of allocator: any Allocator, alignment: Int) -> RegionOwner {
+        allocator.livesForWholeProcess
+            ? .processAllocator(UnretainedAllocator(allocator: allocator), alignment: alignment)
+            : .allocator(allocator, alignment: alignment)
+    }
+
+    /// The allocator that frees this region, if any.
+    var allocator: (any Allocator)? {
+        switch self {
+        case .allocator(let allocator, _): return allocator
+        case .processAllocator(let unretained, _): return unretained.allocator
+        case .slab(let slab): return slab.allocator
+        case .view, .moved: return nil
+        }
+    }
+}
+
+/// A reference to an allocator that is known to outlive every buffer (it lives for the whole
+/// process), held without reference counting.
+struct UnretainedAllocator {
+    unowned(unsafe) let allocator: any Allocator
 }
 
 /// The shared, reference-counted owner of one region, used by ``SharedBytes``.

@@ -152,13 +152,7 @@ public struct SharedBytes: @unchecked Sendable {
     }
 
     /// Which allocator's memory this is (`nil` for views of external memory).
-    public var allocatorName: String? {
-        switch storage.owner {
-        case .allocator(let allocator, _): return allocator.name
-        case .slab(let slab): return slab.allocator.name
-        case .view, .moved: return nil
-        }
-    }
+    public var allocatorName: String? { storage.owner.allocator?.name }
 
     /// Whether this buffer was cut from a pool slab.
     public var isPooled: Bool {
