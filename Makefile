@@ -13,7 +13,7 @@ build: deps
 	$(SWIFT) build -c release --product allocshim
 
 report: build
-	$(SWIFT) run -c release --skip-build allocshim backends
+	$(SWIFT) run -c release --skip-build allocshim report --output report
 
 test: test-default test-without-jemalloc
 
