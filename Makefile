@@ -4,7 +4,7 @@
 SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 
-.PHONY: deps build report test test-default test-without-jemalloc clean
+.PHONY: deps build tools report test test-default test-without-jemalloc test-tools clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -12,10 +12,14 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product allocshim
 
-report: build
+# The C-only residue probes (glibc and, with musl-tools, musl) that join the residue report.
+tools: deps
+	bash Tools/residue-c/build.sh
+
+report: build tools
 	$(SWIFT) run -c release --skip-build allocshim report --output report
 
-test: test-default test-without-jemalloc
+test: test-default test-without-jemalloc test-tools
 
 test-default: deps
 	$(SWIFT) test
@@ -25,5 +29,10 @@ test-default: deps
 test-without-jemalloc: deps
 	$(SWIFT) test --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD)
 
+# The C probe validates itself against allocators whose reuse behaviour is known.
+test-tools: tools
+	.build-tools/residue-probe-glibc --self-test
+	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
+
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD)
+	rm -rf .build $(NO_JEMALLOC_BUILD) .build-tools

@@ -27,7 +27,7 @@ struct ResidueCommand: ParsableCommand {
     @Flag(help: "Run the probe in child processes under the documented allocator configurations and compare them.")
     var configMatrix = false
 
-    @Flag(help: "Print a JSON array instead of a table.")
+    @Flag(help: "Print a JSON array instead of a table. Without --backend, the C probes of Tools/residue-c (glibc and musl, built by `make tools`) add their columns.")
     var json = false
 
     func run() throws {
@@ -51,8 +51,13 @@ struct ResidueCommand: ParsableCommand {
             return
         }
         let runner = ResidueRunner(backends: try backends.resolve(), scenarios: scenarios, sizes: sizes, rounds: rounds)
-        let results: [ResidueResult]
-        do { results = try runner.run(progress: progressLine) } catch { throw fail("\(error)") }
+        var results: [ResidueResult]
+        do {
+            results = try runner.run(progress: progressLine)
+            if backends.names.isEmpty { results += try runner.runCProbes(progress: progressLine) }
+        } catch {
+            throw fail("\(error)")
+        }
         if json { try printJSON(results) } else { print(ResidueTable.render(results)) }
     }
 }

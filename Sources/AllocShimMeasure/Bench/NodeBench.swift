@@ -7,17 +7,24 @@ enum NodeBench {
         let nsPerOp: Double
     }
 
-    /// The script, found from the working directory or from the executable's location
-    /// (`.build/<config>/allocshim` → the package root), or from ALLOCSHIM_NODE_BENCH.
+    /// The script, from ALLOCSHIM_NODE_BENCH or the package root.
     static func scriptPath() -> String? {
         if let explicit = ProcessInfo.processInfo.environment["ALLOCSHIM_NODE_BENCH"] { return explicit }
+        let path = packageRoot() + "/Benchmarks/node/bench.js"
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+
+    /// The package root: the working directory if it holds Package.swift, else the folder
+    /// above the executable's `.build` (`.build/<config>/allocshim`).
+    static func packageRoot() -> String {
         var candidates = [FileManager.default.currentDirectoryPath]
-        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: ChildProcess.selfExecutable).deletingLastPathComponent()
         for _ in 0..<5 {
             candidates.append(directory.path)
             directory = directory.deletingLastPathComponent()
         }
-        return candidates.map { $0 + "/Benchmarks/node/bench.js" }.first { FileManager.default.fileExists(atPath: $0) }
+        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/Package.swift") && FileManager.default.fileExists(atPath: $0 + "/Sources/AllocShim") }
+            ?? FileManager.default.currentDirectoryPath
     }
 
     /// `node` on PATH, if any.

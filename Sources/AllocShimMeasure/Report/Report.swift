@@ -38,8 +38,8 @@ public struct ReportRunner {
                 .init(name: "threads", weight: 5, steps: backends.count),
             ], write: write)
         progress.beginPhase()
-        let residue = try ResidueRunner(backends: backends, scenarios: ResidueScenario.allCases, sizes: defaultResidueSizes, rounds: residueRounds)
-            .run(progress: progress.step)
+        let residueRunner = ResidueRunner(backends: backends, scenarios: ResidueScenario.allCases, sizes: defaultResidueSizes, rounds: residueRounds)
+        let residue = try residueRunner.run(progress: progress.step) + residueRunner.runCProbes(progress: progress.step)
         progress.beginPhase()
         let configurations = try ConfigurationMatrix.run(backends: backends, rounds: Swift.max(20, residueRounds / 2), progress: progress.step)
         progress.beginPhase()

@@ -13,10 +13,10 @@ enum SVGChart {
     /// span orders of magnitude (nanoseconds from 10 to 10^6).
     static func groupedBars(title: String, yLabel: String, categories: [String], series: [Series], logScale: Bool) -> String {
         let width = 120 + categories.count * (series.count * 12 + 24)
-        let height = 440
+        let height = 500
         let plotTop = 50.0, plotBottom = 320.0, plotLeft = 80.0
         let all = series.flatMap { $0.values.compactMap { $0 } }.filter { $0 > 0 }
-        let maxValue = (all.max() ?? 1) * (logScale ? 2 : 1.1)
+        let maxValue = logScale ? (all.max() ?? 1) * 2 : niceCeiling((all.max() ?? 1) * 1.05)
         let minValue = logScale ? Swift.max((all.min() ?? 1) / 2, 1e-3) : 0
         func y(_ value: Double) -> Double {
             let fraction = logScale ? (log10(Swift.max(value, minValue)) - log10(minValue)) / (log10(maxValue) - log10(minValue)) : value / maxValue
@@ -44,7 +44,7 @@ enum SVGChart {
             svg += "<text x=\"\(center)\" y=\"\(plotBottom + 12)\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-40 \(center) \(plotBottom + 12))\">\(escape(category))</text>"
             x += 24
         }
-        svg += legend(series.map(\.name), x: plotLeft, y: Double(height) - 30)
+        svg += legend(series.map(\.name), x: plotLeft, y: Double(height) - 16)
         return svg + "</svg>\n"
     }
 
@@ -77,6 +77,13 @@ enum SVGChart {
         }
         svg += legend(series.map(\.name), x: plotLeft, y: Double(height) - 30)
         return svg + "</svg>\n"
+    }
+
+    /// The next 1, 2 or 5 × 10^k at or above `value`, so linear axes get round ticks.
+    static func niceCeiling(_ value: Double) -> Double {
+        let magnitude = pow(10, floor(log10(Swift.max(value, 1e-9))))
+        for step in [1.0, 2.0, 5.0, 10.0] where step * magnitude >= value { return step * magnitude }
+        return 10 * magnitude
     }
 
     private static func header(width: Int, height: Int, title: String) -> String {

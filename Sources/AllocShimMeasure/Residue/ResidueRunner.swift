@@ -1,4 +1,5 @@
 import AllocShim
+import Foundation
 
 /// Runs the probe over backends × scenarios × sizes.
 public struct ResidueRunner {
@@ -23,6 +24,32 @@ public struct ResidueRunner {
             throw .invalidArgument("invalid size '\(text)': sizes are whole numbers of bytes from 1 to \(maximumSize)")
         }
         return size
+    }
+
+    /// The C-only probes (Tools/residue-c), run as child processes when built: musl's
+    /// allocator gets its own column, and glibc's C result cross-checks `system`.
+    public static func cProbePaths() -> [String] {
+        let root = NodeBench.packageRoot()
+        return ["residue-probe-glibc", "residue-probe-musl"].map { "\(root)/.build-tools/\($0)" }
+            .filter { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs the C probes with the same scenarios (those they implement) and sizes.
+    public func runCProbes(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
+        let implemented: [ResidueScenario] = [.sameSize, .differentSize, .spray, .crossThread, .allocZeroed]
+        let wanted = scenarios.filter(implemented.contains)
+        guard !wanted.isEmpty else { return [] }
+        var results: [ResidueResult] = []
+        for path in Self.cProbePaths() {
+            progress("residue \(URL(fileURLWithPath: path).lastPathComponent)")
+            var arguments = ["--rounds", String(rounds)]
+            for scenario in wanted { arguments += ["--scenario", scenario.rawValue] }
+            for size in sizes { arguments += ["--size", String(size)] }
+            let output = try ChildProcess.run(path, arguments)
+            guard output.status == 0 else { throw MeasureError.failed("\(path) failed: \(output.stderr)") }
+            results += try JSONDecoder().decode([ResidueResult].self, from: Data(output.stdout.utf8))
+        }
+        return results
     }
 
     public func run(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {

@@ -1,0 +1,34 @@
+// One benchmark per backend and allocation form: 1 KiB buffers (pooled for the uninitialized
+// forms), each made, touched and dropped. Metrics: wall clock, instructions, malloc counts
+// (the process malloc, through package-benchmark's interposer) and peak resident memory.
+import AllocShim
+import Benchmark
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .instructions, .mallocCountTotal, .peakMemoryResident],
+        scalingFactor: .kilo,
+        maxDuration: .seconds(1),
+        maxIterations: 200,
+        thresholds: [
+            .wallClock: .init(relative: [.p50: 50]),
+            .instructions: .init(relative: [.p50: 10]),
+            .mallocCountTotal: .init(absolute: [.p50: 5]),
+        ]
+    )
+    let size = 1024
+    for backend in BackendRegistry.availableBackends {
+        guard let source = try? BufferSource.backend(backend) else { continue }
+        for form in AllocationForm.allCases {
+            Benchmark("\(backend.rawValue) \(form.rawValue) \(size)B") { benchmark in
+                var checksum = 0
+                for index in benchmark.scaledIterations {
+                    let buffer = try form.make(size, using: source)
+                    buffer[index % size] = UInt8(truncatingIfNeeded: index)
+                    checksum &+= Int(buffer[index % size])
+                }
+                blackHole(checksum)
+            }
+        }
+    }
+}
