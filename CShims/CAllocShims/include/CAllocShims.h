@@ -7,6 +7,7 @@
 //                          MALLOCX_* macros as functions; compiled empty without the trait
 //   dynamic_allocators.c   mimalloc and tcmalloc, loaded with dlopen(RTLD_LOCAL) on first use
 //   process_memory.c       RSS, wiping that the compiler cannot remove, mlock
+//   counters.c             per-thread allocation counters (CAllocShimsCounters.h)
 //   baseline_loops.c       raw C allocation loops: the benchmark's baseline (CAllocShimsBaseline.h)
 //
 // Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
@@ -129,5 +130,6 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #endif
 
 #include "CAllocShimsBaseline.h"
+#include "CAllocShimsCounters.h"
 
 #endif

@@ -30,9 +30,7 @@ public struct AllocatorStatistics: Sendable, Codable, Equatable {
         mappedBytes: Int? = nil, retainedBytes: Int? = nil
     ) {
         self.backend = backend
-        self.allocations = counters.allocations
-        self.deallocations = counters.deallocations
-        self.liveBytes = counters.liveBytes
+        (self.allocations, self.deallocations, self.liveBytes) = counters.snapshot()
         self.source = source
         self.allocatedBytes = allocatedBytes
         self.activeBytes = activeBytes

@@ -85,26 +85,26 @@ public struct PoolAccounting: Sendable, Codable, Equatable {
 final class PoolLedger: Sendable {
     private let liveSlabs = Atomic<Int>(0)
     private let slabsAllocated = Atomic<Int>(0)
-    private let referencedBytes = Atomic<Int>(0)
-    private let pooledAllocations = Atomic<Int>(0)
+    /// Slices cut and released, on the per-thread counters: a pooled allocate/release pair
+    /// then touches no shared atomic besides the slab's reference count.
+    private let slices = AllocationCounters()
 
     func slabCreated() {
         liveSlabs.wrappingAdd(1, ordering: .relaxed)
         slabsAllocated.wrappingAdd(1, ordering: .relaxed)
     }
     func slabReleased() { liveSlabs.wrappingSubtract(1, ordering: .relaxed) }
-    func sliceCut(_ byteCount: Int) {
-        pooledAllocations.wrappingAdd(1, ordering: .relaxed)
-        referencedBytes.wrappingAdd(byteCount, ordering: .relaxed)
-    }
-    func sliceReleased(_ byteCount: Int) { referencedBytes.wrappingSubtract(byteCount, ordering: .relaxed) }
+    @inline(__always)
+    func sliceCut(_ byteCount: Int) { slices.recordAllocation(byteCount: byteCount) }
+    @inline(__always)
+    func sliceReleased(_ byteCount: Int) { slices.recordDeallocation(byteCount: byteCount) }
 
     func snapshot(slabSize: Int, backend: String) -> PoolAccounting {
         let slabs = liveSlabs.load(ordering: .relaxed)
+        let counts = slices.snapshot()
         return PoolAccounting(
             backend: backend, slabSize: slabSize, liveSlabs: slabs, retainedBytes: slabs * slabSize,
-            referencedBytes: referencedBytes.load(ordering: .relaxed),
-            pooledAllocations: pooledAllocations.load(ordering: .relaxed),
+            referencedBytes: counts.liveBytes, pooledAllocations: counts.allocations,
             slabsAllocated: slabsAllocated.load(ordering: .relaxed))
     }
 }
