@@ -10,25 +10,25 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
     public let count: Int
     private var owner: RegionOwner
 
-    private init(count: Int, kind: RegionMaker.Kind, using source: BufferSource?) throws(BufferError) {
+    private init(count: Int, kind: RegionMaker.Kind, using source: borrowing BufferSource?) throws(BufferError) {
         guard count >= 0 else { throw .allocation(.negativeSize(count)) }
         (base, owner) = try RegionMaker.make(count, kind, from: resolvedSource(source))
         self.count = count
     }
 
     /// Zero-filled bytes (Node's `Buffer.alloc`).
-    public init(zeroedCount count: Int, using source: BufferSource? = nil) throws(BufferError) {
+    public init(zeroedCount count: Int, using source: borrowing BufferSource? = nil) throws(BufferError) {
         try self.init(count: count, kind: .zeroed, using: source)
     }
 
     /// **Uninitialized** bytes; small requests are cut from the pool (Node's `allocUnsafe`).
     /// Zeroed when zero-fill mode is on.
-    public init(uninitializedCount count: Int, using source: BufferSource? = nil) throws(BufferError) {
+    public init(uninitializedCount count: Int, using source: borrowing BufferSource? = nil) throws(BufferError) {
         try self.init(count: count, kind: .uninitializedPooled, using: source)
     }
 
     /// **Uninitialized** bytes, never pooled (Node's `allocUnsafeSlow`).
-    public init(uninitializedUnpooledCount count: Int, using source: BufferSource? = nil) throws(BufferError) {
+    public init(uninitializedUnpooledCount count: Int, using source: borrowing BufferSource? = nil) throws(BufferError) {
         try self.init(count: count, kind: .uninitializedUnpooled, using: source)
     }
 

@@ -27,7 +27,7 @@ public struct SharedBytes: @unchecked Sendable {
         self.count = count
     }
 
-    init(count: Int, kind: RegionMaker.Kind, using source: BufferSource?) throws(BufferError) {
+    init(count: Int, kind: RegionMaker.Kind, using source: borrowing BufferSource?) throws(BufferError) {
         guard count >= 0 else { throw .allocation(.negativeSize(count)) }
         let (base, owner) = try RegionMaker.make(count, kind, from: resolvedSource(source))
         self.init(storage: ByteStorage(base: base, byteCount: count, owner: owner), offset: 0, count: count)
