@@ -37,6 +37,14 @@ struct ResidueProbeTests {
         }
     }
 
+    @Test("unsafe-pooled finds the secret when a released slab comes back, and nothing in fresh slabs", arguments: [16, 100, 1024])
+    func pooledFollowsSlabTurnover(_ size: Int) throws {
+        let recycled = try ResidueProbe(allocator: GroundTruthAllocator(.returnsFreedBlock), rounds: 10).run(.unsafePooled, size: size)
+        #expect(recycled.applicable && recycled.minPercent == 100)
+        let fresh = try ResidueProbe(allocator: GroundTruthAllocator(.freshZeroed), rounds: 10).run(.unsafePooled, size: size)
+        #expect(fresh.applicable && fresh.maxPercent == 0)
+    }
+
     @Test("zero-filled and secure scenarios measure 0% on every backend", arguments: BackendRegistry.availableBackends)
     func zeroedAndSecureAreClean(_ name: BackendName) throws {
         let probe = ResidueProbe(allocator: try BackendRegistry.allocator(name), rounds: 20)

@@ -10,8 +10,9 @@ public enum ResidueScenario: String, CaseIterable, Sendable, Codable {
     case crossThread = "cross-thread"
     /// Free, then one zero-filled allocation of the same size.
     case allocZeroed = "alloc-zeroed"
-    /// A pooled uninitialized buffer holding the secret is released, then the next pooled
-    /// uninitialized buffer of the same size is taken from the backend's pool.
+    /// A pooled uninitialized buffer holding the secret is released, then pooled uninitialized
+    /// buffers of the same size are taken (and dropped) until the pool has turned over three
+    /// slabs, so a released slab can come back from its allocator; the best recovery counts.
     case unsafePooled = "unsafe-pooled"
     /// A `SecureBytes` holding the secret is released; the next allocation of its size is read.
     case secure
