@@ -1,10 +1,12 @@
 # AllocShim: the two commands of the README, and their parts.
 #   make report   installs what is missing, builds in release, runs the main job
-#   make test     installs what is missing, runs the tests with and without jemalloc
+#   make test     installs what is missing, runs the tests with and without jemalloc, and with
+#                 the SwiftNIO and metrics integrations (traits NIO, Metrics)
 SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
+INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-tools clean
+.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-tools example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,7 +21,7 @@ tools: deps
 report: build tools
 	$(SWIFT) run -c release --skip-build allocshim report --output report
 
-test: test-default test-without-jemalloc test-tools
+test: test-default test-without-jemalloc test-integrations test-tools
 
 test-default: deps
 	$(SWIFT) test
@@ -29,10 +31,18 @@ test-default: deps
 test-without-jemalloc: deps
 	$(SWIFT) test --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD)
 
+# AllocShimNIO and AllocShimMetrics exist only with their (off by default) traits.
+test-integrations: deps
+	$(SWIFT) test --traits Jemalloc,NIO,Metrics --scratch-path $(INTEGRATIONS_BUILD)
+
+# The example service under load, once per backend (Examples/EchoService/load.sh).
+example: deps
+	cd Examples/EchoService && ./load.sh
+
 # The C probe validates itself against allocators whose reuse behaviour is known.
 test-tools: tools
 	.build-tools/residue-probe-glibc --self-test
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) .build-tools
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-tools

@@ -6,6 +6,8 @@
 //   CJemalloc        system library: the platform jemalloc, linked when trait `Jemalloc` is on
 //   CAllocShims      C shims (CShims/CAllocShims): allocator entry points, dlopen loading
 //   AllocShim        the library users embed: Allocator, backends, selection, statistics, buffers
+//   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
+//   AllocShimMetrics swift-metrics gauges and a swift-log start-up record (trait `Metrics`)
 //   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
 //   allocshim        the CLI
 import PackageDescription
@@ -14,6 +16,10 @@ let package = Package(
     name: "AllocShim",
     products: [
         .library(name: "AllocShim", targets: ["AllocShim"]),
+        // Empty unless their traits are enabled: users of the core never build SwiftNIO or
+        // swift-metrics.
+        .library(name: "AllocShimNIO", targets: ["AllocShimNIO"]),
+        .library(name: "AllocShimMetrics", targets: ["AllocShimMetrics"]),
         .executable(name: "allocshim", targets: ["allocshim"]),
     ],
     traits: [
@@ -21,10 +27,15 @@ let package = Package(
             name: "Jemalloc",
             description: "Link the system jemalloc (Debian: libjemalloc-dev). It then becomes malloc for the whole process."
         ),
+        .trait(name: "NIO", description: "Build AllocShimNIO: a SwiftNIO ByteBufferAllocator backed by AllocShim."),
+        .trait(name: "Metrics", description: "Build AllocShimMetrics: swift-metrics gauges and swift-log start-up logging."),
         .default(enabledTraits: ["Jemalloc"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -45,6 +56,22 @@ let package = Package(
             dependencies: ["CAllocShims"]
         ),
         .target(
+            name: "AllocShimNIO",
+            dependencies: [
+                "AllocShim",
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["NIO"])),
+            ]
+        ),
+        .target(
+            name: "AllocShimMetrics",
+            dependencies: [
+                "AllocShim",
+                .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
+        .target(
             name: "AllocShimMeasure",
             dependencies: ["AllocShim", "CAllocShims"]
         ),
@@ -59,6 +86,18 @@ let package = Package(
         .testTarget(
             name: "AllocShimTests",
             dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims"]
+        ),
+        .testTarget(
+            name: "AllocShimIntegrationTests",
+            dependencies: [
+                "AllocShim", "AllocShimNIO", "AllocShimMetrics",
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
+                .product(name: "NIOEmbedded", package: "swift-nio", condition: .when(traits: ["NIO"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["NIO"])),
+                .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
+                .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Metrics"])),
+            ]
         ),
         .testTarget(
             name: "AllocShimMeasureTests",

@@ -1,0 +1,199 @@
+#if NIO
+// Routing SwiftNIO's context-free allocator callbacks to AllocShim allocators.
+//
+// NIO's custom ByteBufferAllocator takes four `@convention(c)` functions: they cannot capture
+// which backend or arena they belong to. Two facts make routing possible anyway:
+//  * allocate: each of `NIORouteTable.capacity` slots has its own allocate function (the
+//    table below), which reads its slot's route with one atomic load. A ByteBufferAllocator
+//    is made of its slot's allocate function plus the shared functions.
+//  * reallocate and deallocate only get a pointer, so every block starts with a 16-byte
+//    header (route, requested size) in front of the bytes NIO sees. The header holds a +1
+//    on its route, so a block frees into the allocator that made it even after its slot has
+//    been given to another route, and a tenant arena lives until its last NIO buffer is gone.
+// Blocks stay 16-byte aligned when the allocator's natural alignment is 16 (all built-ins).
+import AllocShim
+@_spi(CustomByteBufferAllocator) import NIOCore
+import Synchronization
+
+/// One allocator as NIO sees it. Retained by its slot and by every block it made.
+final class NIORoute: Sendable {
+    let allocator: any Allocator
+    init(allocator: any Allocator) { self.allocator = allocator }
+}
+
+enum NIORouteTable {
+    static let capacity = 64
+    static let headerSize = 16
+
+    /// Each slot holds an `Unmanaged<NIORoute>` bit pattern (0 = empty), retained by the slot.
+    /// Written under `registration`, read by the allocate functions with one acquiring load.
+    nonisolated(unsafe) private static let slots: UnsafeMutablePointer<Atomic<Int>> = {
+        let slots = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: capacity)
+        for index in 0..<capacity { (slots + index).initialize(to: Atomic(0)) }
+        return slots
+    }()
+    private static let registration = Mutex(())
+
+    /// The slot routing to `allocator`: its existing route, else the first empty slot.
+    static func register(_ allocator: any Allocator) throws(NIOAllocatorError) -> Int {
+        try registration.withLock { _ throws(NIOAllocatorError) -> Int in
+            var empty: Int?
+            for slot in 0..<capacity {
+                guard let route = route(at: slot) else {
+                    if empty == nil { empty = slot }
+                    continue
+                }
+                if route.takeUnretainedValue().allocator === allocator { return slot }
+            }
+            guard let slot = empty else { throw .tooManyRoutes(limit: capacity) }
+            let fresh = Unmanaged.passRetained(NIORoute(allocator: allocator))
+            slots[slot].store(Int(bitPattern: fresh.toOpaque()), ordering: .releasing)
+            return slot
+        }
+    }
+
+    /// Empties the slot of `allocator` (its tenant was evicted) and drops the slot's reference:
+    /// the route, and with it a tenant arena, then lives only as long as its blocks.
+    static func retire(_ allocator: any Allocator) {
+        registration.withLock { _ in
+            for slot in 0..<capacity {
+                guard let route = route(at: slot), route.takeUnretainedValue().allocator === allocator else { continue }
+                slots[slot].store(0, ordering: .releasing)
+                route.release()
+            }
+        }
+    }
+
+    static var routeCount: Int {
+        registration.withLock { _ in (0..<capacity).count { route(at: $0) != nil } }
+    }
+
+    private static func route(at slot: Int) -> Unmanaged<NIORoute>? {
+        let bits = slots[slot].load(ordering: .acquiring)
+        return bits == 0 ? nil : Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
+    }
+
+    // MARK: The callbacks
+
+    static func allocate(slot: Int, byteCount: Int) -> UnsafeMutableRawPointer? {
+        guard let route = route(at: slot) else {
+            // Only an allocator of an evicted tenant finds its slot empty: a use after eviction.
+            fatalError("AllocShimNIO: a ByteBufferAllocator of an evicted tenant was used after eviction (slot \(slot))")
+        }
+        _ = route.retain()  // the block's reference, released in `deallocate`
+        let allocator = route.takeUnretainedValue().allocator
+        let total = byteCount + headerSize
+        let zero = (try? BufferConfiguration.isZeroFillEnabled()) ?? true  // an invalid setting errs on the safe side
+        let header: UnsafeMutableRawPointer
+        do {
+            header = zero ? try allocator.allocateZeroed(byteCount: total) : try allocator.allocateUninitialized(byteCount: total)
+        } catch {
+            // NIO requires a non-nil block (its own malloc path traps too): say which and why.
+            fatalError("AllocShimNIO: backend '\(allocator.name)' could not allocate \(byteCount) bytes: \(error)")
+        }
+        header.storeBytes(of: route.toOpaque(), as: UnsafeMutableRawPointer.self)
+        header.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
+        return header + headerSize
+    }
+
+    static let allocateFunctions: [@convention(c) (Int) -> UnsafeMutableRawPointer?] = [
+        { NIORouteTable.allocate(slot: 0, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 1, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 2, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 3, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 4, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 5, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 6, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 7, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 8, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 9, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 10, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 11, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 12, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 13, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 14, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 15, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 16, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 17, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 18, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 19, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 20, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 21, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 22, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 23, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 24, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 25, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 26, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 27, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 28, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 29, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 30, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 31, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 32, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 33, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 34, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 35, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 36, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 37, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 38, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 39, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 40, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 41, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 42, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 43, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 44, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 45, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 46, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 47, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 48, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 49, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 50, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 51, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 52, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 53, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 54, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 55, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 56, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 57, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 58, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 59, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 60, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 61, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 62, byteCount: $0) },
+        { NIORouteTable.allocate(slot: 63, byteCount: $0) },
+    ]
+
+    static let reallocate: @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> UnsafeMutableRawPointer? = { bytes, _, newByteCount in
+        guard let bytes else { fatalError("AllocShimNIO: reallocate of a null block") }  // NIO only resizes blocks it has
+        let header = bytes - headerSize
+        let route = Unmanaged<NIORoute>.fromOpaque(header.load(as: UnsafeRawPointer.self))
+        let allocator = route.takeUnretainedValue().allocator
+        let oldByteCount = header.load(fromByteOffset: 8, as: Int.self)
+        let resized: UnsafeMutableRawPointer
+        do {
+            resized = try allocator.reallocate(
+                header, oldByteCount: oldByteCount + headerSize, newByteCount: newByteCount + headerSize,
+                alignment: allocator.naturalAlignment)
+        } catch {
+            fatalError("AllocShimNIO: backend '\(allocator.name)' could not grow a block to \(newByteCount) bytes: \(error)")
+        }
+        resized.storeBytes(of: newByteCount, toByteOffset: 8, as: Int.self)
+        if newByteCount > oldByteCount, (try? BufferConfiguration.isZeroFillEnabled()) ?? true {
+            (resized + headerSize + oldByteCount).initializeMemory(as: UInt8.self, repeating: 0, count: newByteCount - oldByteCount)
+        }
+        return resized + headerSize
+    }
+
+    static let deallocate: @convention(c) (UnsafeMutableRawPointer) -> Void = { bytes in
+        let header = bytes - headerSize
+        let route = Unmanaged<NIORoute>.fromOpaque(header.load(as: UnsafeRawPointer.self))
+        let byteCount = header.load(fromByteOffset: 8, as: Int.self)
+        route.takeUnretainedValue().allocator.deallocate(header, byteCount: byteCount + headerSize)
+        route.release()
+    }
+
+    static let copy: @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, Int) -> Void = { destination, source, count in
+        destination.copyMemory(from: source, byteCount: count)
+    }
+}
+#endif
