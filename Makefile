@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-tools example clean
+.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-tools test-asan example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -35,6 +35,12 @@ test-without-jemalloc: deps
 test-integrations: deps
 	$(SWIFT) test --traits Jemalloc,NIO,Metrics --scratch-path $(INTEGRATIONS_BUILD)
 
+# AddressSanitizer over the whole suite with the integrations; jemalloc off, since ASan must
+# own malloc. Leaks of third-party libraries are suppressed in Tests/lsan-suppressions.txt.
+test-asan: deps
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
+	  $(SWIFT) test --sanitize=address --disable-default-traits --traits NIO,Metrics --scratch-path .build-asan
+
 # The example service under load, once per backend (Examples/EchoService/load.sh).
 example: deps
 	cd Examples/EchoService && ./load.sh
@@ -45,4 +51,4 @@ test-tools: tools
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-tools
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tools
