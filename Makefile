@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-tools test-asan example clean
+.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,7 +21,7 @@ tools: deps
 report: build tools
 	$(SWIFT) run -c release --skip-build allocshim report --output report
 
-test: test-default test-without-jemalloc test-integrations test-tools
+test: test-default test-without-jemalloc test-integrations test-example test-tools
 
 test-default: deps
 	$(SWIFT) test
@@ -40,6 +40,10 @@ test-integrations: deps
 test-asan: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
 	  $(SWIFT) test --sanitize=address --disable-default-traits --traits NIO,Metrics --scratch-path .build-asan
+
+# The example service builds, serves every available backend, and stops cleanly.
+test-example: deps
+	bash Examples/EchoService/smoke.sh
 
 # The example service under load, once per backend (Examples/EchoService/load.sh).
 example: deps

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages AllocShim needs, only those missing. Safe to run repeatedly.
-#   required: libjemalloc-dev (the Jemalloc trait), pkg-config (SwiftPM finds jemalloc with it)
+#   required: libjemalloc-dev (the Jemalloc trait), pkg-config (SwiftPM finds jemalloc with it),
+#             curl (the example service's smoke test)
 #   optional: libmimalloc-dev, libgoogle-perftools-dev (tcmalloc), musl-tools (the musl
 #             residue probe); a missing optional package only makes that backend unavailable.
 set -euo pipefail
 
-required=(libjemalloc-dev pkg-config)
+required=(libjemalloc-dev pkg-config curl)
 optional=(libmimalloc-dev libgoogle-perftools-dev musl-tools)
 
 missing() {

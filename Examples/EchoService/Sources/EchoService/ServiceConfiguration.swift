@@ -1,0 +1,29 @@
+import Foundation
+
+/// The service's settings, from the environment. Invalid values stop the service at start
+/// with a message naming the variable, the value and what is allowed.
+struct ServiceConfiguration {
+    var port: Int
+    var maximumBodyBytes: Int
+    var maximumTenants: Int
+
+    static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
+        ServiceConfiguration(
+            port: try integer("PORT", in: environment, default: 8080, allowed: 1...65535),
+            maximumBodyBytes: try integer("MAX_BODY", in: environment, default: 1 << 20, allowed: 1...(1 << 30)),
+            maximumTenants: try integer("MAX_TENANTS", in: environment, default: 32, allowed: 1...4096))
+    }
+
+    private static func integer(_ name: String, in environment: [String: String], default value: Int, allowed: ClosedRange<Int>) throws -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let parsed = Int(text), allowed.contains(parsed) else {
+            throw ConfigurationError(message: "\(name)='\(text)' is invalid: expected an integer in \(allowed.lowerBound)...\(allowed.upperBound)")
+        }
+        return parsed
+    }
+}
+
+struct ConfigurationError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}

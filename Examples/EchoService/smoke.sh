@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Smoke test of the example service, run by `make test`: builds it, starts it on loopback
+# for each available backend, and checks /healthz, /echo (shared and per tenant), 413 on an
+# oversized body, /metrics, a clean SIGTERM stop, and the start-up error on a bad backend.
+set -euo pipefail
+cd "$(dirname "$0")"
+swift build -c release
+BINARY=.build/release/EchoService
+PORT=${PORT:-18282}
+SERVER_PID=""
+trap '[ -n "$SERVER_PID" ] && kill -KILL "$SERVER_PID" 2>/dev/null || true' EXIT
+fail() { echo "smoke: FAIL: $*" >&2; exit 1; }
+
+for backend in system jemalloc jemalloc-arena mimalloc tcmalloc; do
+    ALLOCSHIM_BACKEND=$backend PORT=$PORT MAX_BODY=65536 "$BINARY" >/tmp/echo-smoke.log 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        SERVER_PID=""
+        grep -q "is unavailable" /tmp/echo-smoke.log || fail "$backend: the service did not start: $(tail -3 /tmp/echo-smoke.log)"
+        echo "smoke: $backend skipped: $(grep -o "is unavailable.*" /tmp/echo-smoke.log | head -1)"
+        continue
+    fi
+    [ "$(curl -fs "http://127.0.0.1:$PORT/healthz")" = ok ] || fail "$backend: /healthz"
+    [ "$(curl -fs -X POST --data 'hello, allocshim' "http://127.0.0.1:$PORT/echo")" = "HELLO, ALLOCSHIM" ] || fail "$backend: /echo"
+    case $backend in jemalloc*)
+        [ "$(curl -fs -X POST -H 'X-Tenant: acme' --data 'tenant' "http://127.0.0.1:$PORT/echo")" = TENANT ] || fail "$backend: tenant /echo" ;;
+    esac
+    code=$(head -c 70000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- "http://127.0.0.1:$PORT/echo")
+    [ "$code" = 413 ] || fail "$backend: oversized body gave $code, expected 413"
+    sleep 1.2  # one metrics sample
+    curl -fs "http://127.0.0.1:$PORT/metrics" | grep -q "^allocshim_allocations_total{backend=\"$backend\"" || fail "$backend: /metrics"
+    kill -TERM "$SERVER_PID"
+    wait "$SERVER_PID" || fail "$backend: exit status $? after SIGTERM"
+    SERVER_PID=""
+    echo "smoke: $backend ok"
+done
+if ALLOCSHIM_BACKEND=bogus "$BINARY" 2>/tmp/echo-smoke.err; then fail "a bogus backend started"; fi
+grep -q "valid backends are" /tmp/echo-smoke.err || fail "bogus backend message: $(cat /tmp/echo-smoke.err)"
+echo "smoke: all ok"
