@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "AllocShimNIO",
             dependencies: [
-                "AllocShim",
+                "AllocShim", "CAllocShims",
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
                 .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["NIO"])),
             ]

@@ -4,86 +4,94 @@
 // NIO's custom ByteBufferAllocator takes four `@convention(c)` functions: they cannot capture
 // which backend or arena they belong to. Two facts make routing possible anyway:
 //  * allocate: each of `NIORouteTable.capacity` slots has its own allocate function (the
-//    table below), which reads its slot's route with one atomic load. A ByteBufferAllocator
-//    is made of its slot's allocate function plus the shared functions.
+//    table below), which takes its slot's current route. A ByteBufferAllocator is made of
+//    its slot's allocate function plus the shared functions.
 //  * reallocate and deallocate only get a pointer, so every block starts with a 16-byte
 //    header (route, requested size) in front of the bytes NIO sees. The header holds a +1
 //    on its route, so a block frees into the allocator that made it even after its slot has
-//    been given to another route, and a tenant arena lives until its last NIO buffer is gone.
+//    been emptied or reused, and a tenant arena lives until its last NIO buffer is gone.
 // Blocks stay 16-byte aligned when the allocator's natural alignment is 16 (all built-ins).
+//
+// Invariant: a route is retained for a block *under its slot's lock*, so emptying a slot
+// (tenant eviction) can never free a route another thread is about to use. An allocator of an
+// evicted tenant that is still in use (a request in flight during eviction) finds its slot
+// empty and gets the `evicted` route: zeroed system memory, wiped before it is freed, so
+// neither a crash nor a leak of tenant data into the shared heap.
 import AllocShim
+import CAllocShims
 @_spi(CustomByteBufferAllocator) import NIOCore
 import Synchronization
 
 /// One allocator as NIO sees it. Retained by its slot and by every block it made.
 final class NIORoute: Sendable {
     let allocator: any Allocator
-    init(allocator: any Allocator) { self.allocator = allocator }
+    /// Wipe blocks before freeing them (the fallback for evicted tenants).
+    let wipesOnRelease: Bool
+
+    init(allocator: any Allocator, wipesOnRelease: Bool = false) {
+        self.allocator = allocator
+        self.wipesOnRelease = wipesOnRelease
+    }
+}
+
+/// A routing slot: immortal, so the allocate functions can always reach it.
+final class NIORouteSlot: Sendable {
+    let route = Mutex<NIORoute?>(nil)
 }
 
 enum NIORouteTable {
     static let capacity = 64
     static let headerSize = 16
 
-    /// Each slot holds an `Unmanaged<NIORoute>` bit pattern (0 = empty), retained by the slot.
-    /// Written under `registration`, read by the allocate functions with one acquiring load.
-    nonisolated(unsafe) private static let slots: UnsafeMutablePointer<Atomic<Int>> = {
-        let slots = UnsafeMutablePointer<Atomic<Int>>.allocate(capacity: capacity)
-        for index in 0..<capacity { (slots + index).initialize(to: Atomic(0)) }
-        return slots
-    }()
+    private static let slots: [NIORouteSlot] = (0..<capacity).map { _ in NIORouteSlot() }
+    /// Serializes registration so that two threads never claim the same empty slot.
     private static let registration = Mutex(())
+    private static let evicted = NIORoute(allocator: SystemAllocator.shared, wipesOnRelease: true)
 
     /// The slot routing to `allocator`: its existing route, else the first empty slot.
     static func register(_ allocator: any Allocator) throws(NIOAllocatorError) -> Int {
         try registration.withLock { _ throws(NIOAllocatorError) -> Int in
             var empty: Int?
-            for slot in 0..<capacity {
-                guard let route = route(at: slot) else {
-                    if empty == nil { empty = slot }
-                    continue
-                }
-                if route.takeUnretainedValue().allocator === allocator { return slot }
+            for (index, slot) in slots.enumerated() {
+                let current = slot.route.withLock { $0?.allocator }
+                if let current, current === allocator { return index }
+                if current == nil, empty == nil { empty = index }
             }
-            guard let slot = empty else { throw .tooManyRoutes(limit: capacity) }
-            let fresh = Unmanaged.passRetained(NIORoute(allocator: allocator))
-            slots[slot].store(Int(bitPattern: fresh.toOpaque()), ordering: .releasing)
-            return slot
+            guard let index = empty else { throw .tooManyRoutes(limit: capacity) }
+            slots[index].route.withLock { $0 = NIORoute(allocator: allocator) }
+            return index
         }
     }
 
-    /// Empties the slot of `allocator` (its tenant was evicted) and drops the slot's reference:
-    /// the route, and with it a tenant arena, then lives only as long as its blocks.
+    /// Empties the slot of `allocator` (its tenant was evicted): the route, and with it a
+    /// tenant arena, then lives only as long as its blocks.
     static func retire(_ allocator: any Allocator) {
         registration.withLock { _ in
-            for slot in 0..<capacity {
-                guard let route = route(at: slot), route.takeUnretainedValue().allocator === allocator else { continue }
-                slots[slot].store(0, ordering: .releasing)
-                route.release()
+            for slot in slots {
+                let removed = slot.route.withLock { route -> NIORoute? in
+                    guard let current = route, current.allocator === allocator else { return nil }
+                    route = nil
+                    return current
+                }
+                _ = removed  // released here, outside the slot's lock
             }
         }
     }
 
     static var routeCount: Int {
-        registration.withLock { _ in (0..<capacity).count { route(at: $0) != nil } }
-    }
-
-    private static func route(at slot: Int) -> Unmanaged<NIORoute>? {
-        let bits = slots[slot].load(ordering: .acquiring)
-        return bits == 0 ? nil : Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: bits)!)
+        registration.withLock { _ in slots.count { $0.route.withLock { $0 != nil } } }
     }
 
     // MARK: The callbacks
 
     static func allocate(slot: Int, byteCount: Int) -> UnsafeMutableRawPointer? {
-        guard let route = route(at: slot) else {
-            // Only an allocator of an evicted tenant finds its slot empty: a use after eviction.
-            fatalError("AllocShimNIO: a ByteBufferAllocator of an evicted tenant was used after eviction (slot \(slot))")
-        }
-        _ = route.retain()  // the block's reference, released in `deallocate`
+        // +1 for the block, taken under the slot's lock (see the invariant above); released
+        // in `deallocate`.
+        let route = slots[slot].route.withLock { Unmanaged.passRetained($0 ?? evicted) }
         let allocator = route.takeUnretainedValue().allocator
+        let wipes = route.takeUnretainedValue().wipesOnRelease
         let total = byteCount + headerSize
-        let zero = (try? BufferConfiguration.isZeroFillEnabled()) ?? true  // an invalid setting errs on the safe side
+        let zero = wipes || ((try? BufferConfiguration.isZeroFillEnabled()) ?? true)  // an invalid setting errs on the safe side
         let header: UnsafeMutableRawPointer
         do {
             header = zero ? try allocator.allocateZeroed(byteCount: total) : try allocator.allocateUninitialized(byteCount: total)
@@ -178,7 +186,7 @@ enum NIORouteTable {
             fatalError("AllocShimNIO: backend '\(allocator.name)' could not grow a block to \(newByteCount) bytes: \(error)")
         }
         resized.storeBytes(of: newByteCount, toByteOffset: 8, as: Int.self)
-        if newByteCount > oldByteCount, (try? BufferConfiguration.isZeroFillEnabled()) ?? true {
+        if newByteCount > oldByteCount, route.takeUnretainedValue().wipesOnRelease || ((try? BufferConfiguration.isZeroFillEnabled()) ?? true) {
             (resized + headerSize + oldByteCount).initializeMemory(as: UInt8.self, repeating: 0, count: newByteCount - oldByteCount)
         }
         return resized + headerSize
@@ -188,8 +196,15 @@ enum NIORouteTable {
         let header = bytes - headerSize
         let route = Unmanaged<NIORoute>.fromOpaque(header.load(as: UnsafeRawPointer.self))
         let byteCount = header.load(fromByteOffset: 8, as: Int.self)
-        route.takeUnretainedValue().allocator.deallocate(header, byteCount: byteCount + headerSize)
+        let owner = route.takeUnretainedValue()
+        if owner.wipesOnRelease { wipe(bytes, byteCount) }
+        owner.allocator.deallocate(header, byteCount: byteCount + headerSize)
         route.release()
+    }
+
+    /// Zeroes memory that is about to be freed, with a write the compiler cannot remove.
+    static func wipe(_ bytes: UnsafeMutableRawPointer, _ count: Int) {
+        CAllocShims_secure_zero(bytes, count)
     }
 
     static let copy: @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, Int) -> Void = { destination, source, count in

@@ -127,6 +127,21 @@ struct NIOAllocatorTests {
         try await group.shutdownGracefully()
     }
 
+    @Test("an allocator still in use after its tenant's eviction neither crashes nor uses the arena")
+    func useAfterEviction() throws {
+        guard JemallocControl.isAvailable else { return }
+        let tenants = try TenantArenas(maximumTenants: 1)
+        weak var arena: JemallocArena?
+        let stale = try tenants.byteBufferAllocator(for: "first")
+        arena = try tenants.arena(for: "first")
+        _ = try tenants.arena(for: "second")  // evicts "first" (maximum 1)
+        #expect(arena == nil, "the evicted arena had no buffers and should be gone")
+        var late = stale.buffer(capacity: 128)  // a request that was in flight during eviction
+        #expect(late.withVeryUnsafeMutableBytes { $0.prefix(128).allSatisfy { $0 == 0 } }, "fallback blocks are zeroed")
+        late.writeString("late but served")
+        #expect(late.readString(length: late.readableBytes) == "late but served")
+    }
+
     @Test("tenant allocators are isolated and an evicted tenant's arena goes with its last buffer")
     func tenants() throws {
         guard JemallocControl.isAvailable else { return }
