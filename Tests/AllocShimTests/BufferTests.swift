@@ -209,6 +209,27 @@ struct BufferTests {
         #expect(later.count == 10)
     }
 
+    @Test("built-in backends' direct path: each whole block is counted and freed on its own backend", arguments: BackendRegistry.availableBackends)
+    func directPathAccounting(_ name: BackendName) throws {
+        // Counters of built-in backends are process-wide and other tests run in parallel, so
+        // only lower bounds on the deltas can be asserted.
+        let allocator = try BackendRegistry.allocator(name)
+        let source = try BufferSource(allocator: allocator)
+        let size = 777_777
+        let before = allocator.statistics()
+        do {
+            let shared = try SharedBytes.alloc(size, using: source)
+            let owned = try OwnedBytes(uninitializedUnpooledCount: size, using: source)
+            #expect(shared.allocatorName == name.rawValue)
+            #expect(shared.allSatisfy { $0 == 0 })
+            let during = allocator.statistics()
+            #expect(during.allocations - before.allocations >= 2)
+            withExtendedLifetime(owned) {}
+        }
+        let after = allocator.statistics()
+        #expect(after.deallocations - before.deallocations >= 2)
+    }
+
     @Test("integers, fill, compare, concat")
     func operations() throws {
         let buffer = try SharedBytes.alloc(8)

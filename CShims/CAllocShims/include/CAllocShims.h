@@ -9,6 +9,7 @@
 //   process_memory.c       RSS, wiping that the compiler cannot remove, mlock
 //   counters.c             per-thread allocation counters (CAllocShimsCounters.h)
 //   baseline_loops.c       raw C allocation loops: the benchmark's baseline (CAllocShimsBaseline.h)
+//   fast_path.c            direct block calls for buffers of built-in backends (CAllocShimsFastPath.h)
 //
 // Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
 // aborts: failures are reported as NULL / a non-zero errno-style code.
@@ -131,5 +132,6 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 
 #include "CAllocShimsBaseline.h"
 #include "CAllocShimsCounters.h"
+#include "CAllocShimsFastPath.h"
 
 #endif

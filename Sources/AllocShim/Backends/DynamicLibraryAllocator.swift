@@ -19,6 +19,8 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     /// The soname that was loaded, e.g. "libtcmalloc.so.4".
     public let library: String
     private let table: CAllocShims_DynamicAllocator
+    /// The loader's own copy of `table`, valid for the life of the process (for the fast path).
+    private let tablePointer: UnsafePointer<CAllocShims_DynamicAllocator>
     /// tcmalloc's sized free needs the exact size class of the block, which only matches for
     /// blocks from its plain malloc; aligned blocks use the unsized free.
     private let freeSized: (@convention(c) (UnsafeMutableRawPointer?, Int) -> Void)?
@@ -37,10 +39,12 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(.unavailable(backend, reason: reason, remedy: backend.remedy))
         }
-        return .success(DynamicLibraryAllocator(name: backend.rawValue, table: table.pointee, useSizedFree: backend == .tcmalloc))
+        return .success(DynamicLibraryAllocator(name: backend.rawValue, table: table, useSizedFree: backend == .tcmalloc))
     }
 
-    private init(name: String, table: CAllocShims_DynamicAllocator, useSizedFree: Bool) {
+    private init(name: String, table tablePointer: UnsafePointer<CAllocShims_DynamicAllocator>, useSizedFree: Bool) {
+        let table = tablePointer.pointee
+        self.tablePointer = tablePointer
         self.name = name
         self.table = table
         self.freeSized = useSizedFree ? table.free_sized : nil
@@ -91,6 +95,10 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         }
         counters.recordResize(from: oldByteCount, to: newByteCount)
         return block
+    }
+
+    var fastPath: CAllocShims_FastPath? {
+        CAllocShims_FastPath(kind: Int32(CAllocShims_fast_table), counters: counters, detail: UInt(bitPattern: tablePointer))
     }
 
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {

@@ -51,6 +51,10 @@ public final class JemallocAllocator: Allocator {
         return block
     }
 
+    var fastPath: CAllocShims_FastPath? {
+        CAllocShims_FastPath(kind: Int32(CAllocShims_fast_jemalloc), counters: counters, detail: UInt(bitPattern: Int(calls.baseFlags)))
+    }
+
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
         calls.deallocate(pointer, size: AllocationRequest.cSize(byteCount), alignment: alignment)
         counters.recordDeallocation(byteCount: byteCount)

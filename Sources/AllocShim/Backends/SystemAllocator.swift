@@ -55,6 +55,8 @@ public final class SystemAllocator: Allocator {
         return block
     }
 
+    var fastPath: CAllocShims_FastPath? { CAllocShims_FastPath(kind: Int32(CAllocShims_fast_platform), counters: counters, detail: 0) }
+
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
         CAllocShims_platform_free(pointer)
         counters.recordDeallocation(byteCount: byteCount)

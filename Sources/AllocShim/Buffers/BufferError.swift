@@ -1,3 +1,4 @@
+import CAllocShims
 /// Why a buffer operation failed.
 public enum BufferError: Error, Equatable, Sendable, CustomStringConvertible {
     case allocation(AllocationError)
@@ -48,22 +49,34 @@ enum RegionMaker {
     static func make(_ count: Int, _ kind: Kind, from source: BufferSource) throws(BufferError)
         -> (base: UnsafeMutableRawPointer, owner: RegionOwner)
     {
-        let allocator = source.allocator
-        let alignment = allocator.naturalAlignment
-        switch kind {
-        case .zeroed:
-            let base = try allocating { () throws(AllocationError) in try allocator.allocateZeroed(byteCount: count) }
-            return (base, .block(of: allocator, alignment: alignment))
-        case .uninitializedPooled where count >= 0 && source.pool.pools(byteCount: count):
+        if kind == .uninitializedPooled, count >= 0, source.pool.pools(byteCount: count) {
             let (base, slab) = try allocating { () throws(AllocationError) in try source.pool.cut(byteCount: count) }
             if try zeroFillEnabled() { base.initializeMemory(as: UInt8.self, repeating: 0, count: count) }
             return (base, .slab(slab))
-        case .uninitializedPooled, .uninitializedUnpooled:
-            let zero = try zeroFillEnabled()
-            let base = try allocating { () throws(AllocationError) in
-                zero ? try allocator.allocateZeroed(byteCount: count) : try allocator.allocateUninitialized(byteCount: count)
-            }
-            return (base, .block(of: allocator, alignment: alignment))
         }
+        let zeroed: Bool
+        if kind == .zeroed { zeroed = true } else { zeroed = try zeroFillEnabled() }
+        if let path = source.fastPath {
+            return (try makeDirect(count, zeroed: zeroed, path: path, source: source), .fast(path))
+        }
+        let allocator = source.allocator
+        let base = try allocating { () throws(AllocationError) in
+            zeroed ? try allocator.allocateZeroed(byteCount: count) : try allocator.allocateUninitialized(byteCount: count)
+        }
+        return (base, .block(of: allocator, alignment: allocator.naturalAlignment))
+    }
+
+    /// A whole block through the backend's C calls: the same validation and errors as the
+    /// `Allocator` methods, without touching the allocator object.
+    @inline(__always)
+    private static func makeDirect(_ count: Int, zeroed: Bool, path: CAllocShims_FastPath, source: BufferSource) throws(BufferError)
+        -> UnsafeMutableRawPointer
+    {
+        _ = try allocating { () throws(AllocationError) in try AllocationRequest.validated(byteCount: count, alignment: 1) }
+        guard let base = CAllocShims_fast_allocate(path, count, zeroed ? 1 : 0) else {
+            let allocator = source.allocator
+            throw .allocation(.outOfMemory(backend: allocator.name, byteCount: count, alignment: allocator.naturalAlignment))
+        }
+        return base
     }
 }

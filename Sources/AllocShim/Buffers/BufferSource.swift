@@ -1,3 +1,4 @@
+import CAllocShims
 import Synchronization
 
 /// Where buffers get their memory: an allocator plus its slab pool for small uninitialized
@@ -6,6 +7,9 @@ import Synchronization
 public final class BufferSource: Sendable {
     public let allocator: any Allocator
     public let pool: SlabPool
+    /// Direct C calls for whole blocks when the allocator is a built-in process-lifetime
+    /// backend (see FastPath.swift); nil for arenas and user allocators.
+    let fastPath: CAllocShims_FastPath?
 
     /// A source with its own pool. `slabSize` defaults to `ALLOCSHIM_POOL_SIZE` (8 KiB).
     public init(allocator: any Allocator, slabSize: Int? = nil) throws(BufferConfigurationError) {
@@ -18,6 +22,7 @@ public final class BufferSource: Sendable {
             size = try BufferConfiguration.poolSize()
         }
         self.pool = SlabPool(allocator: allocator, slabSize: size)
+        self.fastPath = allocator.livesForWholeProcess ? (allocator as? any FastPathProviding)?.fastPath : nil
     }
 
     /// The shared source of a built-in backend.

@@ -1,3 +1,4 @@
+import CAllocShims
 /// Who frees a buffer's bytes, and how. Every buffer type stores one and calls `release`
 /// exactly once, so memory always goes back to the allocator (or slab) that made it, even if
 /// the process default has changed since.
@@ -9,6 +10,8 @@ enum RegionOwner: @unchecked Sendable {
     case allocator(any Allocator, alignment: Int)
     /// The same, for an allocator that lives for the whole process: not reference counted.
     case processAllocator(UnretainedAllocator, alignment: Int)
+    /// A whole block from a built-in backend's C calls: no object to retain or release.
+    case fast(CAllocShims_FastPath)
     /// A slice of a pool slab: the slab is freed when its last slice is gone.
     case slab(Slab)
     /// Memory owned elsewhere (an explicit view): nothing to free; `keepAlive` is retained.
@@ -23,6 +26,8 @@ enum RegionOwner: @unchecked Sendable {
             allocator.deallocate(base, byteCount: byteCount, alignment: alignment)
         case .processAllocator(let unretained, let alignment):
             unretained.allocator.deallocate(base, byteCount: byteCount, alignment: alignment)
+        case .fast(let path):
+            CAllocShims_fast_deallocate(path, base, byteCount)
         case .slab(let slab):
             slab.releaseSlice(byteCount: byteCount)
         case .view, .moved:
@@ -45,6 +50,7 @@ extension RegionOwner {
         switch self {
         case .allocator(let allocator, _): return allocator
         case .processAllocator(let unretained, _): return unretained.allocator
+        case .fast(let path): return path.allocator
         case .slab(let slab): return slab.allocator
         case .view, .moved: return nil
         }

@@ -27,9 +27,14 @@ public struct SharedBytes: @unchecked Sendable {
         self.count = count
     }
 
-    init(count: Int, kind: RegionMaker.Kind, using source: borrowing BufferSource?) throws(BufferError) {
+    init(count: Int, kind: RegionMaker.Kind, using source: __shared BufferSource?) throws(BufferError) {
         guard count >= 0 else { throw .allocation(.negativeSize(count)) }
-        let (base, owner) = try RegionMaker.make(count, kind, from: resolvedSource(source))
+        let (base, owner): (UnsafeMutableRawPointer, RegionOwner)
+        if source != nil {  // no owned copy of the source (see OwnedBytes)
+            (base, owner) = try RegionMaker.make(count, kind, from: source.unsafelyUnwrapped)
+        } else {
+            (base, owner) = try RegionMaker.make(count, kind, from: resolvedSource(nil))
+        }
         self.init(storage: ByteStorage(base: base, byteCount: count, owner: owner), offset: 0, count: count)
     }
 
