@@ -1,8 +1,8 @@
 // Direct allocation paths for the built-in backends, used by buffers on their hot path.
 //
 // A buffer that goes through the Swift `Allocator` existential pays reference counting on
-// the allocator object at allocation and release (measured: about 40% of a small buffer's
-// time). A CAllocShims_FastPath is a plain 16-byte value naming the backend's C calls and its
+// the allocator object at allocation and release (profiled: with the source's own reference
+// counting, 45% of a 100-byte buffer's time). A CAllocShims_FastPath is a plain 16-byte value naming the backend's C calls and its
 // counter slot, so a buffer can keep it inline and release without touching any object.
 // Only for natural alignment (buffers never ask for more). Counters are recorded exactly as
 // the Swift backends record them.

@@ -48,10 +48,10 @@ public final class AllocationCounters: Sendable {
         }
     }
 
-    /// All three counts from one pass over the threads.
     /// The C counter slot, when this object has one (the first 256 counters do).
     var cSlot: Int32? { slot >= 0 ? slot : nil }
 
+    /// All three counts from one pass over the threads.
     public func snapshot() -> (allocations: Int, deallocations: Int, liveBytes: Int) {
         guard slot >= 0 else {
             return (allocationCount.load(ordering: .relaxed), deallocationCount.load(ordering: .relaxed), liveByteCount.load(ordering: .relaxed))

@@ -46,6 +46,17 @@ func zeroFillEnabled() throws(BufferError) -> Bool {
 enum RegionMaker {
     enum Kind { case zeroed, uninitializedPooled, uninitializedUnpooled }
 
+    /// `source` nil: the process default's. The caller's source is used in place: binding it
+    /// (`if let`) or resolving it through a function makes an owned copy, a retain/release
+    /// pair per buffer (measured: about 20 ns of a 100-byte buffer's 50).
+    @inline(__always)
+    static func make(_ count: Int, _ kind: Kind, from source: __shared BufferSource?) throws(BufferError)
+        -> (base: UnsafeMutableRawPointer, owner: RegionOwner)
+    {
+        // unsafelyUnwrapped: checked just before; it reads the reference without copying it.
+        source != nil ? try make(count, kind, from: source.unsafelyUnwrapped) : try make(count, kind, from: resolvedSource(nil))
+    }
+
     static func make(_ count: Int, _ kind: Kind, from source: BufferSource) throws(BufferError)
         -> (base: UnsafeMutableRawPointer, owner: RegionOwner)
     {

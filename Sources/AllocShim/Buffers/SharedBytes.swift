@@ -29,12 +29,7 @@ public struct SharedBytes: @unchecked Sendable {
 
     init(count: Int, kind: RegionMaker.Kind, using source: __shared BufferSource?) throws(BufferError) {
         guard count >= 0 else { throw .allocation(.negativeSize(count)) }
-        let (base, owner): (UnsafeMutableRawPointer, RegionOwner)
-        if source != nil {  // no owned copy of the source (see OwnedBytes)
-            (base, owner) = try RegionMaker.make(count, kind, from: source.unsafelyUnwrapped)
-        } else {
-            (base, owner) = try RegionMaker.make(count, kind, from: resolvedSource(nil))
-        }
+        let (base, owner) = try RegionMaker.make(count, kind, from: source)
         self.init(storage: ByteStorage(base: base, byteCount: count, owner: owner), offset: 0, count: count)
     }
 
