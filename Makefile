@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan example clean
+.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -41,6 +41,10 @@ test-asan: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
 	  $(SWIFT) test --sanitize=address --disable-default-traits --traits NIO,Metrics --scratch-path .build-asan
 
+# ThreadSanitizer, same setup as test-asan.
+test-tsan: deps
+	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
+
 # The example service builds, serves every available backend, and stops cleanly.
 test-example: deps
 	bash Examples/EchoService/smoke.sh
@@ -55,4 +59,4 @@ test-tools: tools
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tools
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-tools

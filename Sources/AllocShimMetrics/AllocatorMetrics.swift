@@ -43,6 +43,9 @@ public final class AllocatorMetrics: Sendable {
     private let processResident: Gauge
     private let lastTotals: Mutex<Totals>
     private let timer = Mutex<(any DispatchSourceTimer)?>(nil)
+    /// Where samples run; `stop()` drains it so no sample lands after it returns.
+    private let queue = DispatchQueue(label: "AllocShimMetrics", qos: .utility)
+    private static let onSamplingQueue = DispatchSpecificKey<Bool>()
 
     /// - Parameters:
     ///   - allocators: the allocators to report; each gets dimensions `backend` (its name) and
@@ -123,7 +126,8 @@ public final class AllocatorMetrics: Sendable {
     public func start() {
         timer.withLock { timer in
             guard timer == nil else { return }
-            let source = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "AllocShimMetrics", qos: .utility))
+            queue.setSpecific(key: Self.onSamplingQueue, value: true)
+            let source = DispatchSource.makeTimerSource(queue: queue)
             let (seconds, attoseconds) = interval.components
             let nanoseconds = Int(clamping: seconds) &* 1_000_000_000 &+ Int(attoseconds / 1_000_000_000)
             source.schedule(deadline: .now(), repeating: .nanoseconds(max(nanoseconds, 1_000_000)))
@@ -133,11 +137,14 @@ public final class AllocatorMetrics: Sendable {
         }
     }
 
+    /// Stops sampling. When called from outside a sample, it returns after any sample in
+    /// progress has finished, so no value is recorded after it returns.
     public func stop() {
         timer.withLock { timer in
             timer?.cancel()
             timer = nil
         }
+        if DispatchQueue.getSpecific(key: Self.onSamplingQueue) == nil { queue.sync {} }
     }
 
     deinit { timer.withLock { $0?.cancel() } }
