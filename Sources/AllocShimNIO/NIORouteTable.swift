@@ -44,42 +44,37 @@ enum NIORouteTable {
     static let headerSize = 16
 
     private static let slots: [NIORouteSlot] = (0..<capacity).map { _ in NIORouteSlot() }
-    /// Serializes registration so that two threads never claim the same empty slot.
-    private static let registration = Mutex(())
+    /// Which slot routes to which allocator (by identity), guarded by its own lock; claiming
+    /// and emptying slots happen under it too, so two threads never claim the same slot. An
+    /// identity stays valid while registered: the slot's route keeps its allocator alive.
+    private static let registration = Mutex<[ObjectIdentifier: Int]>([:])
     private static let evicted = NIORoute(allocator: SystemAllocator.shared, wipesOnRelease: true)
 
     /// The slot routing to `allocator`: its existing route, else the first empty slot.
     static func register(_ allocator: any Allocator) throws(NIOAllocatorError) -> Int {
-        try registration.withLock { _ throws(NIOAllocatorError) -> Int in
-            var empty: Int?
-            for (index, slot) in slots.enumerated() {
-                let current = slot.route.withLock { $0?.allocator }
-                if let current, current === allocator { return index }
-                if current == nil, empty == nil { empty = index }
+        let identity = ObjectIdentifier(allocator)
+        return try registration.withLock { registered throws(NIOAllocatorError) -> Int in
+            if let slot = registered[identity] { return slot }
+            guard let slot = slots.firstIndex(where: { $0.route.withLock { $0 == nil } }) else {
+                throw .tooManyRoutes(limit: capacity)
             }
-            guard let index = empty else { throw .tooManyRoutes(limit: capacity) }
-            slots[index].route.withLock { $0 = NIORoute(allocator: allocator) }
-            return index
+            slots[slot].route.withLock { $0 = NIORoute(allocator: allocator) }
+            registered[identity] = slot
+            return slot
         }
     }
 
     /// Empties the slot of `allocator` (its tenant was evicted): the route, and with it a
     /// tenant arena, then lives only as long as its blocks.
     static func retire(_ allocator: any Allocator) {
-        registration.withLock { _ in
-            for slot in slots {
-                let removed = slot.route.withLock { route -> NIORoute? in
-                    guard let current = route, current.allocator === allocator else { return nil }
-                    route = nil
-                    return current
-                }
-                _ = removed  // released here, outside the slot's lock
+        let removed = registration.withLock { registered -> NIORoute? in
+            guard let slot = registered.removeValue(forKey: ObjectIdentifier(allocator)) else { return nil }
+            return slots[slot].route.withLock { route in
+                defer { route = nil }
+                return route
             }
         }
-    }
-
-    static var routeCount: Int {
-        registration.withLock { _ in slots.count { $0.route.withLock { $0 != nil } } }
+        _ = removed  // the slot's reference is released here, outside both locks
     }
 
     // MARK: The callbacks
