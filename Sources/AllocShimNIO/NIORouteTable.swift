@@ -44,22 +44,30 @@ enum NIORouteTable {
     static let headerSize = 16
 
     private static let slots: [NIORouteSlot] = (0..<capacity).map { _ in NIORouteSlot() }
-    /// Which slot routes to which allocator (by identity), guarded by its own lock; claiming
-    /// and emptying slots happen under it too, so two threads never claim the same slot. An
-    /// identity stays valid while registered: the slot's route keeps its allocator alive.
-    private static let registration = Mutex<[ObjectIdentifier: Int]>([:])
+    private struct Registry {
+        /// Which slot routes to which allocator, by identity. An identity stays valid while
+        /// registered: the slot's route keeps its allocator alive.
+        var slotOf: [ObjectIdentifier: Int] = [:]
+        /// Empty slots, the longest-empty first. A slot emptied by an eviction goes to the back,
+        /// so an allocator still in flight for the evicted tenant keeps finding it empty (and
+        /// gets the safe fallback) until every other free slot has been handed out.
+        var free: [Int] = Array(0..<NIORouteTable.capacity)
+    }
+
+    /// Claiming and emptying slots happen under this lock, so two threads never claim the
+    /// same slot.
+    private static let registration = Mutex(Registry())
     private static let evicted = NIORoute(allocator: SystemAllocator.shared, wipesOnRelease: true)
 
-    /// The slot routing to `allocator`: its existing route, else the first empty slot.
+    /// The slot routing to `allocator`: its existing route, else the longest-empty slot.
     static func register(_ allocator: any Allocator) throws(NIOAllocatorError) -> Int {
         let identity = ObjectIdentifier(allocator)
-        return try registration.withLock { registered throws(NIOAllocatorError) -> Int in
-            if let slot = registered[identity] { return slot }
-            guard let slot = slots.firstIndex(where: { $0.route.withLock { $0 == nil } }) else {
-                throw .tooManyRoutes(limit: capacity)
-            }
+        return try registration.withLock { registry throws(NIOAllocatorError) -> Int in
+            if let slot = registry.slotOf[identity] { return slot }
+            guard !registry.free.isEmpty else { throw .tooManyRoutes(limit: capacity) }
+            let slot = registry.free.removeFirst()
             slots[slot].route.withLock { $0 = NIORoute(allocator: allocator) }
-            registered[identity] = slot
+            registry.slotOf[identity] = slot
             return slot
         }
     }
@@ -67,8 +75,9 @@ enum NIORouteTable {
     /// Empties the slot of `allocator` (its tenant was evicted): the route, and with it a
     /// tenant arena, then lives only as long as its blocks.
     static func retire(_ allocator: any Allocator) {
-        let removed = registration.withLock { registered -> NIORoute? in
-            guard let slot = registered.removeValue(forKey: ObjectIdentifier(allocator)) else { return nil }
+        let removed = registration.withLock { registry -> NIORoute? in
+            guard let slot = registry.slotOf.removeValue(forKey: ObjectIdentifier(allocator)) else { return nil }
+            registry.free.append(slot)
             return slots[slot].route.withLock { route in
                 defer { route = nil }
                 return route
