@@ -20,7 +20,7 @@
 import AllocShim
 import CAllocShims
 @_spi(CustomByteBufferAllocator) import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// One allocator as NIO sees it. Retained by its slot and by every block it made.
 final class NIORoute: Sendable {
@@ -35,8 +35,12 @@ final class NIORoute: Sendable {
 }
 
 /// A routing slot: immortal, so the allocate functions can always reach it.
+/// Locks here are NIOLock (pthread mutexes) rather than Synchronization.Mutex: under contention
+/// ThreadSanitizer reported races on data a Mutex protected (its slow path lives in the
+/// uninstrumented runtime library, so TSan misses the ordering); it understands pthread
+/// mutexes, so a clean TSan run here means something.
 final class NIORouteSlot: Sendable {
-    let route = Mutex<NIORoute?>(nil)
+    let route = NIOLockedValueBox<NIORoute?>(nil)
 }
 
 enum NIORouteTable {
@@ -56,29 +60,31 @@ enum NIORouteTable {
 
     /// Claiming and emptying slots happen under this lock, so two threads never claim the
     /// same slot.
-    private static let registration = Mutex(Registry())
+    private static let registration = NIOLockedValueBox(Registry())
     private static let evicted = NIORoute(allocator: SystemAllocator.shared, wipesOnRelease: true)
 
     /// The slot routing to `allocator`: its existing route, else the longest-empty slot.
     static func register(_ allocator: any Allocator) throws(NIOAllocatorError) -> Int {
         let identity = ObjectIdentifier(allocator)
-        return try registration.withLock { registry throws(NIOAllocatorError) -> Int in
+        let claimed = registration.withLockedValue { registry -> Int? in
             if let slot = registry.slotOf[identity] { return slot }
-            guard !registry.free.isEmpty else { throw .tooManyRoutes(limit: capacity) }
+            guard !registry.free.isEmpty else { return nil }
             let slot = registry.free.removeFirst()
-            slots[slot].route.withLock { $0 = NIORoute(allocator: allocator) }
+            slots[slot].route.withLockedValue { $0 = NIORoute(allocator: allocator) }
             registry.slotOf[identity] = slot
             return slot
         }
+        guard let claimed else { throw .tooManyRoutes(limit: capacity) }
+        return claimed
     }
 
     /// Empties the slot of `allocator` (its tenant was evicted): the route, and with it a
     /// tenant arena, then lives only as long as its blocks.
     static func retire(_ allocator: any Allocator) {
-        let removed = registration.withLock { registry -> NIORoute? in
+        let removed = registration.withLockedValue { registry -> NIORoute? in
             guard let slot = registry.slotOf.removeValue(forKey: ObjectIdentifier(allocator)) else { return nil }
             registry.free.append(slot)
-            return slots[slot].route.withLock { route in
+            return slots[slot].route.withLockedValue { route in
                 defer { route = nil }
                 return route
             }
@@ -91,7 +97,7 @@ enum NIORouteTable {
     static func allocate(slot: Int, byteCount: Int) -> UnsafeMutableRawPointer? {
         // +1 for the block, taken under the slot's lock (see the invariant above); released
         // in `deallocate`.
-        let route = slots[slot].route.withLock { Unmanaged.passRetained($0 ?? evicted) }
+        let route = slots[slot].route.withLockedValue { Unmanaged.passRetained($0 ?? evicted) }
         let allocator = route.takeUnretainedValue().allocator
         let wipes = route.takeUnretainedValue().wipesOnRelease
         let total = byteCount + headerSize
