@@ -44,28 +44,33 @@ start_server() {  # backend
     return 1
 }
 
-to_ms() {  # wrk latency like 512.00us, 1.20ms, 2.01s -> milliseconds
+to_ms() {  # wrk latency like 512.00us, 1.20ms, 2.01s, 1.05m -> milliseconds
     awk -v v="$1" 'BEGIN {
         if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
         else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
         else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
         else printf "%s", v }'
 }
 
 rows=()
+json_number() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] && printf '%s' "$1" || printf 'null'; }
 run() {  # backend mode script
     local backend=$1 mode=$2 script=$3
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency -s "$script" \
-        "http://127.0.0.1:$PORT/echo" >"load-output/$backend-$mode.wrk" 2>&1
     local out="load-output/$backend-$mode.wrk"
     local rps p50 p99 errors rss
+    # wrk stops itself after DURATION; `timeout` bounds the run even if it does not.
+    if ! timeout -k 2 "$((DURATION + 10))" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 5s --latency \
+        -s "$script" "http://127.0.0.1:$PORT/echo" >"$out" 2>&1; then
+        echo "load.sh: $backend $mode: wrk failed: $(tail -1 "$out")" >&2
+    fi
     rps=$(awk '/^Requests\/sec:/ {print $2}' "$out")
     p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
     p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
     errors=$(awk '/Non-2xx or 3xx responses:/ {print $5}' "$out"); errors=${errors:-0}
-    rss=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status")
-    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$mode" "$rps" "$p50" "$p99" "$rss" "$errors"
-    rows+=("{\"backend\":\"$backend\",\"mode\":\"$mode\",\"requestsPerSecond\":$rps,\"p50Ms\":$p50,\"p99Ms\":$p99,\"rssMiB\":$rss,\"non2xx\":$errors}")
+    rss=$(awk '/^VmRSS:/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status" 2>/dev/null || true)
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$backend" "$mode" "${rps:-n/a}" "${p50:-n/a}" "${p99:-n/a}" "${rss:-n/a}" "$errors"
+    rows+=("{\"backend\":\"$backend\",\"mode\":\"$mode\",\"requestsPerSecond\":$(json_number "$rps"),\"p50Ms\":$(json_number "$p50"),\"p99Ms\":$(json_number "$p99"),\"rssMiB\":$(json_number "$rss"),\"non2xx\":$(json_number "$errors")}")
 }
 
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, 4 KiB POST /echo, loopback; $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -77,7 +82,7 @@ for backend in $BACKENDS; do
         echo "load.sh: $backend skipped: $(tail -1 "load-output/$backend.log")" >&2
         continue
     fi
-    wrk -t1 -c4 -d2s -s post.lua "http://127.0.0.1:$PORT/echo" >/dev/null 2>&1 || true  # warm-up
+    timeout -k 2 10 wrk -t1 -c4 -d2s -s post.lua "http://127.0.0.1:$PORT/echo" >/dev/null 2>&1 || true  # warm-up
     run "$backend" shared post.lua
     case $backend in
         jemalloc*) run "$backend" tenant tenants.lua ;;

@@ -1,3 +1,6 @@
+// EchoService settings from the environment: PORT, MAX_BODY, MAX_TENANTS. The allocator
+// settings (ALLOCSHIM_BACKEND, ALLOCSHIM_ZERO_FILL, ALLOCSHIM_POOL_SIZE) are the library's own
+// and are read by AllocShim itself.
 import Foundation
 
 /// The service's settings, from the environment. Invalid values stop the service at start
@@ -7,11 +10,15 @@ struct ServiceConfiguration {
     var maximumBodyBytes: Int
     var maximumTenants: Int
 
+    /// AllocShimNIO routes at most 64 ByteBufferAllocators at once; the shared allocator takes
+    /// one route and every live tenant another.
+    static let maximumTenantsLimit = 63
+
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
         ServiceConfiguration(
             port: try integer("PORT", in: environment, default: 8080, allowed: 1...65535),
             maximumBodyBytes: try integer("MAX_BODY", in: environment, default: 1 << 20, allowed: 1...(1 << 30)),
-            maximumTenants: try integer("MAX_TENANTS", in: environment, default: 32, allowed: 1...4096))
+            maximumTenants: try integer("MAX_TENANTS", in: environment, default: 32, allowed: 1...maximumTenantsLimit))
     }
 
     private static func integer(_ name: String, in environment: [String: String], default value: Int, allowed: ClosedRange<Int>) throws -> Int {

@@ -49,8 +49,10 @@ do {
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .allocShimAllocator(nioAllocator)
         .childChannelInitializer { channel in
-            channel.pipeline.configureHTTPServerPipeline().flatMap {
-                channel.pipeline.addHandler(EchoHandler(context: context))
+            // Runs on the channel's event loop: the handler is built there and never leaves it.
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                try channel.pipeline.syncOperations.addHandler(EchoHandler(context: context))
             }
         }
         .bind(host: "127.0.0.1", port: configuration.port).wait()
