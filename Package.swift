@@ -84,14 +84,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Test-only helpers shared by the test targets (not a product).
+        .target(
+            name: "AllocShimTestSupport",
+            path: "Tests/AllocShimTestSupport"
+        ),
         .testTarget(
             name: "AllocShimTests",
-            dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims"]
+            dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims", "AllocShimTestSupport"]
         ),
         .testTarget(
             name: "AllocShimIntegrationTests",
             dependencies: [
-                "AllocShim", "AllocShimNIO", "AllocShimMetrics",
+                "AllocShim", "AllocShimNIO", "AllocShimMetrics", "AllocShimTestSupport",
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
                 .product(name: "NIOEmbedded", package: "swift-nio", condition: .when(traits: ["NIO"])),
                 .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["NIO"])),
@@ -102,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AllocShimMeasureTests",
-            dependencies: ["AllocShim", "AllocShimMeasure"]
+            dependencies: ["AllocShim", "AllocShimMeasure", "AllocShimTestSupport"]
         ),
     ]
 )

@@ -1,6 +1,7 @@
 #if NIO
 import AllocShim
 import AllocShimNIO
+import AllocShimTestSupport
 import NIOCore
 import NIOEmbedded
 import NIOPosix
@@ -85,10 +86,12 @@ struct NIOAllocatorTests {
             var secret = allocator.buffer(capacity: 512)
             secret.writeRepeatingByte(0xEE, count: 512)
         }
-        BufferConfiguration.setZeroFill(true)
-        defer { BufferConfiguration.setZeroFill(false) }
-        var fresh = allocator.buffer(capacity: 512)
-        let allZero = fresh.withVeryUnsafeMutableBytes { bytes in bytes.prefix(512).allSatisfy { $0 == 0 } }
+        let allZero = try ProcessSettingsLock.exclusive {
+            BufferConfiguration.setZeroFill(true)
+            defer { BufferConfiguration.setZeroFill(false) }
+            var fresh = allocator.buffer(capacity: 512)
+            return fresh.withVeryUnsafeMutableBytes { bytes in bytes.prefix(512).allSatisfy { $0 == 0 } }
+        }
         #expect(allZero)
     }
 

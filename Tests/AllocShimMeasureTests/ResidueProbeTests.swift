@@ -1,5 +1,6 @@
 import AllocShim
 import AllocShimMeasure
+import AllocShimTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -39,7 +40,10 @@ struct ResidueProbeTests {
 
     @Test("unsafe-pooled finds the secret when a released slab comes back, and nothing in fresh slabs", arguments: [16, 100, 1024])
     func pooledFollowsSlabTurnover(_ size: Int) throws {
-        let recycled = try ResidueProbe(allocator: GroundTruthAllocator(.returnsFreedBlock), rounds: 10).run(.unsafePooled, size: size)
+        // Zero-fill mode (switched on by other tests) would rightly make this 0%: keep it off here.
+        let recycled = try ProcessSettingsLock.exclusive {
+            try ResidueProbe(allocator: GroundTruthAllocator(.returnsFreedBlock), rounds: 10).run(.unsafePooled, size: size)
+        }
         #expect(recycled.applicable && recycled.minPercent == 100)
         let fresh = try ResidueProbe(allocator: GroundTruthAllocator(.freshZeroed), rounds: 10).run(.unsafePooled, size: size)
         #expect(fresh.applicable && fresh.maxPercent == 0)

@@ -1,4 +1,5 @@
 import AllocShim
+import AllocShimTestSupport
 import Testing
 
 @Suite("Buffers")
@@ -178,15 +179,17 @@ struct BufferTests {
         #expect(try BufferConfiguration.parsePoolSize(nil) == 8192)
         let source = try BufferSource(allocator: SystemAllocator.shared, slabSize: 8192)
         // Dirty a slab, release it, then take pooled memory with zero-fill on.
-        BufferConfiguration.setZeroFill(true)
-        defer { BufferConfiguration.setZeroFill(false) }
-        for size in [100, 3000, 20_000] {
-            let buffer = try SharedBytes.allocUnsafe(size, using: source)
-            #expect(buffer.allSatisfy { $0 == 0 })
-            try buffer.fill(.byte(0xEE))
-            let owned = try OwnedBytes(uninitializedCount: size, using: source)
-            let ownedIsZero = owned.withUnsafeBytes { $0.allSatisfy { $0 == 0 } }
-            #expect(ownedIsZero)
+        try ProcessSettingsLock.exclusive {
+            BufferConfiguration.setZeroFill(true)
+            defer { BufferConfiguration.setZeroFill(false) }
+            for size in [100, 3000, 20_000] {
+                let buffer = try SharedBytes.allocUnsafe(size, using: source)
+                #expect(buffer.allSatisfy { $0 == 0 })
+                try buffer.fill(.byte(0xEE))
+                let owned = try OwnedBytes(uninitializedCount: size, using: source)
+                let ownedIsZero = owned.withUnsafeBytes { $0.allSatisfy { $0 == 0 } }
+                #expect(ownedIsZero)
+            }
         }
     }
 
