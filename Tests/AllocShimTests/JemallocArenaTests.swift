@@ -70,7 +70,9 @@ struct JemallocArenaTests {
         try arena.purge()
         let purged = arena.statistics()
         #expect((purged.residentBytes ?? .max) < 4 << 20, "resident after purge: \(purged.residentBytes ?? -1)")
-        _ = try arena.allocateUninitialized(byteCount: 1 << 20)  // dropped by reset, never freed
+        let live = try arena.allocateUninitialized(byteCount: 1 << 20)
+        #expect(throws: JemallocArenaError.inUse(arena: arena.index, liveBlocks: 1)) { try arena.reset() }
+        arena.deallocate(live, byteCount: 1 << 20)
         try arena.reset()
         #expect((arena.statistics().allocatedBytes ?? .max) == 0)
     }

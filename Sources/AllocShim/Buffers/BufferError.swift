@@ -4,16 +4,22 @@ public enum BufferError: Error, Equatable, Sendable, CustomStringConvertible {
     case allocation(AllocationError)
     case source(BufferSourceError)
     case encoding(ByteEncodingError)
-    /// A range outside the buffer: `offset` and `length` against the buffer's `count`.
+    /// `length` bytes at `offset` do not lie within a buffer of `count` bytes.
     case outOfBounds(offset: Int, length: Int, count: Int)
+    /// A range that does not lie within a buffer of `count` bytes. Kept as bounds, never as a
+    /// length: `Int.min..<Int.max` has no `Int` length.
+    case rangeOutOfBounds(Range<Int>, count: Int)
 
     public var description: String {
         switch self {
         case .allocation(let error): return error.description
         case .source(let error): return error.description
         case .encoding(let error): return error.description
+        // No arithmetic on the caller's numbers here: a description must never trap.
         case .outOfBounds(let offset, let length, let count):
-            return "range \(offset)..<\(offset + length) is outside the buffer of \(count) bytes"
+            return "\(length) bytes at offset \(offset) are outside the buffer of \(count) bytes (offsets 0..<\(count))"
+        case .rangeOutOfBounds(let range, let count):
+            return "range \(range.lowerBound)..<\(range.upperBound) is outside the buffer of \(count) bytes (allowed: within 0..<\(count))"
         }
     }
 }

@@ -64,9 +64,8 @@ struct UnretainedAllocator {
 }
 
 /// The shared, reference-counted owner of one region, used by ``SharedBytes``.
-final class ByteStorage: @unchecked Sendable {
-    // @unchecked: the pointer is only read after init; the bytes it points to are shared
-    // mutable memory by design (like Node's Buffer), documented on SharedBytes.
+/// Not `Sendable`: the bytes are shared mutable memory (see SharedBytes).
+final class ByteStorage {
     let base: UnsafeMutableRawPointer
     let byteCount: Int
     let owner: RegionOwner

@@ -21,6 +21,8 @@ public final class SlabPool: Sendable {
         self.allocator = allocator
         self.slabSize = slabSize
         self.cursor = Mutex((nil, 0))
+        // An arena must be able to ask for the idle slab back before it resets or is destroyed.
+        (allocator as? any IdleBlockHolderRegistry)?.register(self)
     }
 
     /// Whether a request of `byteCount` is served from a slab.
@@ -59,8 +61,22 @@ public final class SlabPool: Sendable {
         return (pointer, slab)
     }
 
+    /// Drops the current slab. It goes back to its allocator at once if no live buffer was cut
+    /// from it, else when the last such buffer goes; the next request starts a fresh slab.
+    public func releaseIdleSlab() {
+        let dropped = cursor.withLock { state -> Slab? in
+            defer { state = (nil, 0) }
+            return state.slab
+        }
+        withExtendedLifetime(dropped) {}  // released here, outside the lock
+    }
+
     /// Live slabs, bytes they retain, and bytes live buffers actually reference.
     public var accounting: PoolAccounting { ledger.snapshot(slabSize: slabSize, backend: allocator.name) }
+}
+
+extension SlabPool: IdleBlockHolder {
+    func releaseIdleBlocks() { releaseIdleSlab() }
 }
 
 /// A snapshot of a pool's memory: what its slabs hold versus what live buffers use.
