@@ -5,6 +5,7 @@
 // Flag encodings follow jemalloc 5.x's public header (jemalloc/jemalloc.h); they are part of
 // its stable ABI, which is what lets Swift use them through these functions.
 #include "CAllocShims.h"
+#include "failure_injection_internal.h"
 
 #include <errno.h>
 #include <strings.h>
@@ -31,9 +32,9 @@ int CAllocShims_jemalloc_arena_flags(unsigned arena, int *flags) {
 #include <jemalloc/jemalloc.h>
 
 int CAllocShims_jemalloc_is_linked(void) { return 1; }
-void *CAllocShims_jemalloc_mallocx(size_t size, int flags) { return mallocx(size, flags); }
+void *CAllocShims_jemalloc_mallocx(size_t size, int flags) { return injected_failure() ? NULL : mallocx(size, flags); }
 void *CAllocShims_jemalloc_rallocx(void *pointer, size_t size, int flags) {
-    return rallocx(pointer, size, flags);
+    return injected_failure() ? NULL : rallocx(pointer, size, flags);
 }
 void CAllocShims_jemalloc_dallocx(void *pointer, int flags) { dallocx(pointer, flags); }
 void CAllocShims_jemalloc_sdallocx(void *pointer, size_t size, int flags) {

@@ -9,6 +9,7 @@
 // Elsewhere (musl, macOS) the plain names are the platform allocator.
 #define _GNU_SOURCE
 #include "CAllocShims.h"
+#include "failure_injection_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +51,17 @@ static void resolve_glibc_entry_points(void) {
 size_t CAllocShims_platform_malloc_alignment(void) { return alignof(max_align_t); }
 
 #if defined(__GLIBC__)
-void *CAllocShims_platform_malloc(size_t size) { return __libc_malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return __libc_calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return __libc_realloc(pointer, size); }
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : __libc_malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) {
+    return injected_failure() ? NULL : __libc_calloc(count, size);
+}
+// An injected failure leaves the block untouched, as a real failed realloc does.
+void *CAllocShims_platform_realloc(void *pointer, size_t size) {
+    return injected_failure() ? NULL : __libc_realloc(pointer, size);
+}
 void CAllocShims_platform_free(void *pointer) { __libc_free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    if (injected_failure()) return NULL;
     pthread_once(&glibc_once, resolve_glibc_entry_points);
     return glibc_memalign != NULL ? glibc_memalign(alignment, size) : NULL;
 }
@@ -82,11 +89,12 @@ const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
     return buffer;
 }
 #else
-void *CAllocShims_platform_malloc(size_t size) { return malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return realloc(pointer, size); }
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) { return injected_failure() ? NULL : calloc(count, size); }
+void *CAllocShims_platform_realloc(void *pointer, size_t size) { return injected_failure() ? NULL : realloc(pointer, size); }
 void CAllocShims_platform_free(void *pointer) { free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    if (injected_failure()) return NULL;
     void *result = NULL;
     if (alignment < sizeof(void *)) alignment = sizeof(void *);
     return posix_memalign(&result, alignment, size) == 0 ? result : NULL;

@@ -10,6 +10,7 @@
 //   counters.c             per-thread allocation counters (CAllocShimsCounters.h)
 //   baseline_loops.c       raw C allocation loops: the benchmark's baseline (CAllocShimsBaseline.h)
 //   fast_path.c            direct block calls for buffers of built-in backends (CAllocShimsFastPath.h)
+//   failure_injection.c    per-thread injected allocation failures for tests (CAllocShimsFailureInjection.h)
 //
 // Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
 // aborts: failures are reported as NULL / a non-zero errno-style code.
@@ -138,5 +139,6 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #include "CAllocShimsBaseline.h"
 #include "CAllocShimsCounters.h"
 #include "CAllocShimsFastPath.h"
+#include "CAllocShimsFailureInjection.h"
 
 #endif
