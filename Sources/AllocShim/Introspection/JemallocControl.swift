@@ -181,7 +181,6 @@ public enum JemallocControl {
     // MARK: Plumbing
 
     private static func readByMIB<Value: JemallocScalar>(_ name: String, mib: [Int]) throws(JemallocControlError) -> Value {
-        guard !JemallocKeyKinds.isReadableString(name) else { throw .isAString(name: name) }
         var value = Value.zero
         var length = MemoryLayout<Value>.size
         let code = mib.withUnsafeBufferPointer { mibBuffer in
@@ -238,6 +237,8 @@ final class MIBCache: Sendable {
     func mib(for name: String) throws(JemallocControlError) -> [Int] {
         if let known = cache.withLock({ $0[name] }) { return known }
         try JemallocControl.ensureLinked(name)
+        // MIBs serve typed number reads only: a string key never gets one (checked once per name).
+        guard !JemallocKeyKinds.isReadableString(name) else { throw .isAString(name: name) }
         var mib = [Int](repeating: 0, count: 8)
         var length = mib.count
         let code = mib.withUnsafeMutableBufferPointer { CAllocShims_jemalloc_mallctlnametomib(name, $0.baseAddress, &length) }
