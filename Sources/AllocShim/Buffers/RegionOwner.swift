@@ -29,7 +29,7 @@ enum RegionOwner: @unchecked Sendable {
         case .fast(let path):
             CAllocShims_fast_deallocate(path, base, byteCount)
         case .slab(let slab):
-            slab.releaseSlice(byteCount: byteCount)
+            slab.releaseSlice(base, byteCount: byteCount)
         case .view, .moved:
             break
         }

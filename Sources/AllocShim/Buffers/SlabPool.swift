@@ -1,3 +1,4 @@
+import CAllocShims
 import Synchronization
 
 /// The pool behind uninitialized small buffers: Node's `Buffer.allocUnsafe` pool, per backend.
@@ -55,8 +56,10 @@ public final class SlabPool: Sendable {
         -> (UnsafeMutableRawPointer, Slab)
     {
         let pointer = slab.base + state.offset
-        // Node's alignPool: the next slice starts on an 8-byte boundary.
+        // Node's alignPool: the next slice starts on an 8-byte boundary (which also keeps every
+        // slice in ASan shadow granules of its own, so its end can be poisoned exactly).
         state.offset = (state.offset + byteCount + 7) & ~7
+        SanitizerVisibility.handOut(pointer, byteCount: byteCount)
         ledger.sliceCut(byteCount)
         return (pointer, slab)
     }
@@ -140,13 +143,18 @@ final class Slab: @unchecked Sendable {
         self.allocator = allocator
         self.ledger = ledger
         ledger.slabCreated()
+        SanitizerVisibility.takeBack(base, byteCount: byteCount)  // nothing is handed out yet
     }
 
     /// A buffer cut from this slab is gone (called by its owner's deinit).
     @inline(__always)
-    func releaseSlice(byteCount: Int) { ledger.sliceReleased(byteCount) }
+    func releaseSlice(_ slice: UnsafeMutableRawPointer, byteCount: Int) {
+        SanitizerVisibility.takeBack(slice, byteCount: byteCount)
+        ledger.sliceReleased(byteCount)
+    }
 
     deinit {
+        SanitizerVisibility.handOut(base, byteCount: byteCount)  // back to the allocator as it gave it
         allocator.deallocate(base, byteCount: byteCount)
         ledger.slabReleased()
     }
