@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
+.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -46,6 +46,10 @@ test-asan: deps
 # ThreadSanitizer, same setup as test-asan.
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
+
+# Promises the type system keeps: files in Tests/CompileChecks must compile, or must not.
+test-compile-checks: deps
+	bash scripts/check-compile.sh
 
 # The example service builds, serves every available backend, and stops cleanly.
 test-example: deps
