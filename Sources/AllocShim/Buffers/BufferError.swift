@@ -73,14 +73,14 @@ enum RegionMaker {
         }
         let zeroed: Bool
         if kind == .zeroed { zeroed = true } else { zeroed = try zeroFillEnabled() }
-        if let path = source.fastPath {
-            return (try makeDirect(count, zeroed: zeroed, path: path, source: source), .fast(path))
+        if let handle = source.fastPath {
+            return (try makeDirect(count, zeroed: zeroed, path: handle._withUnsafeGuaranteedRef { $0.path }, source: source), .fast(handle))
         }
         let allocator = source.allocator
         let base = try allocating { () throws(AllocationError) in
             zeroed ? try allocator.allocateZeroed(byteCount: count) : try allocator.allocateUninitialized(byteCount: count)
         }
-        return (base, .block(of: allocator, alignment: allocator.naturalAlignment))
+        return (base, .block(of: allocator))
     }
 
     /// A whole block through the backend's C calls: the same validation and errors as the
