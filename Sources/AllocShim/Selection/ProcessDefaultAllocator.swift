@@ -15,9 +15,12 @@ public enum ProcessDefaultAllocator {
         /// nil when the source could not be made (an invalid `ALLOCSHIM_POOL_SIZE`): the slow
         /// path then retries, so fixing the setting recovers.
         let source: BufferSource?
+        /// `source`, for the hot path: the box keeps it alive for the whole process.
+        let unretainedSource: Unmanaged<BufferSource>?
         init(_ allocator: any Allocator, source: BufferSource?) {
             self.allocator = allocator
             self.source = source
+            self.unretainedSource = source.map { Unmanaged.passUnretained($0) }
         }
     }
 
