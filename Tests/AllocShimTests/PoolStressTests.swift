@@ -51,8 +51,12 @@ struct PoolStressTests {
             for (left, right) in zip(sorted, sorted.dropFirst()) { #expect(left.1 <= right.0) }
         }
         let end = source.pool.accounting
-        #expect(end.referencedBytes == start.referencedBytes, "every slice released")
-        #expect(end.pooledAllocations - start.pooledAllocations == Self.threads * 3000)
+        if recordingBacked {
+            #expect(end.referencedBytes == start.referencedBytes, "every slice released")
+            #expect(end.pooledAllocations - start.pooledAllocations == Self.threads * 3000)
+        } else {  // the shared system pool: other tests may use it meanwhile
+            #expect(end.pooledAllocations - start.pooledAllocations >= Self.threads * 3000)
+        }
     }
 
     @Test("buffers made on one thread and released on another balance the counters")

@@ -134,5 +134,6 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #include "CAllocShimsCounters.h"
 #include "CAllocShimsFastPath.h"
 #include "CAllocShimsSanitizer.h"
+#include "CAllocShimsThreadSlabs.h"
 
 #endif

@@ -25,6 +25,13 @@ public final class BufferSource: Sendable {
         self.fastPath = FastPathHandle.of(allocator)
     }
 
+    /// The shared source of a built-in backend: its pool cuts per thread.
+    init(sharedFor allocator: any Allocator) throws(BufferConfigurationError) {
+        self.allocator = allocator
+        self.pool = SlabPool(perThreadFor: allocator, slabSize: try BufferConfiguration.poolSize())
+        self.fastPath = FastPathHandle.of(allocator)
+    }
+
     /// The shared source of a built-in backend.
     public static func backend(_ name: BackendName) throws(BufferSourceError) -> BufferSource {
         let index = BackendName.allCases.firstIndex(of: name)!
@@ -32,7 +39,7 @@ public final class BufferSource: Sendable {
         let allocator: any Allocator
         do { allocator = try BackendRegistry.allocator(name) } catch { throw .backend(error) }
         let source: BufferSource
-        do { source = try BufferSource(allocator: allocator) } catch { throw .configuration(error) }
+        do { source = try BufferSource(sharedFor: allocator) } catch { throw .configuration(error) }
         return perBackend.withLock { slots in
             if let raced = slots[index] { return raced }
             slots[index] = source
