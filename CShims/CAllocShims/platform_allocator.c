@@ -9,6 +9,7 @@
 // Elsewhere (musl, macOS) the plain names are the platform allocator.
 #define _GNU_SOURCE
 #include "CAllocShims.h"
+#include "failure_injection_internal.h"
 #include "sanitizer_detection.h"
 
 #include <stdlib.h>
@@ -54,12 +55,13 @@ size_t CAllocShims_platform_malloc_alignment(void) { return alignof(max_align_t)
 // Under AddressSanitizer the `system` backend is ASan's allocator, reached through the calls
 // it intercepts: __libc_* would bypass it, and ASan could not see overflows of our blocks.
 // ASan owns malloc in such builds anyway (jemalloc cannot be linked beside it).
-void *CAllocShims_platform_malloc(size_t size) { return malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return realloc(pointer, size); }
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) { return injected_failure() ? NULL : calloc(count, size); }
+void *CAllocShims_platform_realloc(void *pointer, size_t size) { return injected_failure() ? NULL : realloc(pointer, size); }
 void CAllocShims_platform_free(void *pointer) { free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
     void *block = NULL;
+    if (injected_failure()) return NULL;
     return posix_memalign(&block, alignment, size) == 0 ? block : NULL;
 }
 size_t CAllocShims_platform_usable_size(void *pointer) { return malloc_usable_size(pointer); }
@@ -70,11 +72,17 @@ const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
     return buffer;
 }
 #elif defined(__GLIBC__)
-void *CAllocShims_platform_malloc(size_t size) { return __libc_malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return __libc_calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return __libc_realloc(pointer, size); }
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : __libc_malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) {
+    return injected_failure() ? NULL : __libc_calloc(count, size);
+}
+// An injected failure leaves the block untouched, as a real failed realloc does.
+void *CAllocShims_platform_realloc(void *pointer, size_t size) {
+    return injected_failure() ? NULL : __libc_realloc(pointer, size);
+}
 void CAllocShims_platform_free(void *pointer) { __libc_free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    if (injected_failure()) return NULL;
     pthread_once(&glibc_once, resolve_glibc_entry_points);
     return glibc_memalign != NULL ? glibc_memalign(alignment, size) : NULL;
 }
@@ -102,11 +110,12 @@ const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
     return buffer;
 }
 #else
-void *CAllocShims_platform_malloc(size_t size) { return malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return realloc(pointer, size); }
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) { return injected_failure() ? NULL : calloc(count, size); }
+void *CAllocShims_platform_realloc(void *pointer, size_t size) { return injected_failure() ? NULL : realloc(pointer, size); }
 void CAllocShims_platform_free(void *pointer) { free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    if (injected_failure()) return NULL;
     void *result = NULL;
     if (alignment < sizeof(void *)) alignment = sizeof(void *);
     return posix_memalign(&result, alignment, size) == 0 ? result : NULL;

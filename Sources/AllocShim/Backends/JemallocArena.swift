@@ -33,14 +33,23 @@ public final class JemallocArena: Allocator {
         guard CAllocShims_jemalloc_is_linked() != 0 else {
             throw .unavailable(.jemallocArena, reason: BackendName.jemallocArena.absenceReason, remedy: BackendName.jemallocArena.remedy)
         }
+        let created: UInt32
         do {
-            index = try JemallocControl.read("arenas.create", as: UInt32.self)
+            created = try JemallocControl.read("arenas.create", as: UInt32.self)
         } catch {
             throw .arenaCreationFailed(error.description)
         }
-        calls = JemallocCalls(
-            baseFlags: CAllocShims_MALLOCX_ARENA(index) | CAllocShims_MALLOCX_TCACHE_NONE(),
-            naturalAlignment: naturalAlignment)
+        let arenaFlags: Int32
+        do {
+            arenaFlags = try JemallocCalls.arenaFlags(created)
+        } catch {
+            // jemalloc never creates an index the flags cannot carry; if it did, the arena
+            // could not be addressed, so it is given back unused.
+            try? JemallocControl.command("arena.\(created).destroy")
+            throw .arenaCreationFailed(error.description)
+        }
+        index = created
+        calls = JemallocCalls(baseFlags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), naturalAlignment: naturalAlignment)
     }
 
     deinit {
