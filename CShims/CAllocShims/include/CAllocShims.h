@@ -140,5 +140,7 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #include "CAllocShimsCounters.h"
 #include "CAllocShimsFastPath.h"
 #include "CAllocShimsFailureInjection.h"
+#include "CAllocShimsSanitizer.h"
+#include "CAllocShimsThreadSlabs.h"
 
 #endif
