@@ -133,5 +133,6 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #include "CAllocShimsBaseline.h"
 #include "CAllocShimsCounters.h"
 #include "CAllocShimsFastPath.h"
+#include "CAllocShimsProcessAllocator.h"
 
 #endif
