@@ -83,10 +83,11 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     }
 
     /// The library to preload, found on this system (nil for `system`).
+    /// - Parameter directories: where to look; nil for Debian's and LLVM's usual directories.
     /// - Throws: ``ProcessAllocatorError/libraryMissing(backend:searched:package:)``.
-    public func libraryPath() throws(ProcessAllocatorError) -> String? {
+    public func libraryPath(searching directories: [String]? = nil) throws(ProcessAllocatorError) -> String? {
         guard backend != .system else { return nil }
-        let directories = Self.libraryDirectories
+        let directories = directories ?? Self.libraryDirectories
         for name in backend.libraryNames {
             for directory in directories {
                 let path = directory + "/" + name
