@@ -59,6 +59,9 @@ struct SoakCommand: ParsableCommand {
     @Flag(help: "Only measure the trim/purge call per allocator (no service runs).")
     var releaseCostOnly = false
 
+    @Option(help: "Only redraw soak-rss.svg, soak-throughput.svg and soak.md in --output from this soak.json.")
+    var replot: String?
+
     @Flag(help: .hidden)
     var releaseProbe = false
 
@@ -73,6 +76,17 @@ struct SoakCommand: ParsableCommand {
             let outcomes = ReleaseCostProbe.run()
             let encoder = JSONEncoder()
             print(String(decoding: try encoder.encode(ReleaseCostProbe.summary(label: "", outcomes)), as: UTF8.self))
+            return
+        }
+        if let replot {
+            let report: SoakReport
+            do {
+                report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: replot)))
+            } catch {
+                throw fail("--replot \(replot) is not a readable soak.json: \(error)")
+            }
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            try write(report)
             return
         }
         var workload = SoakWorkload()
@@ -125,9 +139,14 @@ struct SoakCommand: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(report).write(to: URL(fileURLWithPath: "\(output)/soak.json"))
+        try write(report)
+    }
+
+    /// The pictures and the Markdown tables of a soak.
+    private func write(_ report: SoakReport) throws {
         try SoakChart.residentOverTime(report).write(toFile: "\(output)/soak-rss.svg", atomically: true, encoding: .utf8)
         try SoakChart.throughputAndLatency(report).write(toFile: "\(output)/soak-throughput.svg", atomically: true, encoding: .utf8)
-        let markdown = SoakSummary.markdown(report) + "\n" + SoakSummary.releaseMarkdown(releaseCosts)
+        let markdown = SoakSummary.markdown(report) + "\n" + SoakSummary.releaseMarkdown(report.releaseCosts)
         try markdown.write(toFile: "\(output)/soak.md", atomically: true, encoding: .utf8)
         print(markdown)
     }

@@ -41,8 +41,8 @@ public enum SoakChart {
         for (index, run) in runs.enumerated() {
             let points = run.samples.map { "\(x(Double($0.second) + 1)),\(y($0.residentMiB))" }.joined(separator: " ")
             svg += "<polyline fill=\"none\" stroke=\"\(SVGChart.palette[index % SVGChart.palette.count])\" stroke-width=\"1.8\" points=\"\(points)\"><title>\(SVGChart.escape(run.label))</title></polyline>"
-            let legendY = bottom + 56 + Double(index / 3) * 18
-            let legendX = left + Double(index % 3) * 270
+            let legendY = bottom + 56 + Double(index / 2) * 18
+            let legendX = left + Double(index % 2) * 420
             svg += "<rect x=\"\(legendX)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(SVGChart.palette[index % SVGChart.palette.count])\"/>"
             svg += "<text x=\"\(legendX + 16)\" y=\"\(legendY)\" font-size=\"11\">\(SVGChart.escape(shortLabel(run.label)))</text>"
         }
@@ -60,7 +60,7 @@ public enum SoakChart {
         let throughput = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.requestsPerSecond)) }
         let p99 = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)) }
         return SVGChart.groupedBars(
-            title: "EchoService: requests/s during bursts and p99 latency (ms), median of repetitions",
+            title: "Requests/s in bursts, p99 (ms)",
             yLabel: "requests/s  |  p99 (ms)", categories: labels.map(shortLabel),
             series: [SVGChart.Series(name: "requests/s", values: throughput), SVGChart.Series(name: "p99 ms", values: p99)],
             logScale: true)
@@ -78,5 +78,7 @@ public enum SoakChart {
 
     static func shortLabel(_ label: String) -> String {
         label.replacingOccurrences(of: "MALLOC_CONF=", with: "").replacingOccurrences(of: "MALLOC_ARENA_MAX", with: "ARENA_MAX")
+            .replacingOccurrences(of: "dirty_decay_ms:", with: "dirty:").replacingOccurrences(of: "muzzy_decay_ms:", with: "muzzy:")
+            .replacingOccurrences(of: "background_thread:true", with: "bg")
     }
 }
