@@ -145,9 +145,11 @@ struct FreeMemoryReleaseTests {
     func periodic() async throws {
         let count = Counter()
         let task = Task { try await FreeMemoryRelease.runPeriodically(every: .milliseconds(10)) { _ in count.increment() } }
-        // Wait for two releases (bounded: 10 s), however busy the shared test thread pool is.
+        // Wait for two releases, however busy the shared test thread pool is: with 2 cores it
+        // has 2 threads, and synchronous tests that wait for child processes can hold both for
+        // seconds (10 s was too short in the full parallel suite). Bounded: 60 s.
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
+        let deadline = clock.now + .seconds(60)
         while count.value < 2, clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         task.cancel()
         try await task.value  // returns normally on cancellation
