@@ -59,9 +59,16 @@ struct ResidueCommand: ParsableCommand {
         for size in sizes where !allSizes.contains(size) { allSizes.append(size) }
         let runner = ResidueRunner(backends: backends, scenarios: scenarios.isEmpty ? ResidueScenario.allCases : scenarios, sizes: allSizes, rounds: rounds)
         let withCProbes = backendOptions.names.isEmpty
-        let progress = progressOptions.reporter(name: "residue", steps: runner.progressSteps + (withCProbes ? runner.cProbeProgressSteps : 0))
+        // A C probe process takes about as long as 150 Swift probe steps on the reference machine.
+        let cProbeSteps = withCProbes ? runner.cProbeProgressSteps : 0
+        let progress = progressOptions.reporter(phases: [
+            .init(name: "residue", weight: Double(runner.progressSteps), steps: runner.progressSteps),
+            .init(name: "residue", weight: 150 * Double(cProbeSteps), steps: cProbeSteps),
+        ])
         defer { progress.finish() }
+        progress.beginPhase()
         var results = try runner.run(progress: progress.step)
+        progress.beginPhase()
         if withCProbes { results += try runner.runCProbes(progress: progress.step) }
         progress.finish()
         if json { try printJSON(results) } else { print(ResidueTable.render(results)) }

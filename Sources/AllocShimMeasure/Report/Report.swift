@@ -37,13 +37,14 @@ public struct ReportRunner {
         let benchRunner = BenchRunner(
             backends: backends, scenarios: BenchScenario.allCases, iterations: benchIterations, repetitions: benchRepetitions, compareNode: nodeAvailable)
         // Weights: each phase's share of a default run on the 2-core reference machine
-        // (50 s: residue 4 s, matrix 3 s, Node 13 s, Swift bench 28 s, the rest 2 s); they
-        // scale with the options that lengthen a phase.
+        // (50 s: residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s, Swift bench 28 s, the
+        // rest 2 s); they scale with the options that lengthen a phase.
         let benchScale = Double(benchIterations * benchRepetitions) / 50_000
         let residueScale = Double(residueRounds) / 100
         let progress = ProgressReporter(
             phases: [
-                .init(name: "residue", weight: 4 * residueScale, steps: residueRunner.progressSteps + residueRunner.cProbeProgressSteps),
+                .init(name: "residue", weight: 4 * residueScale, steps: residueRunner.progressSteps),
+                .init(name: "residue", weight: 5 * residueScale * Double(residueRunner.cProbeProgressSteps), steps: residueRunner.cProbeProgressSteps),
                 .init(name: "configuration matrix", weight: 3 * residueScale, steps: ConfigurationMatrix.progressSteps(backends: backends)),
                 .init(name: "bench", weight: nodeAvailable ? 13 * benchScale : 0, steps: 1),
                 .init(name: "bench", weight: 28 * benchScale, steps: benchRunner.progressSteps),
@@ -52,7 +53,9 @@ public struct ReportRunner {
             ], style: style, write: write)
         defer { progress.finish() }
         progress.beginPhase()
-        let residue = try residueRunner.run(progress: progress.step) + residueRunner.runCProbes(progress: progress.step)
+        var residue = try residueRunner.run(progress: progress.step)
+        progress.beginPhase()
+        residue += try residueRunner.runCProbes(progress: progress.step)
         progress.beginPhase()
         let configurations = try ConfigurationMatrix.run(backends: backends, rounds: Swift.max(20, residueRounds / 2), progress: progress.step)
         progress.beginPhase()

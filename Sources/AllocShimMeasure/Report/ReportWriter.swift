@@ -45,6 +45,9 @@ public enum ReportWriter {
         }
     }
 
+    /// `text` with its first letter capitalised.
+    static func sentence(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
+
     // MARK: - Charts
 
     static func benchChart(_ report: Report, backend: String) -> String {
@@ -77,11 +80,11 @@ public enum ReportWriter {
                 return .value(mean: result.recoveredPercent, min: result.minPercent, max: result.maxPercent)
             }
         }
-        let rounds = Set(results.map(\.rounds)).sorted()
-        let roundsText = rounds.count == 1 ? "\(rounds[0]) rounds" : "\(rounds.first ?? 0)–\(rounds.last ?? 0) rounds"
+        let rounds = Set(results.filter(\.applicable).map(\.rounds)).sorted()
+        let roundsText = rounds.count <= 1 ? "\(rounds.first ?? 0) rounds" : "\(rounds[0])–\(rounds[rounds.count - 1]) rounds"
         return SVGHeatMap.render(
             title: "Secret bytes recovered — \(scenario.rawValue)",
-            subtitle: "\(summary(scenario)). Mean over \(roundsText); small print: min–max.",
+            subtitle: "\(sentence(summary(scenario))). Mean over \(roundsText); small print: min–max.",
             rowTitle: "allocator", columnTitle: "block size", legendTitle: "secret bytes recovered", rows: backends,
             columns: sizes.map(ChartAxis.byteSize), cells: cells)
     }
@@ -166,7 +169,7 @@ public enum ReportWriter {
             let results = report.residue.filter { $0.scenario == scenario.rawValue }
             var backends: [String] = []
             for result in results where !backends.contains(result.backend) { backends.append(result.backend) }
-            text += "### \(scenario.rawValue)\n\n\(summary(scenario)).\n\n![Residue heat map, \(scenario.rawValue)](residue-\(scenario.rawValue).svg)\n\n"
+            text += "### \(scenario.rawValue)\n\n\(sentence(summary(scenario))).\n\n![Residue heat map, \(scenario.rawValue)](residue-\(scenario.rawValue).svg)\n\n"
             var table = MarkdownTable([("size", .right)] + backends.map { ($0, .right) })
             for size in Array(Set(results.map(\.size))).sorted() {
                 table.append(
@@ -215,7 +218,7 @@ public enum ReportWriter {
                             } ?? "—"
                         })
             }
-            text += "### Recovered under each configuration: \(scenario.rawValue)\n\n\(summary(scenario)); mean %.\n\n" + table.rendered + "\n"
+            text += "### Recovered under each configuration: \(scenario.rawValue)\n\n\(sentence(summary(scenario))); mean %.\n\n" + table.rendered + "\n"
         }
         return text
     }

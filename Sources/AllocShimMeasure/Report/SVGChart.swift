@@ -30,9 +30,10 @@ enum SVGChart {
     ) -> String {
         let barWidth = valueLabels ? 26.0 : 11.0, barGap = 2.0, groupGap = 26.0
         let groupWidth = Double(series.count) * (barWidth + barGap) - barGap
-        let longestCategory = categories.map(\.count).max() ?? 0
-        // Category labels are turned 35°: their height grows with the longest one.
-        let labelDepth = Double(longestCategory) * 6.5 * 0.6 + 16
+        let longestCategory = categories.map { textWidth($0, size: 11) }.max() ?? 0
+        // Labels wider than their group are turned 35°; their height then grows with the longest.
+        let turnLabels = longestCategory > groupWidth + groupGap - 6
+        let labelDepth = turnLabels ? longestCategory * 0.6 + 16 : 20
         let plotLeft = 86.0, plotTop = 72.0, plotHeight = 260.0
         let plotWidth = Double(categories.count) * (groupWidth + groupGap)
         let plotBottom = plotTop + plotHeight
@@ -60,7 +61,7 @@ enum SVGChart {
                     svg += "<rect x=\"\(f(x))\" y=\"\(f(top))\" width=\"\(f(barWidth))\" height=\"\(f(plotBottom - top))\" fill=\"\(palette[seriesIndex % palette.count])\">"
                     svg += "<title>\(escape(item.name)), \(escape(category)): \(axis.format(value))</title></rect>"
                     if valueLabels {
-                        svg += text(ChartAxis.compact(value), x: x + barWidth / 2, y: top - 4, size: 10, anchor: "middle")
+                        svg += text(String(format1: value), x: x + barWidth / 2, y: top - 4, size: 10, anchor: "middle")
                     }
                 }
                 x += barWidth + barGap
@@ -71,7 +72,11 @@ enum SVGChart {
                 svg += "<title>\(escape(marker.name)), \(escape(category)): \(axis.format(value))</title></line>"
             }
             let center = groupStart + groupWidth / 2
-            svg += "<text x=\"\(f(center))\" y=\"\(f(plotBottom + 14))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(f(center)) \(f(plotBottom + 14)))\">\(escape(category))</text>"
+            if turnLabels {
+                svg += "<text x=\"\(f(center))\" y=\"\(f(plotBottom + 14))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(f(center)) \(f(plotBottom + 14)))\">\(escape(category))</text>"
+            } else {
+                svg += text(category, x: center, y: plotBottom + 16, size: 11, anchor: "middle")
+            }
             x = groupStart + groupWidth + groupGap
         }
         svg += text(xTitle, x: plotLeft + plotWidth / 2, y: plotBottom + labelDepth + 14, size: 12, anchor: "middle")

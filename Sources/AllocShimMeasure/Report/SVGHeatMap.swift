@@ -38,7 +38,6 @@ enum SVGHeatMap {
                 svg += cell(cells[rowIndex][columnIndex], left: left, top: top, tooltip: "\(row), \(column)")
             }
         }
-        // A thin white grid keeps neighbouring cells of similar colour apart.
         for (columnIndex, column) in columns.enumerated() {
             let center = gridLeft + (Double(columnIndex) + 0.5) * cellWidth
             svg += SVGChart.text(column, x: center, y: gridTop + gridHeight + 16, size: 11, anchor: "middle")
@@ -51,6 +50,7 @@ enum SVGHeatMap {
 
     private static func cell(_ cell: Cell, left: Double, top: Double, tooltip: String) -> String {
         let f = SVGChart.f
+        // A white outline keeps neighbouring cells of similar colour apart.
         let box = "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(cellWidth))\" height=\"\(f(cellHeight))\" stroke=\"white\" stroke-width=\"2\""
         let centerX = left + cellWidth / 2
         switch cell {

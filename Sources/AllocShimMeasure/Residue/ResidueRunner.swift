@@ -64,7 +64,7 @@ public struct ResidueRunner {
             let probe = ResidueProbe(allocator: try BackendRegistry.allocator(backend), rounds: rounds)
             for scenario in scenarios {
                 for size in sizes {
-                    progress("\(backend.rawValue) \(scenario.rawValue) \(size) B")
+                    progress("\(backend.rawValue) \(scenario.rawValue) \(ChartAxis.byteSize(size))")
                     // Large blocks are slow to plant and compare; fewer rounds keep the run short
                     // without changing what is measured.
                     let probeForSize = size >= 1 << 20 ? ResidueProbe(allocator: probe.allocator, rounds: Swift.max(1, rounds / 4)) : probe
