@@ -3,6 +3,10 @@
 import Foundation
 import Testing
 
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
 @Suite("Report plots and tables")
 struct ChartTests {
     static func residue(_ backend: String, _ scenario: ResidueScenario, _ size: Int, _ mean: Double, min: Double? = nil, max: Double? = nil, applicable: Bool = true)
@@ -70,6 +74,13 @@ struct ChartTests {
         #expect(texts.contains("system") && texts.contains("mimalloc"))
         // One cell per (allocator, size): 2 × 2, plus the legend's gradient bar.
         #expect(svg.components(separatedBy: "<rect").count - 1 == 1 + 4 + 1)
+        // Every heat map parses as XML, "<1%" cells included.
+        let tiny = Report(
+            version: nil, machine: Self.report.machine, command: "", backends: [], bench: [], nodeOverAllocShimGeometricMean: [:],
+            residue: [Self.residue("musl (C probe)", .sameSize, 64, 0.4, min: 0, max: 13)], configurations: [], fragmentation: [], threads: [])
+        let tinySVG = ReportWriter.residueHeatMap(tiny, scenario: .sameSize)
+        #expect(XMLCheck.parses(tinySVG), "heat map is not well-formed XML")
+        #expect(Self.texts(tinySVG).contains("&lt;1%"))
         let pooled = Self.texts(ReportWriter.residueHeatMap(Self.report, scenario: .unsafePooled))
         // "0%" only on the colour legend: the inapplicable cell does not print its 0.
         #expect(pooled.contains("n/a") && pooled.filter { $0 == "0%" }.count == 1)
@@ -136,7 +147,19 @@ struct ChartTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let files = try ReportWriter.write(Self.report, to: directory)
         #expect(files.contains("residue-same-size.svg") && files.contains("residue-unsafe-pooled.svg") && files.contains("rss.svg"))
+        for file in files where file.hasSuffix(".svg") {
+            let svg = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            #expect(XMLCheck.parses(svg), "\(file) is not well-formed XML")
+        }
         let saved = try JSONDecoder().decode(Report.self, from: Data(contentsOf: directory.appendingPathComponent("report.json")))
         #expect(ReportWriter.residueHeatMap(saved, scenario: .sameSize) == ReportWriter.residueHeatMap(Self.report, scenario: .sameSize))
+    }
+}
+
+/// Whether a document is well-formed XML (what browsers and rsvg require of an SVG file).
+enum XMLCheck {
+    static func parses(_ document: String) -> Bool {
+        let parser = XMLParser(data: Data(document.utf8))
+        return parser.parse()
     }
 }

@@ -225,7 +225,7 @@ public enum ReportWriter {
 
     static func memorySection(_ report: Report) -> String {
         guard !report.fragmentation.isEmpty else { return "" }
-        var text = "## Memory growth (churn workload, one process per backend)\n\n![RSS under the churn workload](rss.svg)\n\n"
+        let text = "## Memory growth (churn workload, one process per backend)\n\n![RSS under the churn workload](rss.svg)\n\n"
         var table = MarkdownTable(
             [("backend", .left)]
                 + ["baseline", "peak", "after free", "after purge", "after destroy", "allocator mapped", "allocator resident"].map { ($0, .right) })
@@ -241,7 +241,7 @@ public enum ReportWriter {
 
     static func threadsSection(_ report: Report) -> String {
         guard let first = report.threads.first else { return "" }
-        var text = "## Threads\n\n\(first.size)-byte allocate/free pairs through the shim, million per second.\n\n"
+        let text = "## Threads\n\n\(first.size)-byte allocate/free pairs through the shim, million per second.\n\n"
         var table = MarkdownTable([("backend", .left), ("1 thread", .right), ("\(first.threads) threads", .right), ("scaling", .right)])
         for result in report.threads {
             table.append([

@@ -85,6 +85,13 @@ enum SVGChart {
 
     // MARK: - Pieces shared by the charts
 
+    /// A value label without unit suffixes ("12.5", "250", "60000"); axes should prefer
+    /// ``ChartAxis/format(_:)``, which adds the unit.
+    static func label(_ value: Double) -> String { ChartAxis.compact(value) }
+
+    /// The next 1, 2 or 5 × 10^k at or above `value` (see ``ChartAxis/niceCeiling(_:)``).
+    static func niceCeiling(_ value: Double) -> Double { ChartAxis.niceCeiling(value) }
+
     struct LegendItem {
         enum Kind { case box, dash }
         var name: String

@@ -28,7 +28,8 @@ enum SVGHeatMap {
         let gridWidth = Double(columns.count) * cellWidth, gridHeight = Double(rows.count) * cellHeight
         let legendLeft = gridLeft + gridWidth + 24
         let width = Int(Swift.max(legendLeft + 86, SVGChart.textWidth(subtitle, size: 12) + 24))
-        let height = Int(gridTop + gridHeight + 62)
+        let legendHeight = Swift.max(gridHeight, 120)
+        let height = Int(gridTop + Swift.max(gridHeight + 62, legendHeight + 12))
         var svg = SVGChart.header(width: width, height: height, title: title, subtitle: subtitle)
         for (rowIndex, row) in rows.enumerated() {
             let top = gridTop + Double(rowIndex) * cellHeight
@@ -44,7 +45,7 @@ enum SVGHeatMap {
         }
         svg += SVGChart.text(columnTitle, x: gridLeft + gridWidth / 2, y: gridTop + gridHeight + 38, size: 12, anchor: "middle")
         svg += SVGChart.verticalText(rowTitle, x: 16, y: gridTop + gridHeight / 2, size: 12)
-        svg += colourLegend(title: legendTitle, left: legendLeft, top: gridTop, height: Swift.max(gridHeight, 120))
+        svg += colourLegend(title: legendTitle, left: legendLeft, top: gridTop, height: legendHeight)
         return svg + "</svg>\n"
     }
 
@@ -56,7 +57,7 @@ enum SVGHeatMap {
         switch cell {
         case .value(let mean, let low, let high):
             let colour = self.colour(mean)
-            var svg = box + " fill=\"\(colour.hex)\"><title>\(SVGChart.escape(tooltip)): \(percent(mean)) mean, \(percent(low))–\(percent(high)) over rounds</title></rect>"
+            var svg = box + " fill=\"\(colour.hex)\"><title>\(SVGChart.escape("\(tooltip): \(percent(mean)) mean, \(percent(low))–\(percent(high)) over rounds"))</title></rect>"
             let ink = colour.isDark ? "white" : "black"
             let spread = high - low >= 1
             svg += SVGChart.text(percent(mean), x: centerX, y: top + (spread ? 17 : 23), size: 13, anchor: "middle", fill: ink, weight: "bold")
