@@ -101,6 +101,17 @@ timeout 20 "$a" backends --json >"$work/plain.json" 2>/dev/null
 timeout 20 env ALLOCSHIM_MIMALLOC_LIBRARY= ALLOCSHIM_TCMALLOC_LIBRARY= "$a" backends --json >"$work/empty.json" 2>/dev/null
 cmp -s "$work/plain.json" "$work/empty.json" || fail "empty ALLOCSHIM_*_LIBRARY changed backend availability: $(diff "$work/plain.json" "$work/empty.json" | head -5)"
 
+# A thread that cannot start is an error, not a hang: with the address space capped, 1024
+# stacks of 256 KiB do not fit (the run stops at the first failed start).
+checks=$((checks + 1))
+status=0
+(ulimit -v 200000 && exec timeout 30 "$a" threads --threads 1024 --backend system --quiet) >"$work/out" 2>"$work/err" || status=$?
+if [ "$status" -ne 1 ]; then
+    fail "threads under a 200 MB address-space cap: exit status $status, expected 1: $(head -c 300 "$work/err")"
+elif ! grep -q '^allocshim: error: could not start thread [0-9]* of 1024: pthread_create failed' "$work/err" || [ "$(wc -l <"$work/err")" -ne 1 ]; then
+    fail "threads under a 200 MB address-space cap: unexpected message: $(cat "$work/err")"
+fi
+
 # Progress: plain lines when standard error is not a terminal, nothing with --quiet.
 checks=$((checks + 1))
 timeout 60 "$a" threads --threads 2 --backend system >"$work/out" 2>"$work/err" || fail "threads --threads 2: exit status $?"

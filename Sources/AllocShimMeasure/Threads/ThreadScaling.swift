@@ -46,11 +46,11 @@ public enum ThreadScaling {
 
     public static func render(_ results: [ThreadScalingResult]) -> String {
         var lines = ["\(results.first?.size ?? 64)-byte allocate/free pairs through the shim, million per second"]
-        lines.append(BenchTable.pad("backend", 16) + BenchTable.lpad("1 thread", 12) + BenchTable.lpad("\(results.first?.threads ?? 0) threads", 12) + BenchTable.lpad("scaling", 10))
+        lines.append(BenchTable.pad("backend", 16) + BenchTable.lpad("1 thread", 12) + BenchTable.lpad("\(results.first?.threads ?? 0) threads", 14) + BenchTable.lpad("scaling", 10))
         for result in results {
             lines.append(
                 BenchTable.pad(result.backend, 16) + BenchTable.lpad(String(format1: result.singleThreadMops), 12)
-                    + BenchTable.lpad(String(format1: result.multiThreadMops), 12) + BenchTable.lpad(String(format1: result.scaling), 10))
+                    + BenchTable.lpad(String(format1: result.multiThreadMops), 14) + BenchTable.lpad(String(format1: result.scaling), 10))
         }
         return lines.joined(separator: "\n")
     }
