@@ -16,7 +16,7 @@ struct ThreadsCommand: ParsableCommand {
         parsing: .unconditional,
         help: "Threads for the multi-threaded run (\(ArgumentRange.text(ThreadScaling.threadRange)); default: the number of cores).",
         transform: ArgumentValue.integer(in: ThreadScaling.threadRange))
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var threads = min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
 
     @Flag(help: "Print JSON.")
     var json = false

@@ -26,7 +26,7 @@ public struct ReportRunner {
     public var residueRounds = 100
     public var compareNode = true
     /// Threads for the multi-threaded part of the thread benchmark.
-    public var threadCount = ProcessInfo.processInfo.activeProcessorCount
+    public var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
 
     public init(backends: [BackendName]) { self.backends = backends }
 
