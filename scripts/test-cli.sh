@@ -61,6 +61,12 @@ expect_error "'0'" "from 1 to 1024" -- "$a" threads --threads 0
 expect_error "'-1'" "from 1 to 1024" -- "$a" threads --threads -1
 expect_error "'abc'" "--rounds" -- "$a" report --rounds abc --output "$work/never"
 expect_error "Unknown option '--frob'" -- "$a" residue --frob
+# An unavailable backend asked for by name (in a build without jemalloc, or a missing library).
+unavailable=$(timeout 20 "$a" backends --json 2>/dev/null | tr -d ' \n' | grep -o '"available":false,"name":"[a-z-]*"' | head -1 | sed 's/.*"name":"\(.*\)"/\1/')
+if [ -n "$unavailable" ]; then
+    expect_error "--backend" "'$unavailable' is unavailable" "to use it" -- "$a" bench --backend "$unavailable"
+    grep -q "to use it.*to use it" "$work/err" && fail "the unavailable-backend message repeats itself: $(cat "$work/err")"
+fi
 
 # report --output is checked before anything is measured (each of these returns at once).
 touch "$work/file"

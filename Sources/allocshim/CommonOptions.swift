@@ -28,8 +28,8 @@ struct BackendOptions: ParsableArguments {
     func validate() throws {
         for backend in names {
             guard let availability = BackendRegistry.availability().first(where: { $0.name == backend.rawValue }), !availability.available else { continue }
-            let error = BackendSelectionError.unavailable(backend, reason: availability.reason ?? "unknown reason", remedy: backend.remedy)
-            throw ValidationError("--backend: \(error.description)")
+            // The availability reason already says what is missing and how to install it.
+            throw ValidationError("--backend: \(availability.reason ?? "backend '\(backend)' is unavailable; to use it, \(backend.remedy)")")
         }
     }
 
