@@ -47,6 +47,9 @@ struct AllocShimCommand: ParsableCommand {
             try command.run()
         } catch let code as ExitCode {
             exit(withError: code)
+        } catch let error as ValidationError {
+            // Bad input noticed only in run() is still bad input.
+            StandardError.failAndExit(error.message, status: usageErrorStatus)
         } catch where exitCode(for: error) == .success {
             // `allocshim help <command>` and a bare `allocshim` print help from run().
             exit(withError: error)
