@@ -54,7 +54,10 @@ enum RegionMaker {
         -> (base: UnsafeMutableRawPointer, owner: RegionOwner)
     {
         // unsafelyUnwrapped: checked just before; it reads the reference without copying it.
-        source != nil ? try make(count, kind, from: source.unsafelyUnwrapped) : try make(count, kind, from: resolvedSource(nil))
+        let region = source != nil ? try make(count, kind, from: source.unsafelyUnwrapped) : try make(count, kind, from: resolvedSource(nil))
+        // Poison mode (Leaks/PoisonMode.swift): one relaxed atomic load when off.
+        if kind != .zeroed { try PoisonMode.poisonRegionIfEnabled(region.base, count) }
+        return region
     }
 
     static func make(_ count: Int, _ kind: Kind, from source: BufferSource) throws(BufferError)
