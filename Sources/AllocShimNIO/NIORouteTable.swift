@@ -111,6 +111,7 @@ enum NIORouteTable {
         }
         header.storeBytes(of: route.toOpaque(), as: UnsafeMutableRawPointer.self)
         header.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
+        if !zero { try? PoisonMode.poisonIfEnabled(header + headerSize, byteCount) }  // poison mode (Leaks/): one atomic load when off
         return header + headerSize
     }
 
@@ -198,6 +199,8 @@ enum NIORouteTable {
         resized.storeBytes(of: newByteCount, toByteOffset: 8, as: Int.self)
         if newByteCount > oldByteCount, route.takeUnretainedValue().wipesOnRelease || ((try? BufferConfiguration.isZeroFillEnabled()) ?? true) {
             (resized + headerSize + oldByteCount).initializeMemory(as: UInt8.self, repeating: 0, count: newByteCount - oldByteCount)
+        } else if newByteCount > oldByteCount {
+            try? PoisonMode.poisonIfEnabled(resized + headerSize + oldByteCount, newByteCount - oldByteCount, startingAtAllocationOffset: oldByteCount)
         }
         return resized + headerSize
     }
