@@ -35,7 +35,11 @@ struct ReportCommand: ParsableCommand {
         let report: Report
         do { report = try runner.run(command: command, write: FileHandleOutput.standardError) } catch { throw fail("\(error)") }
         let directory = URL(fileURLWithPath: output)
-        let files = try ReportWriter.write(report, to: directory)
+        var files = try ReportWriter.write(report, to: directory)
+        // "Preventing and detecting leaks" (Report/LeaksSection.swift): appended to report.md.
+        do {
+            files = Array(Set(files + (try LeaksSection.measure(falsePositiveBuffers: 1_000_000, costs: true, hardened: true, heapHistory: true, rounds: 50, progress: progressLine).append(toReportIn: directory)))).sorted()
+        } catch { throw fail("leaks section: \(error)") }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
         if !report.nodeOverAllocShimGeometricMean.isEmpty {
             print("Node / AllocShim geometric mean: " + report.nodeOverAllocShimGeometricMean.sorted { $0.key < $1.key }.map { "\($0.key) \(($0.value * 100).rounded() / 100)×" }.joined(separator: ", "))
