@@ -3,11 +3,13 @@
 #   required: libjemalloc-dev (the Jemalloc trait), pkg-config (SwiftPM finds jemalloc with it),
 #             curl (the example service's smoke test)
 #   optional: libmimalloc-dev, libgoogle-perftools-dev (tcmalloc), musl-tools (the musl
-#             residue probe); a missing optional package only makes that backend unavailable.
+#             residue probe), libclang-rt-14-dev (LLVM's Scudo standalone, preloaded into the
+#             C probe for the hardened-allocator rows); a missing optional package only makes
+#             that backend or row unavailable.
 set -euo pipefail
 
 required=(libjemalloc-dev pkg-config curl)
-optional=(libmimalloc-dev libgoogle-perftools-dev musl-tools)
+optional=(libmimalloc-dev libgoogle-perftools-dev musl-tools libclang-rt-14-dev)
 
 missing() {
     local package

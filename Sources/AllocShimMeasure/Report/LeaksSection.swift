@@ -88,9 +88,9 @@ public struct LeaksSection: Codable, Sendable {
                 "### Detector false positives", "",
                 "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at \(String(format: "%.3f", rate.scanNsPerByte)) ns/byte. Chance runs of at least n bytes matching the pattern:",
                 "",
-                "| n | " + (1...8).map(String.init).joined(separator: " | ") + " |",
+                "| n | " + (1...8).map { "\($0)" }.joined(separator: " | ") + " |",
                 "|---" + String(repeating: "|---", count: 8) + "|",
-                "| runs | " + rate.runsAtLeast.prefix(8).map(String.init).joined(separator: " | ") + " |",
+                "| runs | " + rate.runsAtLeast.prefix(8).map { "\($0)" }.joined(separator: " | ") + " |",
                 "",
                 "Shortest clean run length: \(rate.shortestClean); the detector's default minimum run is \(ExposureDetector.defaultMinimumRun).", "",
             ]

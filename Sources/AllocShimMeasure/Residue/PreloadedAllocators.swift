@@ -70,7 +70,7 @@ public struct HardenedConfiguration: Sendable {
             documented: "zero-fills every new allocation"),
         .init(
             name: "scudo pattern_fill_contents=1", allocator: .scudo, settings: ["SCUDO_OPTIONS": "pattern_fill_contents=1"],
-            documented: "fills every new allocation with a pattern byte"),
+            documented: "fills every new allocation with a pattern byte (0xAB)"),
         .init(name: "jemalloc default", allocator: .jemalloc, settings: [:], documented: "tcache and slabs return freed regions untouched"),
         .init(
             name: "jemalloc junk:alloc", allocator: .jemalloc, settings: ["MALLOC_CONF": "junk:alloc"],
@@ -84,7 +84,7 @@ public struct HardenedConfiguration: Sendable {
         .init(name: "tcmalloc_minimal default", allocator: .tcmalloc, settings: [:], documented: "thread caches of singly linked free objects"),
         .init(
             name: "tcmalloc_minimal_debug", allocator: .tcmallocDebug, settings: [:],
-            documented: "gperftools: fills new memory with 0xcd and freed memory with 0xcd... and delays reuse (TCMALLOC_MAX_FREE_QUEUE_SIZE)"),
+            documented: "gperftools debugallocation: new memory filled with 0xAB, freed with 0xCD, reuse delayed by a free queue"),
     ]
 }
 
