@@ -32,7 +32,7 @@ public struct FalsePositiveRate: Codable, Sendable {
                 let window = UnsafeRawBufferPointer(rebasing: all[start..<start + size])
                 let before = threadCPUNanoseconds()
                 let runs = detector.scan(window, allocationOffset: allocationOffset)
-                scanNanoseconds += threadCPUNanoseconds() - before
+                scanNanoseconds += Double(threadCPUNanoseconds() - before)
                 for run in runs { histogram[Swift.min(run.length, 16)] += 1 }
                 scanned += size
             }
@@ -78,11 +78,4 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-}
-
-/// Per-thread CPU time in nanoseconds (not disturbed by other processes on a shared machine).
-func threadCPUNanoseconds() -> Double {
-    var time = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-    return Double(time.tv_sec) * 1e9 + Double(time.tv_nsec)
 }

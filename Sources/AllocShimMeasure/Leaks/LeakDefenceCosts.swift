@@ -67,7 +67,7 @@ public enum LeakDefenceCosts {
                         _ = buffer.bytes
                     }
                 }
-                samples.append((threadCPUNanoseconds() - start) / Double(iterations))
+                samples.append(Double(threadCPUNanoseconds() - start) / Double(iterations))
             }
             results.append(
                 LeakDefenceCost(
