@@ -34,6 +34,7 @@ func validateEnvironment() throws {
     } catch {
         throw fail(error.description)
     }
+    do { _ = try PoisonMode.isEnabled() } catch { throw fail(error.description) }  // ALLOCSHIM_POISON
 }
 
 enum FileHandleOutput {
