@@ -1,6 +1,7 @@
 import AllocShim
 import AllocShimMeasure
 import ArgumentParser
+import Foundation
 
 /// `allocshim leaks`: what the leak defences cost and catch (docs/leaks.md, docs/residue.md).
 struct LeaksCommand: ParsableCommand {
@@ -21,6 +22,8 @@ struct LeaksCommand: ParsableCommand {
     @Flag(help: "Only the hardened/debug allocator rows.") var hardened = false
     @Flag(help: "Only the residue spread over heap states.") var heapHistory = false
     @Flag(help: "Print JSON instead of tables.") var json = false
+    @Option(help: "Also write the section into this report folder (appended to report.md, plus leaks.json and leaks-residue-vs-cost.svg).")
+    var output: String?
 
     func run() throws {
         try validateEnvironment()
@@ -31,6 +34,11 @@ struct LeaksCommand: ParsableCommand {
                 falsePositiveBuffers: all || falsePositives ? falsePositiveBuffers : nil, costs: all || costs, hardened: all || hardened,
                 heapHistory: all || heapHistory, rounds: rounds, progress: progressLine)
             if json { try printJSON(section) } else { print(section.markdown()) }
+            if let output {
+                let directory = URL(fileURLWithPath: output)
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try section.append(toReportIn: directory)
+            }
         } catch let error as ExitCode {
             throw error
         } catch {

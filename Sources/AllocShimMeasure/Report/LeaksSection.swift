@@ -108,27 +108,38 @@ public struct LeaksSection: Codable, Sendable {
             guard let cost = row.cNsPerOp100B, let cell = row.residue.first(where: { $0.scenario == "same-size" && $0.size == 100 }) else { continue }
             points.append(Point(label: row.configuration, cost: cost, residue: cell.recoveredPercent))
         }
-        let width = 900.0, height = 560.0, left = 70.0, right = 860.0, top = 50.0, bottom = 480.0
-        let maxCost = SVGChart.niceCeiling((points.map(\.cost).max() ?? 1) * 1.1)
-        func x(_ cost: Double) -> Double { left + cost / maxCost * (right - left) }
+        let width = 900.0, height = 580.0, left = 70.0, right = 860.0, top = 75.0, bottom = 500.0
+        // Log scale: allocator pairs cost ~4–60 ns, whole buffers ~600–1200 ns.
+        let minCost = 1.0, maxCost = Swift.max(10_000, (points.map(\.cost).max() ?? 1) * 2)
+        func x(_ cost: Double) -> Double { left + (log10(Swift.max(cost, minCost)) - log10(minCost)) / (log10(maxCost) - log10(minCost)) * (right - left) }
         func y(_ residue: Double) -> Double { bottom - residue / 100 * (bottom - top) }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\">"
         svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
         svg += "<text x=\"\(width / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">Residue vs cost per defence</text>"
         svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"black\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>"
         for tick in 0...5 {
-            let percent = Double(tick) * 20, cost = Double(tick) * maxCost / 5
+            let percent = Double(tick) * 20
             svg += "<text x=\"\(left - 8)\" y=\"\(y(percent) + 4)\" text-anchor=\"end\" font-size=\"11\">\(Int(percent))%</text>"
-            svg += "<text x=\"\(x(cost))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" font-size=\"11\">\(SVGChart.label(cost))</text>"
         }
-        svg += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\" font-size=\"12\">ns per operation (buffer for in-process defences, malloc/free pair of 100 B for allocators)</text>"
+        var decade = minCost
+        while decade <= maxCost {
+            svg += "<text x=\"\(x(decade))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" font-size=\"11\">\(SVGChart.label(decade))</text>"
+            decade *= 10
+        }
+        svg += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\" font-size=\"12\">ns per operation, log scale (a whole 1 KiB buffer for in-process defences; a 100 B malloc/free pair for allocators)</text>"
         svg += "<text x=\"16\" y=\"\((top + bottom) / 2)\" font-size=\"12\" transform=\"rotate(-90 16 \((top + bottom) / 2))\" text-anchor=\"middle\">secret recovered %</text>"
-        for (index, point) in points.enumerated() {
+        // Points sharing a residue band get their labels stacked upwards, joined by a thin line,
+        // so none hides another.
+        var stacked: [Int: Int] = [:]
+        for (index, point) in points.enumerated().sorted(by: { $0.element.cost < $1.element.cost }) {
             let color = SVGChart.palette[index % SVGChart.palette.count]
-            // Labels alternate above and below so points at the same place stay readable.
-            let labelY = y(point.residue) + (index % 2 == 0 ? -8 : 16) + Double(index % 3) * 4
+            let band = Int(point.residue / 10)
+            let level = stacked[band, default: 0]
+            stacked[band] = level + 1
+            let labelY = y(point.residue) - 12 - Double(level) * 13
             svg += "<circle cx=\"\(x(point.cost))\" cy=\"\(y(point.residue))\" r=\"5\" fill=\"\(color)\"/>"
-            svg += "<text x=\"\(x(point.cost) + 7)\" y=\"\(labelY)\" font-size=\"10\" fill=\"\(color)\">\(SVGChart.escape(point.label))</text>"
+            svg += "<line x1=\"\(x(point.cost))\" y1=\"\(y(point.residue))\" x2=\"\(x(point.cost) + 6)\" y2=\"\(labelY - 3)\" stroke=\"\(color)\" stroke-width=\"0.5\"/>"
+            svg += "<text x=\"\(x(point.cost) + 7)\" y=\"\(labelY)\" font-size=\"10\" fill=\"\(color)\">\(SVGChart.escape(point.label)) (\(SVGChart.label(point.cost)) ns)</text>"
         }
         return svg + "</svg>\n"
     }
