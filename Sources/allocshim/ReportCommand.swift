@@ -35,7 +35,7 @@ struct ReportCommand: ParsableCommand {
         let report: Report
         do { report = try runner.run(command: command, write: FileHandleOutput.standardError) } catch { throw fail("\(error)") }
         let directory = URL(fileURLWithPath: output)
-        var files = try ReportWriter.write(report, to: directory)
+        var files = try ReportWriter.write(report, to: directory) + ServiceAllocatorSection.append(to: directory) { FileHandleOutput.standardError("report: \($0)\n") }
         // "Preventing and detecting leaks" (Report/LeaksSection.swift): appended to report.md.
         do {
             files = Array(Set(files + (try LeaksSection.measure(falsePositiveBuffers: 1_000_000, costs: true, hardened: true, heapHistory: true, rounds: 50, progress: progressLine).append(toReportIn: directory)))).sorted()
