@@ -177,9 +177,11 @@ struct PoisonModeTests {
     @Test("conversions to Data, String and [UInt8] report exposures in poison mode only")
     func conversionsReport() throws {
         let events = Mutex<[ExposureEvent]>([])
-        ExposureMonitor.setHandler { event in events.withLock { $0.append(event) } }
-        defer { ExposureMonitor.resetHandler() }
+        // The handler is process-wide: set it only while holding the settings lock, so
+        // another test's handler cannot receive these events (or this one theirs).
         try withPoison(true) {
+            ExposureMonitor.setHandler { event in events.withLock { $0.append(event) } }
+            defer { ExposureMonitor.resetHandler() }
             let buffer = try SharedBytes.allocUnsafe(64)
             buffer.withUnsafeMutableBytes { bytes in
                 for index in 0..<20 { bytes[index] = ~PoisonPattern.processWide.byte(at: index) }
@@ -195,6 +197,8 @@ struct PoisonModeTests {
             seen.allSatisfy { $0.exposures == [Exposure(offset: 20, length: 44)] && $0.byteCount == 64 })
         events.withLock { $0 = [] }
         try withPoison(false) {
+            ExposureMonitor.setHandler { event in events.withLock { $0.append(event) } }
+            defer { ExposureMonitor.resetHandler() }
             let buffer = try SharedBytes.allocUnsafe(64)
             _ = buffer.bytes
         }
@@ -204,9 +208,9 @@ struct PoisonModeTests {
     @Test("the conversion handler survives many events (it once grew a thunk per event and overflowed the stack)")
     func manyEvents() throws {
         let count = Counter()
-        ExposureMonitor.setHandler { _ in count.add() }
-        defer { ExposureMonitor.resetHandler() }
         try withPoison(true) {
+            ExposureMonitor.setHandler { _ in count.add() }
+            defer { ExposureMonitor.resetHandler() }
             let buffer = try SharedBytes.allocUnsafe(16)
             for _ in 0..<300_000 { _ = buffer.bytes }
         }
