@@ -7,7 +7,7 @@ NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
 .PHONY: test-run soak
-.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli example clean
+.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli example leaks clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -77,6 +77,11 @@ example: deps
 	cd Examples/EchoService && ./load.sh
 
 # The C probe validates itself against allocators whose reuse behaviour is known.
+# The leak defences' measurements (docs/leaks.md, docs/residue.md): false positives, costs,
+# hardened allocators under LD_PRELOAD, heap history. About 40 s on 2 shared cores.
+leaks: build tools
+	$(SWIFT) run -c release --skip-build allocshim leaks
+
 test-tools: tools
 	.build-tools/residue-probe-glibc --self-test
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi

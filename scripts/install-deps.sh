@@ -3,8 +3,9 @@
 #   required: libjemalloc-dev (the Jemalloc trait), pkg-config (SwiftPM finds jemalloc with it),
 #             curl (the example service's smoke test)
 #   optional: libmimalloc-dev, libgoogle-perftools-dev (tcmalloc), musl-tools (the musl
-#             residue probe), libclang-rt-14-dev (Scudo for `allocshim run --backend scudo`);
-#             a missing optional package only makes that backend unavailable.
+#             residue probe), libclang-rt-14-dev (Scudo: `allocshim run --backend scudo`, and
+#             preloaded into the C probe for the hardened-allocator rows of the residue table);
+#             a missing optional package only makes that backend or row unavailable.
 set -euo pipefail
 
 required=(libjemalloc-dev pkg-config curl)

@@ -176,6 +176,7 @@ enum NIORouteTable {
         }
         header.storeBytes(of: route.toOpaque(), as: UnsafeMutableRawPointer.self)
         header.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
+        if !zero { try? PoisonMode.poisonIfEnabled(header + headerSize, byteCount) }  // poison mode (Leaks/): one atomic load when off
         return header + headerSize
     }
 
@@ -201,6 +202,8 @@ enum NIORouteTable {
                     header, oldByteCount: oldByteCount + headerSize, newByteCount: newTotal, alignment: allocator.naturalAlignment)
                 if newByteCount > oldByteCount, (try? BufferConfiguration.isZeroFillEnabled()) ?? true {
                     (resized + headerSize + oldByteCount).initializeMemory(as: UInt8.self, repeating: 0, count: newByteCount - oldByteCount)
+                } else if newByteCount > oldByteCount {  // poison mode (Leaks/): the grown tail continues the pattern
+                    try? PoisonMode.poisonIfEnabled(resized + headerSize + oldByteCount, newByteCount - oldByteCount, startingAtAllocationOffset: oldByteCount)
                 }
             }
         } catch {

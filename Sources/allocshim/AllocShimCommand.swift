@@ -25,6 +25,7 @@ struct AllocShimCommand: ParsableCommand {
             FragmentationCommand.self,
             ThreadsCommand.self,
             ReportCommand.self,
+            LeaksCommand.self,
         ]
     )
 

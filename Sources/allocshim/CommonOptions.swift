@@ -13,6 +13,7 @@ struct EnvironmentCheck: ParsableArguments {
         } catch {
             throw ValidationError(error.description)
         }
+        do { _ = try PoisonMode.isEnabled() } catch { throw ValidationError(error.description) }  // ALLOCSHIM_POISON
     }
 }
 

@@ -6,7 +6,14 @@
 // allocation between release and reuse (results go into arrays allocated beforehand; nothing
 // is printed until the end).
 //
-//   residue-probe [--scenario NAME]... [--size N]... [--rounds N] [--self-test]
+//   residue-probe [--scenario NAME]... [--size N]... [--rounds N] [--neighbours N] [--churn] [--self-test]
+//   residue-probe --cost
+//
+// Heap history (--neighbours, --churn): the same measurement after N live blocks of the
+// measured size were allocated (and kept) before the secret, on a fresh heap or after a churn
+// of mixed-size allocations that stay partly live. --cost prints the CPU time of malloc/free
+// pairs instead; run under LD_PRELOAD, both measure the preloaded allocator (Scudo, a debug
+// tcmalloc, jemalloc with MALLOC_CONF...) through the same code.
 //
 // Prints a JSON array of {backend, scenario, size, rounds, recoveredPercent, minPercent,
 // maxPercent, lostOffsets, applicable}.
@@ -19,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifdef __GLIBC__
@@ -262,12 +270,64 @@ static void usage_error(const char *message, const char *value) {
     exit(2);
 }
 
+// MARK: heap history and cost
+
+/// Mixed-size allocations and frees (deterministic), leaving about half of 256 slots live.
+static void **churn_heap(void) {
+    void **slots = calloc(256, sizeof(void *));
+    if (!slots) return NULL;
+    uint64_t state = 0x5EED;
+    for (int step = 0; step < 20000; step++) {
+        state = split_mix(state);
+        size_t slot = state % 256, size = 16 + (state >> 8) % 4096;
+        free(slots[slot]);
+        slots[slot] = (state >> 40) & 1 ? malloc(size) : NULL;
+        if (slots[slot]) memset(slots[slot], (int)(state >> 48), size);
+    }
+    return slots;
+}
+
+static double thread_ns(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return (double)now.tv_sec * 1e9 + (double)now.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/// Median over 7 repetitions of the thread CPU time per malloc+free pair of `size` bytes
+/// (the block is touched once, as a caller would).
+static double cost_per_pair(size_t size) {
+    enum { REPETITIONS = 7, PAIRS = 20000 };
+    double samples[REPETITIONS];
+    for (int r = 0; r < REPETITIONS; r++) {
+        double start = thread_ns();
+        for (int i = 0; i < PAIRS; i++) {
+            volatile unsigned char *block = malloc(size);
+            if (!block) return -1;
+            block[0] = (unsigned char)i;
+            free((void *)block);
+        }
+        samples[r] = (thread_ns() - start) / PAIRS;
+    }
+    qsort(samples, REPETITIONS, sizeof samples[0], compare_doubles);
+    return samples[REPETITIONS / 2];
+}
+
 int main(int argc, char **argv) {
-    int scenarios[SCENARIO_COUNT], scenario_count = 0, rounds = 100;
+    if (argc == 2 && strcmp(argv[1], "--cost") == 0) {
+        printf("{\"cNsPerOp100B\": %.2f, \"cNsPerOp10KiB\": %.2f}\n", cost_per_pair(100), cost_per_pair(10240));
+        return 0;
+    }
+    int scenarios[SCENARIO_COUNT], scenario_count = 0, rounds = 100, neighbours = 0, churn = 0;
     size_t sizes[64];
     int size_count = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--self-test") == 0) return self_test();
+        if (strcmp(argv[i], "--churn") == 0) { churn = 1; continue; }
         if (i + 1 >= argc) usage_error("missing value after", argv[i]);
         const char *value = argv[++i];
         if (strcmp(argv[i - 1], "--scenario") == 0) {
@@ -286,6 +346,11 @@ int main(int argc, char **argv) {
             long count = strtol(value, &end, 10);
             if (*end || count < 1 || count > MAX_ROUNDS) usage_error("invalid rounds", value);
             rounds = (int)count;
+        } else if (strcmp(argv[i - 1], "--neighbours") == 0) {
+            char *end;
+            long count = strtol(value, &end, 10);
+            if (*end || count < 0 || count > 4096) usage_error("invalid neighbours (0 to 4096)", value);
+            neighbours = (int)count;
         } else {
             usage_error("unknown argument", argv[i - 1]);
         }
@@ -302,12 +367,22 @@ int main(int argc, char **argv) {
         return 1;
     }
     close(random);
+    void **churned = churn ? churn_heap() : NULL;
+    if (churn && !churned) return 1;
     printf("[");
     int first = 1;
     for (int s = 0; s < scenario_count; s++) {
         for (int z = 0; z < size_count; z++) {
             Summary summary;
             int size_rounds = sizes[z] >= (1u << 20) && rounds > 4 ? rounds / 4 : rounds;
+            // Live neighbours of the measured size, allocated before the secret and kept
+            // until the cell is measured.
+            void *live[4096];
+            for (int n = 0; n < neighbours; n++) {
+                live[n] = malloc(sizes[z]);
+                if (!live[n]) return 1;
+                memset(live[n], 0x11, sizes[z]);
+            }
             if (measure(&libc_allocator, scenarios[s], sizes[z], size_rounds, &summary) != 0) {
                 fprintf(stderr, "residue-probe: allocation failed (%s, %zu bytes)\n", scenario_names[scenarios[s]], sizes[z]);
                 return 1;
@@ -317,6 +392,7 @@ int main(int argc, char **argv) {
                    first ? "" : ",", backend_name, scenario_names[scenarios[s]], sizes[z], size_rounds, summary.mean, summary.min,
                    summary.max, summary.lost);
             first = 0;
+            for (int n = 0; n < neighbours; n++) free(live[n]);
         }
     }
     printf("\n]\n");

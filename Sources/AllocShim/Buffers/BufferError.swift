@@ -60,7 +60,10 @@ enum RegionMaker {
         -> (base: UnsafeMutableRawPointer, owner: RegionOwner)
     {
         // unsafelyUnwrapped: checked just before; it reads the reference without copying it.
-        source != nil ? try make(count, kind, from: source.unsafelyUnwrapped) : try makeWithDefaultSource(count, kind)
+        let region = source != nil ? try make(count, kind, from: source.unsafelyUnwrapped) : try makeWithDefaultSource(count, kind)
+        // Poison mode (Leaks/PoisonMode.swift): one relaxed atomic load when off.
+        if kind != .zeroed { try PoisonMode.poisonRegionIfEnabled(region.base, count) }
+        return region
     }
 
     /// The default source is held by its immortal box, so it is used unretained: a retain and

@@ -23,12 +23,14 @@ extension SharedBytes {
     /// the `Data` value itself, so for those it copies and later writes do not show through.
     public func dataSharingMemory() -> Data {
         guard count > 0 else { return Data() }
+        checkExposure(convertingTo: "Data")
         let storage = self.storage
         return Data(bytesNoCopy: baseAddress, count: count, deallocator: .custom { _, _ in withExtendedLifetime(storage) {} })
     }
 
     /// A `Data` holding a copy of the bytes.
     public func dataCopy() -> Data {
-        withUnsafeBytes { Data($0) }
+        checkExposure(convertingTo: "Data")
+        return withUnsafeBytes { Data($0) }
     }
 }

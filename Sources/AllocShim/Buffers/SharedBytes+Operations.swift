@@ -73,6 +73,7 @@ extension SharedBytes {
 
     /// The bytes as text in `encoding` (Node's `buf.toString(encoding)`).
     public func string(encoding: ByteEncoding = .utf8) throws(BufferError) -> String {
+        checkExposure(convertingTo: "String")
         do {
             return try withUnsafeBytes { (bytes) throws(ByteEncodingError) in try TextEncoder.string(from: bytes, as: encoding) }
         } catch {
@@ -81,7 +82,10 @@ extension SharedBytes {
     }
 
     /// A new array holding a copy of the bytes.
-    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+    public var bytes: [UInt8] {
+        checkExposure(convertingTo: "[UInt8]")
+        return withUnsafeBytes { Array($0) }
+    }
 }
 
 extension SharedBytes: Equatable, Hashable, Comparable {

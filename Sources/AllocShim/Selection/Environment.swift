@@ -16,6 +16,8 @@ public enum EnvironmentVariable: String, CaseIterable, Sendable {
     /// Zero-fill mode (Node's `--zero-fill-buffers`): `1`, `true`, `yes`, `on` turn it on;
     /// `0`, `false`, `no`, `off`, empty or unset leave it off (case-insensitive).
     case zeroFill = "ALLOCSHIM_ZERO_FILL"
+    /// `1` fills every uninitialized allocation with the poison pattern (Leaks/PoisonMode.swift).
+    case poison = "ALLOCSHIM_POISON"
     /// Slab size in bytes of the uninitialized-buffer pool (default 8192, like Node's Buffer.poolSize).
     case poolSize = "ALLOCSHIM_POOL_SIZE"
     /// Path or soname of the mimalloc library to load instead of libmimalloc.so.2.

@@ -1,0 +1,88 @@
+import Synchronization
+
+/// Poison mode (`ALLOCSHIM_POISON`): every uninitialized allocation AllocShim makes — pooled
+/// and unpooled buffers, `OwnedBytes`, and the NIO allocator's blocks — is filled with the
+/// process's ``PoisonPattern`` instead of being left with whatever the allocator returned.
+/// A byte sent out that was never written then carries the pattern, and the
+/// ``ExposureDetector`` finds it (see docs/leaks.md).
+///
+/// Zero-fill mode wins when both are on: the bytes are zeroed and not poisoned, because
+/// zero-fill is the production defence and poison is a staging diagnosis.
+///
+/// Read from the environment on first use and settable in code. An invalid value is a
+/// ``BufferConfigurationError`` naming the variable, the value and what is allowed; nothing
+/// is cached then, so fixing the environment or setting the mode in code recovers.
+public enum PoisonMode {
+    // 0: not read yet, 1: off, 2: on.
+    private static let state = Atomic<Int>(0)
+
+    /// Whether poison mode is on. One relaxed atomic load once resolved.
+    @inline(__always)
+    public static func isEnabled() throws(BufferConfigurationError) -> Bool {
+        switch state.load(ordering: .relaxed) {
+        case 1: return false
+        case 2: return true
+        default:
+            let enabled = try parse(EnvironmentVariable.poison.currentValue)
+            state.store(enabled ? 2 : 1, ordering: .relaxed)
+            return enabled
+        }
+    }
+
+    /// Turns poison mode on or off for the process, overriding the environment. Affects
+    /// allocations made from now on.
+    public static func setEnabled(_ enabled: Bool) {
+        state.store(enabled ? 2 : 1, ordering: .relaxed)
+    }
+
+    /// `ALLOCSHIM_POISON`: unset, "", "0", "false", "no", "off" → off; "1", "true", "yes", "on" → on.
+    public static func parse(_ value: String?) throws(BufferConfigurationError) -> Bool {
+        switch value?.lowercased() {
+        case nil, "", "0", "false", "no", "off": return false
+        case "1", "true", "yes", "on": return true
+        default:
+            throw .invalidValue(
+                variable: EnvironmentVariable.poison.rawValue, value: value ?? "",
+                allowed: "1, true, yes, on (enable) or 0, false, no, off, empty (disable)")
+        }
+    }
+
+    /// Whether uninitialized memory is to be poisoned now: poison on and zero-fill off.
+    @inline(__always)
+    static func isPoisoning() throws(BufferConfigurationError) -> Bool {
+        guard try isEnabled() else { return false }
+        return try !BufferConfiguration.isZeroFillEnabled()
+    }
+
+    /// Fills `count` fresh uninitialized bytes at `base` (allocation offset 0) with the
+    /// pattern when poison mode is on and zero-fill mode is off. The one call at the place
+    /// uninitialized regions are made; when off it costs one relaxed atomic load.
+    @inline(__always)
+    public static func poisonIfEnabled(_ base: UnsafeMutableRawPointer, _ count: Int)
+        throws(BufferConfigurationError)
+    {
+        guard state.load(ordering: .relaxed) != 1 else { return }
+        if try isPoisoning() { PoisonPattern.processWide.fill(base, count: count) }
+    }
+
+    /// ``poisonIfEnabled(_:_:)`` with the buffer layer's error (RegionMaker's one call).
+    @inline(__always)
+    static func poisonRegionIfEnabled(_ base: UnsafeMutableRawPointer, _ count: Int)
+        throws(BufferError)
+    {
+        do { try poisonIfEnabled(base, count) } catch { throw .source(.configuration(error)) }
+    }
+
+    /// The same for a grown tail (`realloc`): `base` is allocation offset `start`.
+    @inline(__always)
+    public static func poisonIfEnabled(
+        _ base: UnsafeMutableRawPointer, _ count: Int, startingAtAllocationOffset start: Int
+    )
+        throws(BufferConfigurationError)
+    {
+        guard state.load(ordering: .relaxed) != 1 else { return }
+        if try isPoisoning() {
+            PoisonPattern.processWide.fill(base, count: count, startingAtAllocationOffset: start)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import AllocShim
+import Foundation
+
+/// What each in-process defence costs per buffer, measured in one run on one backend:
+/// an `allocUnsafe(size)` that is written (all but a tail) and converted to `[UInt8]` — the
+/// chapter's response path — under each defence.
+public struct LeakDefenceCost: Codable, Sendable {
+    public var defence: String
+    /// What it stops (for the report).
+    public var stops: String
+    public var size: Int
+    /// Median per-thread CPU ns per buffer over the repetitions, and the spread.
+    public var nsPerOp: Double
+    public var minNsPerOp: Double
+    public var maxNsPerOp: Double
+    /// Exposures the defence reported during the run (the detector only).
+    public var reported: Int
+}
+
+public enum LeakDefenceCosts {
+    public enum Defence: String, CaseIterable, Sendable {
+        case none = "allocUnsafe (no defence)"
+        case zeroed = "alloc (zeroed buffer)"
+        case zeroFill = "zero-fill mode"
+        case poisonOnly = "poison mode, detector off"
+        case poisonAndDetector = "poison + detector on conversion"
+
+        var stops: String {
+            switch self {
+            case .none: return "nothing: the tail holds the previous owner's bytes"
+            case .zeroed: return "the leak (tail is zeros), at the call site that uses it"
+            case .zeroFill: return "the leak, process-wide, without code changes"
+            case .poisonOnly: return "the leak's content (tail is the pattern, not a secret); nothing reported"
+            case .poisonAndDetector: return "the leak's content, and reports offset and length of the unwritten tail"
+            }
+        }
+    }
+
+    /// Each defence in turn, `repetitions` × `iterations` buffers of `size` bytes with the
+    /// last `tail` bytes unwritten. Process-wide settings are restored afterwards.
+    public static func measure(size: Int = 1024, tail: Int = 100, iterations: Int = 20_000, repetitions: Int = 7) throws -> [LeakDefenceCost] {
+        let source = try BufferSource(allocator: SystemAllocator.shared)
+        let text = Array(String(repeating: "HTTP/1.1 200 OK\r\n", count: size / 17 + 1).utf8.prefix(size - tail))
+        let reported = ReportedCounter()
+        ExposureMonitor.setHandler { _ in reported.add() }
+        defer {
+            ExposureMonitor.resetHandler()
+            PoisonMode.setEnabled(false)
+            BufferConfiguration.setZeroFill(false)
+        }
+        var results: [LeakDefenceCost] = []
+        for defence in Defence.allCases {
+            PoisonMode.setEnabled(defence == .poisonOnly || defence == .poisonAndDetector)
+            BufferConfiguration.setZeroFill(defence == .zeroFill)
+            reported.reset()
+            var samples: [Double] = []
+            for _ in 0..<repetitions {
+                let start = threadCPUNanoseconds()
+                for _ in 0..<iterations {
+                    let buffer = defence == .zeroed ? try SharedBytes.alloc(size, using: source) : try SharedBytes.allocUnsafe(size, using: source)
+                    buffer.withUnsafeMutableBytes { bytes in _ = bytes.initializeMemory(as: UInt8.self, from: text) }
+                    if defence == .poisonOnly {
+                        PoisonMode.setEnabled(false)  // conversion without the check
+                        _ = buffer.bytes
+                        PoisonMode.setEnabled(true)
+                    } else {
+                        _ = buffer.bytes
+                    }
+                }
+                samples.append(Double(threadCPUNanoseconds() - start) / Double(iterations))
+            }
+            results.append(
+                LeakDefenceCost(
+                    defence: defence.rawValue, stops: defence.stops, size: size, nsPerOp: median(samples), minNsPerOp: samples.min()!,
+                    maxNsPerOp: samples.max()!, reported: reported.value))
+        }
+        return results
+    }
+}
+
+private final class ReportedCounter: @unchecked Sendable {
+    // @unchecked: used by one measuring thread (the handler runs on the converting thread).
+    private(set) var value = 0
+    func add() { value += 1 }
+    func reset() { value = 0 }
+}

@@ -1,0 +1,162 @@
+import AllocShim
+import Foundation
+
+/// The report's "Preventing and detecting leaks" section: what each defence stops and what
+/// it costs, measured in one run — in-process defences (zeroed buffers, zero-fill mode,
+/// poison + detector), hardened and debug allocators, heap-history spread, and the
+/// detector's false-positive rate.
+public struct LeaksSection: Codable, Sendable {
+    /// In-process defences: residue of the chapter's path (secret bytes recovered from a
+    /// reused uninitialized 1 KiB buffer) next to ns per buffer.
+    public struct DefenceRow: Codable, Sendable {
+        public var cost: LeakDefenceCost
+        /// Mean % of a released secret recovered by the next buffer under this defence.
+        public var recoveredPercent: Double
+    }
+
+    public var date: String
+    public var machine: MachineInfo
+    public var defences: [DefenceRow]
+    public var hardened: [HardenedResult]
+    public var heapHistory: [HeapHistoryCell]
+    public var heapHistoryErrors: [String]
+    public var falsePositives: FalsePositiveRate?
+
+    /// Measures the selected parts (skipped parts are empty).
+    public static func measure(
+        falsePositiveBuffers: Int?, costs: Bool, hardened: Bool, heapHistory: Bool, rounds: Int, progress: (String) -> Void = { _ in }
+    ) throws -> LeaksSection {
+        var defences: [DefenceRow] = []
+        if costs {
+            progress("leak defences: cost per buffer")
+            for cost in try LeakDefenceCosts.measure() {
+                defences.append(DefenceRow(cost: cost, recoveredPercent: try recovered(under: cost.defence, rounds: rounds)))
+            }
+        }
+        let hardenedRows = hardened ? HardenedMatrix.run(rounds: rounds, progress: progress) : []
+        let history = heapHistory ? HeapHistory.run(rounds: rounds, progress: progress) : ([], [])
+        var falsePositives: FalsePositiveRate?
+        if let falsePositiveBuffers {
+            progress("detector false positives over \(falsePositiveBuffers) buffers")
+            falsePositives = try FalsePositiveRate.measure(buffers: falsePositiveBuffers)
+        }
+        return LeaksSection(
+            date: ISO8601DateFormatter().string(from: Date()), machine: MachineInfo.current(), defences: defences, hardened: hardenedRows,
+            heapHistory: history.0, heapHistoryErrors: history.1, falsePositives: falsePositives)
+    }
+
+    /// The residue probe's pooled scenario (the chapter's path) under a defence's setting.
+    static func recovered(under defence: String, rounds: Int) throws -> Double {
+        let probe = ResidueProbe(allocator: SystemAllocator.shared, rounds: rounds)
+        defer {
+            PoisonMode.setEnabled(false)
+            BufferConfiguration.setZeroFill(false)
+        }
+        switch LeakDefenceCosts.Defence(rawValue: defence) {
+        case .zeroed?: return try probe.run(.allocZeroed, size: 1024).recoveredPercent
+        case .zeroFill?: BufferConfiguration.setZeroFill(true)
+        case .poisonOnly?, .poisonAndDetector?: PoisonMode.setEnabled(true)
+        case .none?, nil: break
+        }
+        return try probe.run(.unsafePooled, size: 1024).recoveredPercent
+    }
+
+    /// The section as Markdown.
+    public func markdown() -> String {
+        var lines = ["## Preventing and detecting leaks", "", "Measured \(date) on \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.swift).", ""]
+        if !defences.isEmpty {
+            lines += [
+                "### In-process defences (system backend, 1 KiB response with a 100-byte unwritten tail, converted to [UInt8])", "",
+                "| defence | stops | ns/buffer (median, min–max) | secret recovered % | exposures reported |", "|---|---|---|---|---|",
+            ]
+            for row in defences {
+                let cost = row.cost
+                lines.append(
+                    "| \(cost.defence) | \(cost.stops) | \(String(format1: cost.nsPerOp)) (\(String(format1: cost.minNsPerOp))–\(String(format1: cost.maxNsPerOp))) | \(String(format1: row.recoveredPercent)) | \(cost.reported) |"
+                )
+            }
+            lines.append("")
+        }
+        if !hardened.isEmpty {
+            lines += ["### Hardened and debug allocators", "", "```", HardenedMatrix.render(hardened), "```", ""]
+        }
+        if !heapHistory.isEmpty || !heapHistoryErrors.isEmpty {
+            lines += ["### Residue by heap history", "", "```", HeapHistory.render(heapHistory, errors: heapHistoryErrors), "```", ""]
+        }
+        if let rate = falsePositives {
+            lines += [
+                "### Detector false positives", "",
+                "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at \(String(format: "%.3f", rate.scanNsPerByte)) ns/byte. Chance runs of at least n bytes matching the pattern:",
+                "",
+                "| n | " + (1...8).map { "\($0)" }.joined(separator: " | ") + " |",
+                "|---" + String(repeating: "|---", count: 8) + "|",
+                "| runs | " + rate.runsAtLeast.prefix(8).map { "\($0)" }.joined(separator: " | ") + " |",
+                "",
+                "Shortest clean run length: \(rate.shortestClean); the detector's default minimum run is \(ExposureDetector.defaultMinimumRun).", "",
+            ]
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Residue (% of a secret recovered, same-size reuse at 100 B for allocators) against cost
+    /// (ns per operation), one labelled point per defence: the cheap-and-safe corner is
+    /// bottom left.
+    public func residueVersusCostSVG() -> String {
+        struct Point { var label: String; var cost: Double; var residue: Double }
+        var points = defences.map { Point(label: $0.cost.defence, cost: $0.cost.nsPerOp, residue: $0.recoveredPercent) }
+        for row in hardened where row.error == nil {
+            guard let cost = row.cNsPerOp100B, let cell = row.residue.first(where: { $0.scenario == "same-size" && $0.size == 100 }) else { continue }
+            points.append(Point(label: row.configuration, cost: cost, residue: cell.recoveredPercent))
+        }
+        let width = 900.0, height = 580.0, left = 70.0, right = 860.0, top = 75.0, bottom = 500.0
+        // Log scale: allocator pairs cost ~4–60 ns, whole buffers ~600–1200 ns.
+        let minCost = 1.0, maxCost = Swift.max(10_000, (points.map(\.cost).max() ?? 1) * 2)
+        func x(_ cost: Double) -> Double { left + (log10(Swift.max(cost, minCost)) - log10(minCost)) / (log10(maxCost) - log10(minCost)) * (right - left) }
+        func y(_ residue: Double) -> Double { bottom - residue / 100 * (bottom - top) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\">"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+        svg += "<text x=\"\(width / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">Residue vs cost per defence</text>"
+        svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"black\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>"
+        for tick in 0...5 {
+            let percent = Double(tick) * 20
+            svg += "<text x=\"\(left - 8)\" y=\"\(y(percent) + 4)\" text-anchor=\"end\" font-size=\"11\">\(Int(percent))%</text>"
+        }
+        var decade = minCost
+        while decade <= maxCost {
+            svg += "<text x=\"\(x(decade))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" font-size=\"11\">\(SVGChart.label(decade))</text>"
+            decade *= 10
+        }
+        svg += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\" font-size=\"12\">ns per operation, log scale (a whole 1 KiB buffer for in-process defences; a 100 B malloc/free pair for allocators)</text>"
+        svg += "<text x=\"16\" y=\"\((top + bottom) / 2)\" font-size=\"12\" transform=\"rotate(-90 16 \((top + bottom) / 2))\" text-anchor=\"middle\">secret recovered %</text>"
+        // Points sharing a residue band get their labels stacked upwards, joined by a thin line,
+        // so none hides another.
+        var stacked: [Int: Int] = [:]
+        for (index, point) in points.enumerated().sorted(by: { $0.element.cost < $1.element.cost }) {
+            let color = SVGChart.palette[index % SVGChart.palette.count]
+            let band = Int(point.residue / 10)
+            let level = stacked[band, default: 0]
+            stacked[band] = level + 1
+            let labelY = y(point.residue) - 12 - Double(level) * 13
+            svg += "<circle cx=\"\(x(point.cost))\" cy=\"\(y(point.residue))\" r=\"5\" fill=\"\(color)\"/>"
+            svg += "<line x1=\"\(x(point.cost))\" y1=\"\(y(point.residue))\" x2=\"\(x(point.cost) + 6)\" y2=\"\(labelY - 3)\" stroke=\"\(color)\" stroke-width=\"0.5\"/>"
+            svg += "<text x=\"\(x(point.cost) + 7)\" y=\"\(labelY)\" font-size=\"10\" fill=\"\(color)\">\(SVGChart.escape(point.label)) (\(SVGChart.label(point.cost)) ns)</text>"
+        }
+        return svg + "</svg>\n"
+    }
+
+    /// Appends the section to `report.md` in `directory` and writes leaks.json and
+    /// leaks-residue-vs-cost.svg next to it; returns the files written.
+    @discardableResult
+    public func append(toReportIn directory: URL) throws -> [String] {
+        let reportFile = directory.appendingPathComponent("report.md")
+        let existing = (try? String(contentsOf: reportFile, encoding: .utf8)) ?? ""
+        let section = markdown() + "\n![residue vs cost](leaks-residue-vs-cost.svg)\n"
+        try (existing + "\n" + section).write(to: reportFile, atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try (String(decoding: try encoder.encode(self), as: UTF8.self) + "\n").write(
+            to: directory.appendingPathComponent("leaks.json"), atomically: true, encoding: .utf8)
+        try residueVersusCostSVG().write(to: directory.appendingPathComponent("leaks-residue-vs-cost.svg"), atomically: true, encoding: .utf8)
+        return ["report.md", "leaks.json", "leaks-residue-vs-cost.svg"]
+    }
+}

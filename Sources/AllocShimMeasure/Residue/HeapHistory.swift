@@ -1,0 +1,91 @@
+import Foundation
+
+/// What the heap held before the secret: live neighbours of the measured size allocated (and
+/// kept) before it, on a fresh heap or after a churn of mixed sizes.
+public struct HeapState: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var liveNeighbours: Int
+    public var churned: Bool
+
+    public var description: String { "\(churned ? "churned" : "fresh"), \(liveNeighbours) live" }
+
+    /// The states every cell is measured in.
+    public static let all: [HeapState] = [0, 1, 7, 63].map { HeapState(liveNeighbours: $0, churned: false) }
+        + [0, 7, 63].map { HeapState(liveNeighbours: $0, churned: true) }
+}
+
+/// One (allocator, scenario, size) cell over every heap state.
+public struct HeapHistoryCell: Codable, Sendable {
+    public var allocator: String
+    public var scenario: String
+    public var size: Int
+    /// Mean recovered % per state, in ``HeapState/all`` order.
+    public var percentByState: [Double]
+    public var states: [HeapState]
+
+    public var minimum: Double { percentByState.min() ?? 0 }
+    public var maximum: Double { percentByState.max() ?? 0 }
+    /// The spread is wide when states differ by more than this many points: then one number
+    /// would mislead, and the table prints the range.
+    public static let wideSpread = 20.0
+    public var isWide: Bool { maximum - minimum > Self.wideSpread }
+}
+
+/// Measures residue cells across heap states, for every allocator the C probe reaches.
+public enum HeapHistory {
+    public static let allocators: [PreloadedAllocator] = [.glibc, .musl, .scudo, .jemalloc, .tcmalloc, .mimalloc]
+    public static let scenarios = ["same-size", "different-size"]
+    public static let sizes = [16, 100, 4096]
+
+    public static func run(rounds: Int, states: [HeapState] = HeapState.all, progress: (String) -> Void = { _ in }) -> (cells: [HeapHistoryCell], errors: [String]) {
+        var cells: [HeapHistoryCell] = []
+        var errors: [String] = []
+        for allocator in allocators {
+            progress("heap history \(allocator.family)")
+            var byState: [[ResidueResult]] = []
+            do {
+                let (probe, environment) = try allocator.invocation(settings: [:])
+                for state in states {
+                    var arguments = ["--rounds", String(rounds), "--neighbours", String(state.liveNeighbours)]
+                    if state.churned { arguments.append("--churn") }
+                    for scenario in scenarios { arguments += ["--scenario", scenario] }
+                    for size in sizes { arguments += ["--size", String(size)] }
+                    let output = try ChildProcess.run(probe, arguments, environment: environment)
+                    guard output.status == 0 else { throw MeasureError.failed("\(state): exit \(output.status): \(output.stderr)") }
+                    byState.append(try JSONDecoder().decode([ResidueResult].self, from: Data(output.stdout.utf8)))
+                }
+            } catch {
+                errors.append("\(allocator.family): \(error)")
+                continue
+            }
+            for scenario in scenarios {
+                for size in sizes {
+                    let percents = byState.map { results in
+                        results.first { $0.scenario == scenario && $0.size == size }?.recoveredPercent ?? .nan
+                    }
+                    cells.append(HeapHistoryCell(allocator: allocator.family, scenario: scenario, size: size, percentByState: percents, states: states))
+                }
+            }
+        }
+        return (cells, errors)
+    }
+
+    /// One line per cell: the range, "WIDE" where states disagree, and every state's value.
+    public static func render(_ cells: [HeapHistoryCell], errors: [String]) -> String {
+        guard let states = cells.first?.states else { return (["Heap history: nothing measured"] + errors).joined(separator: "\n") }
+        var lines = [
+            "Recovered % by heap state (C probe; fresh/churned heap, live same-size neighbours before the secret); WIDE: states differ by more than \(Int(HeapHistoryCell.wideSpread)) points",
+            BenchTable.pad("allocator", 10) + BenchTable.pad("scenario", 16) + BenchTable.lpad("size", 6) + BenchTable.lpad("range", 16)
+                + states.map { BenchTable.lpad($0.description, 17) }.joined(),
+        ]
+        for cell in cells {
+            let range = cell.isWide
+                ? "WIDE \(String(format1: cell.minimum))–\(String(format1: cell.maximum))"
+                : "\(String(format1: cell.minimum))–\(String(format1: cell.maximum))"
+            lines.append(
+                BenchTable.pad(cell.allocator, 10) + BenchTable.pad(cell.scenario, 16) + BenchTable.lpad(String(cell.size), 6)
+                    + BenchTable.lpad(range, 16) + cell.percentByState.map { BenchTable.lpad(String(format1: $0), 17) }.joined())
+        }
+        lines += errors.map { "error: \($0)" }
+        return lines.joined(separator: "\n")
+    }
+}

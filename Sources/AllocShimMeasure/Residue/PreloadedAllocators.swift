@@ -1,0 +1,182 @@
+import Foundation
+
+/// A C allocator measured through the C residue probe (Tools/residue-c) with `LD_PRELOAD`:
+/// the way to measure allocators that can only replace `malloc` for a whole process (Scudo
+/// and jemalloc use static TLS: no dlopen), and the same code path for every allocator, so
+/// their residue and cost compare directly.
+public struct PreloadedAllocator: Sendable, Equatable {
+    /// The allocator family ("glibc", "scudo", "jemalloc", ...): rows of one family are
+    /// compared with its default.
+    public var family: String
+    /// The library to preload (candidates, first existing wins); empty: none (glibc itself).
+    public var libraryCandidates: [String]
+    /// Whether the musl probe (static, its own malloc) runs instead of the glibc one.
+    public var usesMuslProbe: Bool
+
+    static let scudoCandidates = ["14.0.6", "14"].map { "/usr/lib/llvm-14/lib/clang/\($0)/lib/linux/libclang_rt.scudo_standalone-x86_64.so" }
+    static let libraryDirectory = "/usr/lib/x86_64-linux-gnu/"
+
+    public static let glibc = PreloadedAllocator(family: "glibc", libraryCandidates: [], usesMuslProbe: false)
+    public static let musl = PreloadedAllocator(family: "musl", libraryCandidates: [], usesMuslProbe: true)
+    public static let scudo = PreloadedAllocator(family: "scudo", libraryCandidates: scudoCandidates, usesMuslProbe: false)
+    public static let jemalloc = PreloadedAllocator(family: "jemalloc", libraryCandidates: [libraryDirectory + "libjemalloc.so.2"], usesMuslProbe: false)
+    public static let tcmalloc = PreloadedAllocator(family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal.so.4"], usesMuslProbe: false)
+    public static let tcmallocDebug = PreloadedAllocator(
+        family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal_debug.so.4"], usesMuslProbe: false)
+    public static let mimalloc = PreloadedAllocator(family: "mimalloc", libraryCandidates: [libraryDirectory + "libmimalloc.so.2"], usesMuslProbe: false)
+
+    /// The library found on this machine, nil when none is needed; throws when it is missing.
+    func library() throws -> String? {
+        guard !libraryCandidates.isEmpty else { return nil }
+        guard let found = libraryCandidates.first(where: FileManager.default.fileExists(atPath:)) else {
+            throw MeasureError.failed("not installed: \(libraryCandidates.joined(separator: " or ")) (scripts/install-deps.sh installs it)")
+        }
+        return found
+    }
+
+    /// The probe binary and environment for a run with `settings` (e.g. SCUDO_OPTIONS).
+    func invocation(settings: [String: String]) throws -> (probe: String, environment: [String: String]) {
+        let name = usesMuslProbe ? "residue-probe-musl" : "residue-probe-glibc"
+        let probe = "\(NodeBench.packageRoot())/.build-tools/\(name)"
+        guard FileManager.default.isExecutableFile(atPath: probe) else {
+            throw MeasureError.failed("\(probe) is not built (make tools)")
+        }
+        var environment = settings
+        if let library = try library() { environment["LD_PRELOAD"] = library }
+        return (probe, environment)
+    }
+}
+
+/// A hardened or debug allocator setting, as a row of the residue table.
+public struct HardenedConfiguration: Sendable {
+    public var name: String
+    public var allocator: PreloadedAllocator
+    /// Variables the allocator reads at start (SCUDO_OPTIONS, MALLOC_CONF, ...).
+    public var settings: [String: String]
+    /// What its documentation says it does to freed or new memory (checked against the
+    /// measurement in docs/residue.md).
+    public var documented: String
+
+    /// The rows of `allocshim residue --hardened` and the report: each family's default first.
+    public static let matrix: [HardenedConfiguration] = [
+        .init(name: "glibc default", allocator: .glibc, settings: [:], documented: "tcache/fastbins keep freed bytes except link words"),
+        .init(
+            name: "glibc tcache off + MALLOC_PERTURB_=165", allocator: .glibc,
+            settings: ["GLIBC_TUNABLES": "glibc.malloc.tcache_count=0", "MALLOC_PERTURB_": "165"],
+            documented: "mallopt(3): M_PERTURB fills freed memory with the byte and new memory (except calloc) with its complement"),
+        .init(name: "scudo default", allocator: .scudo, settings: [:], documented: "hardened: randomized, checksummed headers, quarantine off by default"),
+        .init(
+            name: "scudo zero_contents=1", allocator: .scudo, settings: ["SCUDO_OPTIONS": "zero_contents=1"],
+            documented: "zero-fills every new allocation"),
+        .init(
+            name: "scudo pattern_fill_contents=1", allocator: .scudo, settings: ["SCUDO_OPTIONS": "pattern_fill_contents=1"],
+            documented: "fills every new allocation with a pattern byte (0xAB)"),
+        .init(name: "jemalloc default", allocator: .jemalloc, settings: [:], documented: "tcache and slabs return freed regions untouched"),
+        .init(
+            name: "jemalloc junk:alloc", allocator: .jemalloc, settings: ["MALLOC_CONF": "junk:alloc"],
+            documented: "jemalloc(3): fills new memory with 0xa5 (needs --enable-fill)"),
+        .init(
+            name: "jemalloc junk:free", allocator: .jemalloc, settings: ["MALLOC_CONF": "junk:free"],
+            documented: "jemalloc(3): fills freed memory with 0x5a (needs --enable-fill)"),
+        .init(
+            name: "jemalloc zero:true", allocator: .jemalloc, settings: ["MALLOC_CONF": "zero:true"],
+            documented: "jemalloc(3): every allocation is zeroed (needs --enable-fill)"),
+        .init(name: "tcmalloc_minimal default", allocator: .tcmalloc, settings: [:], documented: "thread caches of singly linked free objects"),
+        .init(
+            name: "tcmalloc_minimal_debug", allocator: .tcmallocDebug, settings: [:],
+            documented: "gperftools debugallocation: new memory filled with 0xAB, freed with 0xCD, reuse delayed by a free queue"),
+    ]
+}
+
+/// One hardened row: residue per scenario and size, and the C malloc/free cost in the same
+/// run, with the ratio to its family's default row.
+public struct HardenedResult: Codable, Sendable {
+    public var configuration: String
+    public var family: String
+    public var settings: [String: String]
+    public var documented: String
+    public var residue: [ResidueResult]
+    public var cNsPerOp100B: Double?
+    public var cNsPerOp10KiB: Double?
+    /// Cost relative to the family's default (1.0 for the default itself).
+    public var costRatio100B: Double?
+    public var costRatio10KiB: Double?
+    public var error: String?
+}
+
+private struct CostSample: Codable {
+    var cNsPerOp100B: Double
+    var cNsPerOp10KiB: Double
+}
+
+/// Runs the hardened rows through the C probe.
+public enum HardenedMatrix {
+    public static let scenarios = ["same-size", "spray"]
+    public static let sizes = [100, 4096, 64 * 1024]
+
+    public static func run(
+        configurations: [HardenedConfiguration] = HardenedConfiguration.matrix, rounds: Int, progress: (String) -> Void = { _ in }
+    ) -> [HardenedResult] {
+        var rows: [HardenedResult] = []
+        for configuration in configurations {
+            progress("hardened \(configuration.name)")
+            var row = HardenedResult(
+                configuration: configuration.name, family: configuration.allocator.family, settings: configuration.settings,
+                documented: configuration.documented, residue: [])
+            do {
+                let (probe, environment) = try configuration.allocator.invocation(settings: configuration.settings)
+                var arguments = ["--rounds", String(rounds)]
+                for scenario in scenarios { arguments += ["--scenario", scenario] }
+                for size in sizes { arguments += ["--size", String(size)] }
+                let residue = try ChildProcess.run(probe, arguments, environment: environment)
+                guard residue.status == 0 else { throw MeasureError.failed(residue.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(residue.status)") }
+                row.residue = try JSONDecoder().decode([ResidueResult].self, from: Data(residue.stdout.utf8))
+                for index in row.residue.indices { row.residue[index].backend = configuration.name }
+                let cost = try ChildProcess.run(probe, ["--cost"], environment: environment)
+                guard cost.status == 0 else { throw MeasureError.failed("cost run: exit \(cost.status)") }
+                let sample = try JSONDecoder().decode(CostSample.self, from: Data(cost.stdout.utf8))
+                row.cNsPerOp100B = sample.cNsPerOp100B
+                row.cNsPerOp10KiB = sample.cNsPerOp10KiB
+            } catch {
+                row.error = "\(error)"
+            }
+            rows.append(row)
+        }
+        // Ratios to each family's first (default) row measured in this same run.
+        for index in rows.indices {
+            guard let base = rows.first(where: { $0.family == rows[index].family && $0.error == nil }) else { continue }
+            if let cost = rows[index].cNsPerOp100B, let baseCost = base.cNsPerOp100B, baseCost > 0 { rows[index].costRatio100B = cost / baseCost }
+            if let cost = rows[index].cNsPerOp10KiB, let baseCost = base.cNsPerOp10KiB, baseCost > 0 { rows[index].costRatio10KiB = cost / baseCost }
+        }
+        return rows
+    }
+
+    public static func render(_ rows: [HardenedResult]) -> String {
+        var header = BenchTable.pad("hardened / debug configuration", 40)
+        for scenario in scenarios { for size in sizes { header += BenchTable.lpad("\(scenario) \(size)", 17) } }
+        header += BenchTable.lpad("ns 100B", 9) + BenchTable.lpad("×", 6) + BenchTable.lpad("ns 10KiB", 9) + BenchTable.lpad("×", 6)
+        var lines = [
+            "Recovered % (mean) through the C probe under LD_PRELOAD, and the malloc/free cost (× = against the family's default, same run)",
+            header,
+        ]
+        for row in rows {
+            var line = BenchTable.pad(row.configuration, 40)
+            if let error = row.error {
+                lines.append(line + "error: " + error)
+                continue
+            }
+            for scenario in scenarios {
+                for size in sizes {
+                    let cell = row.residue.first { $0.scenario == scenario && $0.size == size }
+                    line += BenchTable.lpad(cell.map { String(format1: $0.recoveredPercent) } ?? "", 17)
+                }
+            }
+            line += BenchTable.lpad(row.cNsPerOp100B.map { String(format1: $0) } ?? "—", 9)
+            line += BenchTable.lpad(row.costRatio100B.map { String(format: "%.2f", $0) } ?? "—", 6)
+            line += BenchTable.lpad(row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", 9)
+            line += BenchTable.lpad(row.costRatio10KiB.map { String(format: "%.2f", $0) } ?? "—", 6)
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
