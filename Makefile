@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
+.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-fuzz fuzz example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -45,6 +45,18 @@ test-asan: deps
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
 
+# libFuzzer fuzzers (Fuzz/, a package of their own): decoders against Foundation and a reference,
+# the allocator/pool/arena/tenant API against a model. test-fuzz replays the checked-in corpora
+# and fuzzes each for FUZZ_TEST_SECONDS (CI); fuzz runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 600
+FUZZ_TEST_SECONDS ?= 30
+
+test-fuzz: deps
+	SWIFT=$(SWIFT) bash Fuzz/run.sh test $(FUZZ_TEST_SECONDS)
+
+fuzz: deps
+	SWIFT=$(SWIFT) bash Fuzz/run.sh fuzz $(FUZZ_SECONDS)
+
 # The example service builds, serves every available backend, and stops cleanly.
 test-example: deps
 	bash Examples/EchoService/smoke.sh
@@ -59,4 +71,4 @@ test-tools: tools
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-tools
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-tools Fuzz/.build-*
