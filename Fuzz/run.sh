@@ -21,6 +21,10 @@ export ASAN_OPTIONS=allocator_may_return_null=1:detect_leaks=1
 suppressions=suppressions=$PWD/../Tests/lsan-suppressions.txt
 export LSAN_OPTIONS=$suppressions
 
+# SwiftPM caches the source list of a path dependency: a file added to the library since the
+# last build would be missing. A newer manifest makes it look again.
+touch Package.swift
+
 build() {  # scratch path, then extra flags
     local scratch=$1; shift
     "$SWIFT" build -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer "$@" --scratch-path "$scratch"

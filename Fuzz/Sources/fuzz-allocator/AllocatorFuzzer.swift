@@ -256,17 +256,20 @@ struct Run {
         let (a, b) = (first % (parent.count + 1), second % (parent.count + 1))
         var range = min(a, b)..<max(a, b)
         if range.isEmpty == false && first & 0x300 == 0x300 { range = range.lowerBound..<(parent.count + 1 + second % 4) }
+        if first & 0xC00 == 0xC00 {  // extremes: building the error must not overflow either
+            range = [Int.min..<Int.max, (Int.max - 1)..<Int.max, Int.min..<0, -1..<parent.count][second % 4]
+        }
         do {
             let slice = try buffer.slice(range)
-            fuzzCheck(range.upperBound <= parent.count, "slice \(range) of \(parent.count) bytes succeeded")
+            fuzzCheck(range.lowerBound >= 0 && range.upperBound <= parent.count, "slice \(range) of \(parent.count) bytes succeeded")
             fuzzCheck(slice.count == range.count, "slice \(range) has \(slice.count) bytes")
             makeRoom()
             parent.region.references += 1
             buffers.append(ModelBuffer(handle: .shared(slice), region: parent.region, offset: parent.offset + range.lowerBound, count: range.count))
         } catch {
-            fuzzCheck(range.upperBound > parent.count, "slice \(range) of \(parent.count) bytes failed: \(error)")
-            guard case .outOfBounds = error else { fuzzCheck(false, "slice error \(error)"); return }
-            _ = error.description
+            fuzzCheck(range.lowerBound < 0 || range.upperBound > parent.count, "slice \(range) of \(parent.count) bytes failed: \(error)")
+            fuzzCheck(error == .rangeOutOfBounds(range, count: parent.count), "slice \(range) of \(parent.count) bytes: \(error)")
+            fuzzCheck(!error.description.isEmpty, "empty description of \(error)")
         }
     }
 
@@ -320,12 +323,25 @@ struct Run {
         let operation: ArenaLifecycleRules.Operation = choice & 2 == 0 ? .reset : .destroy
         guard let arena = arenas[index] else { return }
         let live = buffers.filter { $0.region.allocator === arena }.count
-        switch ArenaLifecycleRules.expected(operation, liveBuffersOfArena: live) {
+        switch ArenaLifecycleRules.expected(operation, liveBuffersOfArena: live, destroyed: arena.isDestroyed) {
         case .notExercised:
             return
-        case .refused:
-            let result = Result { () throws(JemallocControlError) in try perform(operation, on: arena) }
-            if case .success = result { fuzzCheck(false, "arena \(operation) with \(live) live buffers succeeded") }
+        case .refused(let refusal):
+            do {
+                try perform(operation, on: arena)
+                fuzzCheck(false, "arena \(operation) with \(live) live buffers succeeded, expected \(refusal)")
+            } catch {
+                fuzzCheck(!error.description.isEmpty, "empty description of \(error)")
+                switch (refusal, error) {
+                case (.destroyed, .destroyed(arena.index)):
+                    break
+                case (.inUse, .inUse(arena.index, let liveBlocks)):
+                    // Slices share a block, and pooled buffers share a slab: at most one block each.
+                    fuzzCheck(liveBlocks >= 1 && liveBlocks <= live, "arena \(operation): \(liveBlocks) live blocks for \(live) live buffers")
+                default:
+                    fuzzCheck(false, "arena \(operation) with \(live) live buffers: \(error), expected \(refusal)")
+                }
+            }
         case .succeeds(let usable):
             do {
                 try perform(operation, on: arena)
@@ -336,7 +352,7 @@ struct Run {
         }
     }
 
-    func perform(_ operation: ArenaLifecycleRules.Operation, on arena: JemallocArena) throws(JemallocControlError) {
+    func perform(_ operation: ArenaLifecycleRules.Operation, on arena: JemallocArena) throws(JemallocArenaError) {
         switch operation {
         case .reset: try arena.reset()
         case .destroy: try arena.destroy()
