@@ -24,7 +24,7 @@ enum Base64Rules {
         if let bad = core.first(where: { !alphabet.contains($0) }) { return "character \(bad) outside the alphabet" }
         if text[core.count...].contains(where: { $0 != pad }) { return "'=' before the end" }
         if core.count % 4 == 1 { return "length 4k+1" }
-        if padding > 0 && (core.count % 4 == 0 || (core.count + padding) % 4 != 0) { return "padding does not complete the last quantum" }
+        if padding > 0 && (core.count % 4 == 0 || padding != 4 - core.count % 4) { return "padding does not exactly complete the last quantum" }
         return nil
     }
 
