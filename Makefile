@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-fuzz fuzz example clean
+.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-fuzz fuzz example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -59,6 +59,15 @@ test-fuzz: deps
 fuzz: deps
 	SWIFT=$(SWIFT) bash Fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
+# UndefinedBehaviorSanitizer over the C layer (Swift has no UBSan on Linux): CShims compiled
+# with -fsanitize=undefined, aborting at the first report, jemalloc on (its flag helpers are
+# what UBSan must see). The whole AllocShimTests suite runs against it.
+UBSAN_RUNTIME_DIR = $(dir $(shell find $(dir $(realpath $(shell which $(SWIFT))))../lib/clang -name 'libclang_rt.ubsan_standalone-x86_64.so' 2>/dev/null | head -1))
+test-ubsan-c: deps
+	$(SWIFT) test --scratch-path .build-ubsan --filter AllocShimTests \
+	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+	  -Xlinker $(UBSAN_RUNTIME_DIR)libclang_rt.ubsan_standalone-x86_64.so -Xlinker -rpath -Xlinker $(UBSAN_RUNTIME_DIR)
+
 # Promises the type system keeps: files in Tests/CompileChecks must compile, or must not.
 test-compile-checks: deps
 	bash scripts/check-compile.sh
@@ -77,4 +86,4 @@ test-tools: tools
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-tools Fuzz/.build-*
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools Fuzz/.build-*

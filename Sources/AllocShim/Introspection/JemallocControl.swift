@@ -240,7 +240,7 @@ final class MIBCache: Sendable {
     func mib(for name: String) throws(JemallocControlError) -> [Int] {
         if let known = cache.withLock({ $0[name] }) { return known }
         try JemallocControl.ensureLinked(name)
-        // Typed keys hold numbers: a string-valued key read as one would be a pointer read as a number.
+        // MIBs serve typed number reads only: a string key never gets one (checked once per name).
         guard !JemallocKeyKinds.isReadableString(name) else { throw .isAString(name: name) }
         var mib = [Int](repeating: 0, count: 8)
         var length = mib.count
