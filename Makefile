@@ -6,6 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
+.PHONY: test-run soak
 .PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-fuzz fuzz example clean
 
 deps:
@@ -84,6 +85,23 @@ example: deps
 test-tools: tools
 	.build-tools/residue-probe-glibc --self-test
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
+
+# `allocshim run` and the trim/purge API, fast (under a minute once built): the child's malloc is
+# each installed allocator's, refusals are one line. Once with jemalloc linked (the refusal
+# paths), once without (glibc in the child for `--backend system`).
+RUN_TESTS := ProcessAllocatorRunTests|FreeMemoryReleaseTests|SoakWorkloadTests
+test-run: deps
+	$(SWIFT) test --filter '$(RUN_TESTS)'
+	$(SWIFT) test --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD) --filter '$(RUN_TESTS)'
+
+# The service soak (not part of `make test`): the example service built without the Jemalloc
+# trait, under each process allocator, 180 s each by default (SOAK_ARGS to change, e.g.
+# SOAK_ARGS="--duration 60 --repeat 3"). Writes soak-results/ (JSON, SVGs, Markdown).
+SOAK_ARGS ?=
+soak: deps
+	cd Examples/EchoService && $(SWIFT) build -c release --disable-default-traits --scratch-path .build-nojemalloc
+	$(SWIFT) build -c release --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD) --product allocshim
+	$(NO_JEMALLOC_BUILD)/release/allocshim soak --output soak-results $(SOAK_ARGS)
 
 clean:
 	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools Fuzz/.build-*

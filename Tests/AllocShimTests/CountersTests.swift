@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import AllocShim
+import AllocShimTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -73,8 +74,8 @@ func onExitingThread(_ body: @escaping @Sendable () -> Void) {
 
 /// A value shared with another thread (Mutex cannot be captured by an escaping closure).
 final class Shared<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-    init(_ value: Value) { storage = Mutex(value) }
+    private let storage: TestLocked<Value>
+    init(_ value: Value) { storage = TestLocked(value) }
     var value: Value {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }

@@ -142,5 +142,6 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #include "CAllocShimsFailureInjection.h"
 #include "CAllocShimsSanitizer.h"
 #include "CAllocShimsThreadSlabs.h"
+#include "CAllocShimsProcessAllocator.h"
 
 #endif

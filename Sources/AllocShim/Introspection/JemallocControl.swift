@@ -235,7 +235,7 @@ public enum JemallocControl {
 /// Name → MIB translations, made once per name (`mallctlnametomib`) and reused.
 final class MIBCache: Sendable {
     static let shared = MIBCache()
-    private let cache = Mutex<[String: [Int]]>([:])
+    private let cache = LockedValue<[String: [Int]]>([:])
 
     func mib(for name: String) throws(JemallocControlError) -> [Int] {
         if let known = cache.withLock({ $0[name] }) { return known }
