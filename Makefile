@@ -7,7 +7,7 @@ NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
 .PHONY: test-run soak
-.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli example leaks clean
+.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz example leaks clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -54,6 +54,18 @@ test-tsan: deps
 test-cli: deps
 	$(SWIFT) build --product allocshim
 	bash scripts/test-cli.sh "$$($(SWIFT) build --show-bin-path)/allocshim"
+
+# libFuzzer fuzzers (Fuzz/, a package of their own): decoders against Foundation and a reference,
+# the allocator/pool/arena/tenant API against a model. test-fuzz replays the checked-in corpora
+# and fuzzes each for FUZZ_TEST_SECONDS (CI); fuzz runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 600
+FUZZ_TEST_SECONDS ?= 30
+
+test-fuzz: deps
+	SWIFT=$(SWIFT) bash Fuzz/run.sh test $(FUZZ_TEST_SECONDS)
+
+fuzz: deps
+	SWIFT=$(SWIFT) bash Fuzz/run.sh fuzz $(FUZZ_SECONDS)
 
 # UndefinedBehaviorSanitizer over the C layer (Swift has no UBSan on Linux): CShims compiled
 # with -fsanitize=undefined, aborting at the first report, jemalloc on (its flag helpers are
@@ -104,4 +116,4 @@ soak: deps
 	$(NO_JEMALLOC_BUILD)/release/allocshim soak --output soak-results $(SOAK_ARGS)
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools Fuzz/.build-*
