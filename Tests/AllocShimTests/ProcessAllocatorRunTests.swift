@@ -3,6 +3,17 @@ import AllocShimMeasure
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether this process runs under a sanitizer runtime (ASan, TSan). It defines `malloc`
+/// itself, so a preloaded allocator never binds and "which malloc serves this process" has
+/// no allocator answer: the tests that ask it are skipped in `make test-asan`/`test-tsan`.
+let sanitizerRuntimePresent: Bool = ["__asan_init", "__tsan_init"].contains { (symbol: String) in
+    dlsym(UnsafeMutableRawPointer(bitPattern: 0), symbol) != nil  // RTLD_DEFAULT
+}
+
 /// `allocshim run`: the child's malloc really is the chosen allocator's, and every way it
 /// cannot be is refused in one line. Runs the built `allocshim` as parent and as the probe
 /// child (`allocshim run --which-malloc` prints its own malloc's defining object, via dladdr).
@@ -24,7 +35,7 @@ struct ProcessAllocatorRunTests {
         return directory.appendingPathComponent("allocshim").path
     }
 
-    @Test("the child's malloc is the chosen allocator's (dladdr in the child)", arguments: installedPreloads)
+    @Test("the child's malloc is the chosen allocator's (dladdr in the child)", .disabled(if: sanitizerRuntimePresent, "a sanitizer runtime is the process malloc"), arguments: installedPreloads)
     func childMallocIsChosen(_ backend: ProcessAllocatorChoice.Backend) throws {
         // A jemalloc-linked allocshim as child is a mix; the flag accepts it (malloc still
         // binds to the preload, which is what this proves).
@@ -33,7 +44,7 @@ struct ProcessAllocatorRunTests {
         #expect(result.stdout.hasPrefix(backend.family.rawValue + " ("), "child reported: \(result.stdout)")
     }
 
-    @Test("system: glibc's malloc in the child, or a clear refusal when the child links jemalloc")
+    @Test("system: glibc's malloc in the child, or a clear refusal when the child links jemalloc", .disabled(if: sanitizerRuntimePresent, "a sanitizer runtime is the process malloc"))
     func systemBackend() throws {
         let result = try runAllocShim(["run", "--quiet", "--backend", "system", "--", Self.allocshimPath, "run", "--which-malloc"])
         if Self.allocshimLinksJemalloc {
@@ -47,7 +58,7 @@ struct ProcessAllocatorRunTests {
         }
     }
 
-    @Test("a child that links jemalloc is refused for a preload unless the mix is accepted")
+    @Test("a child that links jemalloc is refused for a preload unless the mix is accepted", .disabled(if: sanitizerRuntimePresent, "a sanitizer runtime is the process malloc"))
     func linkedAllocatorRefused() throws {
         guard Self.allocshimLinksJemalloc, let preload = Self.installedPreloads.first(where: { $0 != .jemalloc }) else { return }
         let result = try runAllocShim(["run", "--backend", preload.rawValue, "--", Self.allocshimPath, "run", "--which-malloc"])
@@ -119,7 +130,7 @@ struct ProcessAllocatorRunTests {
         #expect(try runAllocShim(["run", "--quiet", "--backend", "system", "--", "/bin/sh", "-c", "exit 7"]).status == 7)
     }
 
-    @Test("FreeMemoryRelease asks the allocator that serves malloc in the child", arguments: installedPreloads)
+    @Test("FreeMemoryRelease asks the allocator that serves malloc in the child", .disabled(if: sanitizerRuntimePresent, "a sanitizer runtime is the process malloc"), arguments: installedPreloads)
     func releaseUnderEachAllocator(_ backend: ProcessAllocatorChoice.Backend) throws {
         let result = try runAllocShim(["run", "--quiet", "--backend", backend.rawValue, "--allow-linked-allocator", "--", Self.allocshimPath, "soak", "--release-probe"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -131,7 +142,7 @@ struct ProcessAllocatorRunTests {
 
 @Suite("FreeMemoryRelease in this process")
 struct FreeMemoryReleaseTests {
-    @Test("one release asks this process's allocator and reports its cost")
+    @Test("one release asks this process's allocator and reports its cost", .disabled(if: sanitizerRuntimePresent, "a sanitizer runtime is the process malloc"))
     func releaseNow() {
         let outcome = FreeMemoryRelease.releaseNow()
         let family = AllocShim.ProcessAllocator.current.family
