@@ -22,7 +22,10 @@ tools: deps
 report: build tools
 	$(SWIFT) run -c release --skip-build allocshim report --output report
 
-test: test-default test-without-jemalloc test-integrations test-example test-tools
+# What CI runs (.ci/run). Sanitizer builds and fuzzing are part of it: about 45 minutes on
+# an idle 2-core machine (docs/design.md, "Tests and CI").
+test: test-default test-without-jemalloc test-integrations test-compile-checks test-cli \
+	test-example test-tools test-asan test-tsan test-ubsan-c test-fuzz
 
 test-default: deps
 	$(SWIFT) test
@@ -88,12 +91,12 @@ test-example: deps
 example: deps
 	cd Examples/EchoService && ./load.sh
 
-# The C probe validates itself against allocators whose reuse behaviour is known.
 # The leak defences' measurements (docs/leaks.md, docs/residue.md): false positives, costs,
 # hardened allocators under LD_PRELOAD, heap history. About 40 s on 2 shared cores.
 leaks: build tools
 	$(SWIFT) run -c release --skip-build allocshim leaks
 
+# The C probe validates itself against allocators whose reuse behaviour is known.
 test-tools: tools
 	.build-tools/residue-probe-glibc --self-test
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
