@@ -93,7 +93,10 @@ func recognizeAllocation(_ call: FunctionCallExprSyntax) -> AllocationSite? {
             shape: .bound(BufferShape(isBuffer: true, isRaw: true)),
             zeroedForm: "OwnedBytes(zeroedCount: \(size.trimmedDescription)\(restOfArguments(arguments)))")
     }
-    if labels.contains("minimumCapacity"), labels.contains("makingHeaderWith") || labels.contains("bufferClass") {
+    if labels.contains("minimumCapacity"),
+        labels.contains("makingHeaderWith") || labels.contains("bufferClass")
+            || (call.trailingClosure != nil && callee.as(MemberAccessExprSyntax.self)?.declName.baseName.text == "create")
+    {
         let api = (callee.as(MemberAccessExprSyntax.self)?.declName.baseName.text == "create")
             ? "ManagedBuffer.create(minimumCapacity:makingHeaderWith:)" : "ManagedBufferPointer(bufferClass:minimumCapacity:makingHeaderWith:)"
         return AllocationSite(
@@ -167,7 +170,7 @@ func recognizeAllocation(_ call: FunctionCallExprSyntax) -> AllocationSite? {
             shape: .bound(BufferShape(isBuffer: isBuffer, isRaw: isRaw || isByteType(elementType), elementType: elementType)),
             zeroedForm: zeroed)
     case "allocUnsafe", "allocUnsafeSlow":
-        guard let size = arguments.first?.expression, labels.first == nil else { return nil }
+        guard let size = arguments.first?.expression, arguments.first?.label == nil else { return nil }
         return AllocationSite(
             call: call, api: "SharedBytes.\(name)", size: size, shape: .bound(BufferShape(isBuffer: true, isRaw: true)),
             zeroedForm: "\(baseText ?? "").alloc(\(size.trimmedDescription)\(restOfArguments(arguments)))")

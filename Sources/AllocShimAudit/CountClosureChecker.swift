@@ -24,7 +24,7 @@ struct CountClosureChecker {
             let count = parameters[1]
             for sequence in closure.descendants(SequenceExprSyntax.self) {
                 let elements = Array(sequence.elements)
-                guard elements.count == 3, elements[0].as(DeclReferenceExprSyntax.self)?.baseName.text == count else { continue }
+                guard elements.count >= 3, elements[0].as(DeclReferenceExprSyntax.self)?.baseName.text == count else { continue }
                 let isAssign = elements[1].is(AssignmentExprSyntax.self)
                 let isAdd = elements[1].as(BinaryOperatorExprSyntax.self)?.operator.text == "+="
                 guard isAssign || isAdd else { continue }
@@ -32,7 +32,8 @@ struct CountClosureChecker {
                     if elements[2].trimmedDescription == "1", followsElementWrite(sequence, buffer) { continue }
                     return (.exposedCount, "`\(sequence.trimmedDescription)` at line \(scanner.line(sequence)) does not follow a write of that element", false)
                 }
-                published.append((elements[2], sequence.ancestor(CodeBlockItemSyntax.self), Syntax(sequence)))
+                let value = elements.count == 3 ? elements[2] : ExprSyntax(sequence)
+                published.append((value, sequence.ancestor(CodeBlockItemSyntax.self), Syntax(sequence)))
             }
             if published.isEmpty {
                 return (.uninitializedAllocation, "initializedCount is never set, so no element is exposed", true)
@@ -73,12 +74,14 @@ struct CountClosureChecker {
         {
             return "the result of `\(bare.trimmedDescription.prefix(50))`, which writes into the buffer"
         }
-        if let reference = bare.as(DeclReferenceExprSyntax.self) {
-            let name = reference.baseName.text
+        // `n`, or an expression of `n` such as `max(0, n)`, where `let n = <write into the buffer>`.
+        let identifiers = bare.descendants(DeclReferenceExprSyntax.self).map { $0.baseName.text }
+            + (bare.as(DeclReferenceExprSyntax.self).map { [$0.baseName.text] } ?? [])
+        for name in identifiers {
             for binding in closure.descendants(PatternBindingSyntax.self) {
                 if let identifier = binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text, identifier == name,
                     let initializer = binding.initializer?.value, references(initializer, buffer),
-                    !initializer.trimmedDescription.hasSuffix("\(buffer).count")
+                    unwrapped(initializer).is(FunctionCallExprSyntax.self)
                 {
                     return "`\(name)`, returned by a write into the buffer"
                 }

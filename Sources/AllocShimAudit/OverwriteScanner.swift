@@ -102,15 +102,12 @@ struct OverwriteScanner {
                 if firstPartial == nil { firstPartial = (at, "writes part of it (`\(item.trimmedDescription.prefix(60))`)") }
                 continue
             }
+            let statement = statementKind(of: item)
             if containsWrite(item, tracked) {
-                let statement = statementKind(of: item)
                 if statement?.is(ForStmtSyntax.self) == true || statement?.is(WhileStmtSyntax.self) == true
                     || statement?.is(RepeatStmtSyntax.self) == true
                 {
                     return .problem(.partialLoopWrite, "written in the loop at line \(at), which may write fewer bytes than allocated")
-                }
-                if statement?.is(DoStmtSyntax.self) == true {
-                    return .problem(.throwBeforeWrite, "written inside the do/catch at line \(at): a throw can leave it partly written")
                 }
                 if statement?.is(IfExprSyntax.self) == true || statement?.is(SwitchExprSyntax.self) == true
                     || statement?.is(GuardStmtSyntax.self) == true
@@ -118,7 +115,13 @@ struct OverwriteScanner {
                     return .problem(.branchBeforeWrite, "written only on some paths of the branch at line \(at)")
                 }
             }
+            if statement?.is(DoStmtSyntax.self) == true {
+                return .problem(.throwBeforeWrite, "handed to code inside the do/catch at line \(at): a throw caught there can leave it partly written")
+            }
             let text = item.trimmedDescription.split(separator: "\n").first.map { String($0.prefix(70)) } ?? ""
+            if let firstPartial {
+                return .problem(.sizeMismatch, "the write at line \(firstPartial.line) \(firstPartial.text), not the allocated size, and the buffer is used at line \(at)")
+            }
             return .problem(.escapeBeforeWrite, "used at line \(at) before it is completely written: `\(text)`")
         }
         if let firstPartial {
@@ -231,10 +234,20 @@ struct OverwriteScanner {
                 return nil
             }
             let capacity = arguments.first(where: { $0.label?.text == "capacity" })?.expression
-            let inner = TrackedBuffer(
+            var inner = TrackedBuffer(
                 name: parameter, shape: BufferShape(isBuffer: true, isRaw: method == "withUnsafeMutableBytes"),
                 size: capacity?.trimmedDescription, isScopeLocal: tracked.isScopeLocal)
-            if case .overwritten(_, let innerHow) = scan(Array(closure.statements), inner) {
+            if capacity == nil {
+                // The closure sees the same memory: the outer sizes are its sizes.
+                let outer = tracked.elementSizes.union(tracked.byteSizes).filter { !$0.hasPrefix("\(tracked.name).") }
+                inner.elementSizes.formUnion(outer)
+                inner.byteSizes.formUnion(outer)
+            }
+            let innerOutcome = scan(Array(closure.statements), inner)
+            if case .problem(.sizeMismatch, _) = innerOutcome {
+                return (.elements("?part"), "\(how) (only part of it)")
+            }
+            if case .overwritten(_, let innerHow) = innerOutcome {
                 if capacity != nil, !covers(.elements(capacity!.trimmedDescription), tracked)
                     && !covers(.bytes(capacity!.trimmedDescription), tracked)
                 {
@@ -284,7 +297,7 @@ struct OverwriteScanner {
             if let sequence = expression.as(SequenceExprSyntax.self), isSubscriptWrite(expression, to: tracked.name),
                 let subscriptCall = Array(sequence.elements)[0].as(SubscriptCallExprSyntax.self),
                 subscriptCall.arguments.count == 1, subscriptCall.arguments.first!.expression.trimmedDescription == index,
-                !references(Array(sequence.elements)[2], tracked.name)
+                !Array(sequence.elements).dropFirst(2).contains(where: { references($0, tracked.name) })
             {
                 wrote = true
                 continue
@@ -310,7 +323,9 @@ struct OverwriteScanner {
         guard let call = unwrapped(expression).as(FunctionCallExprSyntax.self),
             let member = call.calledExpression.as(MemberAccessExprSyntax.self)
         else { return false }
-        let writing: Set<String> = ["storeBytes", "initialize", "initializeMemory", "copyMemory", "update", "copyBytes"]
+        let writing: Set<String> = [
+            "storeBytes", "initialize", "initializeMemory", "copyMemory", "update", "copyBytes", "writeInteger", "setInteger", "setBytes",
+        ]
         guard writing.contains(member.declName.baseName.text), let base = member.base else { return false }
         // `p.storeBytes(…)`, `(p + 4).copyMemory(…)`: the receiver is the buffer at some offset.
         return names(base, name) || base.normalizedText.hasPrefix("\(name)+") || base.normalizedText.hasPrefix("(\(name)+")

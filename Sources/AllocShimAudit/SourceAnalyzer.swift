@@ -113,11 +113,13 @@ private struct SiteJudge {
         }
     }
 
+
     /// Upgrades the generic rules to `untrusted-size` when the size comes from outside.
     private func withSizeRule(_ site: AllocationSite, _ rule: Rule, _ reason: String) -> (Rule, String, Bool) {
-        guard rule == .uninitializedAllocation || rule == .escapeBeforeWrite, let size = site.size,
-            let origin = UntrustedSize.origin(of: size, at: site.call)
-        else { return (rule, reason, false) }
+        guard let size = site.size, let origin = UntrustedSize.origin(of: size, at: site.call) else { return (rule, reason, false) }
+        guard rule == .uninitializedAllocation || rule == .escapeBeforeWrite else {
+            return (rule, "\(reason); the size \(origin)", false)
+        }
         return (.untrustedSize, "\(reason); the size \(origin)", false)
     }
 

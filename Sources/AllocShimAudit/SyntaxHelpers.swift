@@ -220,6 +220,7 @@ func statementExpression(of item: CodeBlockItemSyntax) -> ExprSyntax? {
 func assignedValue(_ expression: ExprSyntax) -> ExprSyntax? {
     guard let sequence = expression.as(SequenceExprSyntax.self) else { return nil }
     let elements = Array(sequence.elements)
+    // Unfolded: `a = b + c` is five elements; only `a = b` has a single value node.
     guard elements.count == 3, elements[1].is(AssignmentExprSyntax.self) else { return nil }
     return elements[2]
 }
@@ -228,7 +229,7 @@ func assignedValue(_ expression: ExprSyntax) -> ExprSyntax? {
 func isSubscriptWrite(_ expression: ExprSyntax, to name: String) -> Bool {
     guard let sequence = expression.as(SequenceExprSyntax.self) else { return false }
     let elements = Array(sequence.elements)
-    guard elements.count == 3, elements[1].is(AssignmentExprSyntax.self),
+    guard elements.count >= 3, elements[1].is(AssignmentExprSyntax.self),
         let subscriptCall = elements[0].as(SubscriptCallExprSyntax.self)
     else { return false }
     return names(subscriptCall.calledExpression, name)
