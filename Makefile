@@ -60,3 +60,13 @@ test-tools: tools
 
 clean:
 	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-tools
+
+# `allocshim audit` (docs/audit.md): the analyzer's snippet corpus, the command line's exit
+# statuses, and AllocShim's own sources, which must have no unjustified uninitialized allocation.
+AUDIT_BUILD ?= .build
+.PHONY: test-audit
+test-audit:
+	$(SWIFT) build --scratch-path $(AUDIT_BUILD) --product allocshim
+	$(SWIFT) test --scratch-path $(AUDIT_BUILD) --filter AllocShimAuditTests
+	bash scripts/test-audit-cli.sh $(AUDIT_BUILD)/debug/allocshim
+	$(AUDIT_BUILD)/debug/allocshim audit Sources --unjustified-only --fail-on unjustified
