@@ -128,9 +128,16 @@ struct CountClosureChecker {
     func checkWriterIndex(_ site: AllocationSite) -> (Rule, String, Bool) {
         guard let distance = site.size else { return (.exposedCount, "no distance", false) }
         let writers = ["withUnsafeMutableWritableBytes", "withVeryUnsafeMutableBytes", "setBytes", "setInteger", "setString"]
+        // NIO's set* methods (setBytes, setInteger, setContiguousBytes, …) write the bytes whose
+        // count they return.
         func mentionsWriter(_ node: some SyntaxProtocol) -> Bool {
             let text = node.trimmedDescription
-            return writers.contains(where: { text.contains($0) })
+            return writers.contains(where: { text.contains($0) }) || text.contains(".set") || text.hasPrefix("set")
+        }
+        // `moveWriterIndex(to: saved)` with `let saved = buffer.writerIndex`: a rewind to an index
+        // that was already written.
+        func isSavedWriterIndex(_ initializer: InitializerClauseSyntax) -> Bool {
+            initializer.value.trimmedDescription.hasSuffix("writerIndex")
         }
         if distance.trimmedDescription == "0" { return (.uninitializedAllocation, "moves by 0", true) }
         if mentionsWriter(distance) {
@@ -146,6 +153,9 @@ struct CountClosureChecker {
                 where binding.position < site.call.position
                     && binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text == name
                 {
+                    if let initializer = binding.initializer, site.api.hasSuffix("(to:)"), isSavedWriterIndex(initializer) {
+                        return (.uninitializedAllocation, "moves back to `\(name)`, a writer index saved earlier", true)
+                    }
                     if let initializer = binding.initializer, mentionsWriter(initializer) {
                         return (.uninitializedAllocation, "moves by `\(name)`, the result of a write into the writable bytes", true)
                     }

@@ -178,6 +178,21 @@ let safeSnippets: [Snippet] = [
             buffer.moveWriterIndex(forwardBy: written)
         }
         """, api: "ByteBuffer.moveWriterIndex(forwardBy:)"),
+    .safe("NIO moveWriterIndex by the count a set* method wrote", """
+        extension ByteBuffer {
+            mutating func writeHeader(_ header: Header) -> Int {
+                let written = self.setHeader(header, at: self.writerIndex)
+                self.moveWriterIndex(forwardBy: written)
+                return written
+            }
+        }
+        """),
+    .safe("NIO moveWriterIndex(to:) back to a saved writer index", """
+        func f(buffer: inout ByteBuffer) throws {
+            let saved = buffer.writerIndex
+            do { try encode(into: &buffer) } catch { buffer.moveWriterIndex(to: saved); throw error }
+        }
+        """),
     .safe("defer that only deallocates does not count as a use", """
         func f() {
             let p = UnsafeMutableRawPointer.allocate(byteCount: 8, alignment: 8)
