@@ -6,7 +6,8 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
+.PHONY: test-run soak
+.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,14 +37,29 @@ test-integrations: deps
 	$(SWIFT) test --traits Jemalloc,NIO,Metrics --scratch-path $(INTEGRATIONS_BUILD)
 
 # AddressSanitizer over the whole suite with the integrations; jemalloc off, since ASan must
-# own malloc. Leaks of third-party libraries are suppressed in Tests/lsan-suppressions.txt.
+# own malloc (linked beside it, frees cross allocators: bad-free). allocator_may_return_null:
+# tests ask for impossible sizes and expect a typed error, not ASan's abort. Leaks of third-party libraries are suppressed in Tests/lsan-suppressions.txt.
 test-asan: deps
+	ASAN_OPTIONS=allocator_may_return_null=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
 	  $(SWIFT) test --sanitize=address --disable-default-traits --traits NIO,Metrics --scratch-path .build-asan
 
 # ThreadSanitizer, same setup as test-asan.
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
+
+# UndefinedBehaviorSanitizer over the C layer (Swift has no UBSan on Linux): CShims compiled
+# with -fsanitize=undefined, aborting at the first report, jemalloc on (its flag helpers are
+# what UBSan must see). The whole AllocShimTests suite runs against it.
+UBSAN_RUNTIME_DIR = $(dir $(shell find $(dir $(realpath $(shell which $(SWIFT))))../lib/clang -name 'libclang_rt.ubsan_standalone-x86_64.so' 2>/dev/null | head -1))
+test-ubsan-c: deps
+	$(SWIFT) test --scratch-path .build-ubsan --filter AllocShimTests \
+	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+	  -Xlinker $(UBSAN_RUNTIME_DIR)libclang_rt.ubsan_standalone-x86_64.so -Xlinker -rpath -Xlinker $(UBSAN_RUNTIME_DIR)
+
+# Promises the type system keeps: files in Tests/CompileChecks must compile, or must not.
+test-compile-checks: deps
+	bash scripts/check-compile.sh
 
 # The example service builds, serves every available backend, and stops cleanly.
 test-example: deps
@@ -58,14 +74,31 @@ test-tools: tools
 	.build-tools/residue-probe-glibc --self-test
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
+# `allocshim run` and the trim/purge API, fast (under a minute once built): the child's malloc is
+# each installed allocator's, refusals are one line. Once with jemalloc linked (the refusal
+# paths), once without (glibc in the child for `--backend system`).
+RUN_TESTS := ProcessAllocatorRunTests|FreeMemoryReleaseTests|SoakWorkloadTests
+test-run: deps
+	$(SWIFT) test --filter '$(RUN_TESTS)'
+	$(SWIFT) test --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD) --filter '$(RUN_TESTS)'
+
+# The service soak (not part of `make test`): the example service built without the Jemalloc
+# trait, under each process allocator, 180 s each by default (SOAK_ARGS to change, e.g.
+# SOAK_ARGS="--duration 60 --repeat 3"). Writes soak-results/ (JSON, SVGs, Markdown).
+SOAK_ARGS ?=
+soak: deps
+	cd Examples/EchoService && $(SWIFT) build -c release --disable-default-traits --scratch-path .build-nojemalloc
+	$(SWIFT) build -c release --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD) --product allocshim
+	$(NO_JEMALLOC_BUILD)/release/allocshim soak --output soak-results $(SOAK_ARGS)
+
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-tools
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools
 
 # `allocshim audit` (docs/audit.md): the analyzer's snippet corpus, the command line's exit
 # statuses, and AllocShim's own sources, which must have no unjustified uninitialized allocation.
 AUDIT_BUILD ?= .build
 .PHONY: test-audit
-test-audit:
+test-audit: deps
 	$(SWIFT) build --scratch-path $(AUDIT_BUILD) --product allocshim
 	$(SWIFT) test --scratch-path $(AUDIT_BUILD) --filter AllocShimAuditTests
 	bash scripts/test-audit-cli.sh $(AUDIT_BUILD)/debug/allocshim

@@ -2,12 +2,26 @@
 // EchoService: an example SwiftNIO HTTP service embedding AllocShim — its buffers on the
 // backend chosen by ALLOCSHIM_BACKEND, a jemalloc arena per tenant (X-Tenant header), and
 // allocator metrics at /metrics. Its own package, so the library never depends on it.
+//
+// Trait `Jemalloc` (on by default) is passed through to AllocShim: it links jemalloc, which
+// then becomes malloc for the whole process. `swift build --disable-default-traits` builds the
+// service without it, so the process allocator stays selectable (`allocshim run`, `allocshim soak`).
 import PackageDescription
 
 let package = Package(
     name: "EchoService",
+    traits: [
+        .trait(
+            name: "Jemalloc",
+            description: "Build AllocShim with the system jemalloc linked (it becomes the process malloc)."
+        ),
+        .default(enabledTraits: ["Jemalloc"]),
+    ],
     dependencies: [
-        .package(name: "AllocShim", path: "../..", traits: ["Jemalloc", "NIO", "Metrics"]),
+        .package(
+            name: "AllocShim", path: "../..",
+            traits: ["NIO", "Metrics", .trait(name: "Jemalloc", condition: .when(traits: ["Jemalloc"]))]
+        ),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
