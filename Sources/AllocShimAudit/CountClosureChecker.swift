@@ -8,11 +8,18 @@ struct CountClosureChecker {
     let scanner: OverwriteScanner
 
     func check(_ site: AllocationSite) -> (Rule, String, Bool) {
-        let isArray: Bool
+        var isArray: Bool
         if case .arrayCount = site.shape { isArray = true } else { isArray = false }
         let label = isArray ? "initializingWith" : (site.api.hasPrefix("String") ? "initializingUTF8With" : nil)
         guard let closure = closureArgument(of: site.call, label: label) else {
             return (.exposedCount, "the initializer is a function, not a closure the analyzer can read", false)
+        }
+        // `self.init(unsafeUninitializedCapacity:) { … return n }` inside `extension String`:
+        // a closure that returns a value is the String form, whatever the callee is called.
+        if isArray, closure.descendants(ReturnStmtSyntax.self).contains(where: {
+            $0.expression != nil && $0.ancestor(ClosureExprSyntax.self)?.id == closure.id
+        }) {
+            isArray = false
         }
         let parameters = closureParameterNames(closure, count: isArray ? 2 : 1)
         guard let buffer = parameters.first else { return (.exposedCount, "the closure takes no buffer", false) }

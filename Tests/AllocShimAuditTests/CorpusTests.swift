@@ -341,6 +341,17 @@ let unsafeSnippets: [Snippet] = [
             }
         }
         """),
+    .unsafe("String's self.init(unsafeUninitializedCapacity:) in an extension returns an unproven count", .exposedCount, """
+        extension String {
+            init(copying big: Big) {
+                self.init(unsafeUninitializedCapacity: big.count) {
+                    var buffer = $0
+                    for chunk in big.chunks { buffer = buffer.extracting(buffer.initialize(fromContentsOf: chunk)...) }
+                    return big.count
+                }
+            }
+        }
+        """),
     .unsafe("NIO writeWithUnsafeMutableBytes claims the whole region", .exposedCount, """
         func f(buffer: inout ByteBuffer) {
             buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64) { pointer in
