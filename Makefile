@@ -7,7 +7,7 @@ NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
 .PHONY: test-run soak
-.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz example leaks clean
+.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -119,4 +119,15 @@ soak: deps
 	$(NO_JEMALLOC_BUILD)/release/allocshim soak --output soak-results $(SOAK_ARGS)
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools Fuzz/.build-*
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools .build-audit Fuzz/.build-*
+
+# `allocshim audit` (docs/audit.md): the analyzer's snippet corpus, the command line's exit
+# statuses, and AllocShim's own sources, which must have no unjustified uninitialized allocation.
+# The audit needs swift-syntax, so it is behind the trait `Audit` (off by default: `make report`,
+# the other test builds and users who embed the library never build swift-syntax).
+AUDIT_BUILD ?= .build-audit
+test-audit: deps
+	$(SWIFT) build --traits Jemalloc,Audit --scratch-path $(AUDIT_BUILD) --product allocshim
+	$(SWIFT) test --traits Jemalloc,Audit --scratch-path $(AUDIT_BUILD) --filter AllocShimAuditTests
+	bash scripts/test-audit-cli.sh $(AUDIT_BUILD)/debug/allocshim
+	$(AUDIT_BUILD)/debug/allocshim audit Sources --unjustified-only --fail-on unjustified

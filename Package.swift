@@ -10,6 +10,8 @@
 //   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
 //   AllocShimMetrics swift-metrics gauges and a swift-log start-up record (trait `Metrics`)
 //   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
+//   AllocShimAudit   the uninitialized-allocation analyzer (swift-syntax; never a dependency
+//                    of AllocShim: users who embed buffers do not build swift-syntax)
 //   allocshim        the CLI
 import PackageDescription
 
@@ -22,6 +24,7 @@ let package = Package(
         .library(name: "AllocShimNIO", targets: ["AllocShimNIO"]),
         .library(name: "AllocShimMetrics", targets: ["AllocShimMetrics"]),
         .executable(name: "allocshim", targets: ["allocshim"]),
+        .plugin(name: "AuditAllocations", targets: ["AuditAllocations"]),
     ],
     traits: [
         .trait(
@@ -30,6 +33,10 @@ let package = Package(
         ),
         .trait(name: "NIO", description: "Build AllocShimNIO: a SwiftNIO ByteBufferAllocator backed by AllocShim."),
         .trait(name: "Metrics", description: "Build AllocShimMetrics: swift-metrics gauges and swift-log start-up logging."),
+        .trait(
+            name: "Audit",
+            description: "Build `allocshim audit` and the audit-allocations plugin's analyzer (needs swift-syntax)."
+        ),
         .default(enabledTraits: ["Jemalloc"]),
     ],
     dependencies: [
@@ -37,6 +44,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The audit's parser. 603 is the release made for Swift 6.3.
+        .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
     ],
     targets: [
         .systemLibrary(
@@ -88,8 +97,29 @@ let package = Package(
             dependencies: [
                 "AllocShim",
                 "AllocShimMeasure",
+                "AllocShimAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // `allocshim audit`: finds uninitialized allocations in Swift sources (docs/audit.md).
+        .target(
+            name: "AllocShimAudit",
+            dependencies: [
+                .product(name: "SwiftSyntax", package: "swift-syntax", condition: .when(traits: ["Audit"])),
+                .product(name: "SwiftParser", package: "swift-syntax", condition: .when(traits: ["Audit"])),
+            ]
+        ),
+        // `swift package audit-allocations`: runs `allocshim audit` on the package's own targets.
+        .plugin(
+            name: "AuditAllocations",
+            capability: .command(
+                intent: .custom(
+                    verb: "audit-allocations",
+                    description: "Report uninitialized allocations that are neither justified nor provably overwritten."
+                )
+            ),
+            dependencies: ["allocshim"],
+            path: "Plugins/AuditAllocations"
         ),
         // Test-only helpers shared by the test targets (not a product).
         .target(
@@ -111,6 +141,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Metrics"])),
             ]
+        ),
+        .testTarget(
+            name: "AllocShimAuditTests",
+            dependencies: ["AllocShimAudit"]
         ),
         .testTarget(
             name: "AllocShimMeasureTests",

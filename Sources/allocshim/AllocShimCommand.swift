@@ -26,6 +26,7 @@ struct AllocShimCommand: ParsableCommand {
             ThreadsCommand.self,
             ReportCommand.self,
             LeaksCommand.self,
+            AuditCommand.self,
         ]
     )
 
