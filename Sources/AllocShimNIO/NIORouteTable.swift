@@ -169,6 +169,7 @@ enum NIORouteTable {
         do {
             let (total, overflow) = byteCount.addingReportingOverflow(headerSize)
             guard !overflow else { throw AllocationError.outOfMemory(backend: allocator.name, byteCount: byteCount, alignment: allocator.naturalAlignment) }
+            // allocshim: uninitialized — NIO's allocate callback: ByteBuffer tracks its writer index and never exposes unwritten bytes (poison mode fills them)
             header = zero ? try allocator.allocateZeroed(byteCount: total) : try allocator.allocateUninitialized(byteCount: total)
         } catch {
             // NIO requires a non-nil block (its own malloc path traps too): say which and why.

@@ -31,10 +31,12 @@ struct ConfigCommand: ParsableCommand {
             // A pool of its own, dropped with its only buffer, so its slab returns to the
             // allocator dirty; the next pool's first slab is then most likely that block.
             let dirtyPool = try BufferSource(allocator: allocator)
+            // allocshim: uninitialized — reads pooled bytes on purpose to report whether zero-fill is in effect; only one boolean is printed
             let dirty = try SharedBytes.allocUnsafe(size, using: dirtyPool)
             try dirty.fill(.byte(0xA5))
         }
         let source = try BufferSource(allocator: allocator)
+        // allocshim: uninitialized — reads pooled bytes on purpose to report whether zero-fill is in effect; only one boolean is printed
         let reused = try SharedBytes.allocUnsafe(size, using: source)
         let variables = EnvironmentVariable.allCases.compactMap { variable in
             variable.currentValue.map { (variable.rawValue, $0) }

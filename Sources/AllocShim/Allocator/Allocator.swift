@@ -58,6 +58,7 @@ public protocol Allocator: AnyObject, Sendable {
 
 extension Allocator {
     public func allocateUninitialized(byteCount: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        // allocshim: uninitialized — the protocol's uninitialized entry point passes the request on; the caller initializes what it reads
         try allocateUninitialized(byteCount: byteCount, alignment: naturalAlignment)
     }
 
@@ -79,6 +80,7 @@ extension Allocator {
         -> UnsafeMutableRawPointer
     {
         let byteCount = try AllocationRequest.byteCount(count: count, stride: stride)
+        // allocshim: uninitialized — the protocol's uninitialized entry point passes the request on; the caller initializes what it reads
         return try allocateUninitialized(byteCount: byteCount, alignment: alignment ?? naturalAlignment)
     }
 

@@ -100,6 +100,7 @@ enum AlignedPath {
         _ allocator: some Allocator, _ pointer: UnsafeMutableRawPointer,
         oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
+        // allocshim: uninitialized — reallocate by copy: bytes past the old count are uninitialized by realloc's contract, and callers write them before exposing them
         let block = try allocator.allocateUninitialized(byteCount: newByteCount, alignment: alignment)
         block.copyMemory(from: pointer, byteCount: min(oldByteCount, newByteCount))
         allocator.deallocate(pointer, byteCount: oldByteCount, alignment: alignment)

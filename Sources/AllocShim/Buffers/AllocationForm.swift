@@ -27,10 +27,14 @@ public enum AllocationForm: String, CaseIterable, Sendable, Codable {
     public func make(_ count: Int, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
         switch self {
         case .alloc: return try .alloc(count, using: source)
+        // allocshim: uninitialized — this names the uninitialized buffer forms so measurements can drive them; each caller writes before it reads
         case .allocUnsafe: return try .allocUnsafe(count, using: source)
+        // allocshim: uninitialized — this names the uninitialized buffer forms so measurements can drive them; each caller writes before it reads
         case .allocUnsafeSlow: return try .allocUnsafeSlow(count, using: source)
         case .ownedZeroed: return try OwnedBytes(zeroedCount: count, using: source).share()
+        // allocshim: uninitialized — this names the uninitialized buffer forms so measurements can drive them; each caller writes before it reads
         case .ownedUninitialized: return try OwnedBytes(uninitializedCount: count, using: source).share()
+        // allocshim: uninitialized — this names the uninitialized buffer forms so measurements can drive them; each caller writes before it reads
         case .ownedUninitializedUnpooled: return try OwnedBytes(uninitializedUnpooledCount: count, using: source).share()
         }
     }
@@ -39,7 +43,9 @@ public enum AllocationForm: String, CaseIterable, Sendable, Codable {
     public func makeOwned(_ count: Int, using source: BufferSource? = nil) throws(BufferError) -> OwnedBytes {
         switch self {
         case .alloc, .ownedZeroed: return try OwnedBytes(zeroedCount: count, using: source)
+        // allocshim: uninitialized — this names the uninitialized buffer forms so measurements can drive them; each caller writes before it reads
         case .allocUnsafe, .ownedUninitialized: return try OwnedBytes(uninitializedCount: count, using: source)
+        // allocshim: uninitialized — this names the uninitialized buffer forms so measurements can drive them; each caller writes before it reads
         case .allocUnsafeSlow, .ownedUninitializedUnpooled: return try OwnedBytes(uninitializedUnpooledCount: count, using: source)
         }
     }

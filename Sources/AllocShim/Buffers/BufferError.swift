@@ -95,6 +95,7 @@ enum RegionMaker {
         }
         let allocator = source.allocator
         let base = try allocating { () throws(AllocationError) in
+            // allocshim: uninitialized — the uninitialized buffer forms themselves; zero-fill and poison modes are applied by the caller right after
             zeroed ? try allocator.allocateZeroed(byteCount: count) : try allocator.allocateUninitialized(byteCount: count)
         }
         return (base, .block(of: allocator))

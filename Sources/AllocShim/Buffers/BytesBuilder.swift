@@ -19,6 +19,7 @@ public struct BytesBuilder: ~Copyable {
         guard initialCapacity >= 0 else { throw .allocation(.negativeSize(initialCapacity)) }
         let allocator = try resolvedSource(source).allocator
         let capacity = Swift.max(initialCapacity, 16)
+        // allocshim: uninitialized — builder capacity: only the first `count` appended bytes are ever exposed (finish() trims to them)
         let base = try allocating { () throws(AllocationError) in try allocator.allocateUninitialized(byteCount: capacity) }
         (self.allocator, self.capacity, self.base) = (allocator, capacity, base)
     }

@@ -12,6 +12,7 @@ extension SharedBytes {
         case .string(let text, let encoding):
             let length: Int
             do { length = try TextEncoder.byteCount(of: text, as: encoding) } catch { throw .encoding(error) }
+            // allocshim: uninitialized — TextEncoder.write fills exactly `length` bytes, the size byteCount(of:as:) computed for this text
             let pattern = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
                 TextEncoder.write(text, as: encoding, into: UnsafeMutableRawBufferPointer(buffer))
                 initialized = length

@@ -221,6 +221,7 @@ final class Slab: @unchecked Sendable {
 
     init(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) {
         // Slabs are 16-byte aligned like any malloc block; slices within are 8-byte aligned.
+        // allocshim: uninitialized — a slab is cut into slices that are handed out uninitialized (Node's pool); zero-fill and poison modes apply per slice
         self.base = try allocator.allocateUninitialized(byteCount: byteCount)
         self.byteCount = byteCount
         self.allocator = allocator

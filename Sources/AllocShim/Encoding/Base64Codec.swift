@@ -49,6 +49,7 @@ enum Base64Codec {
         let full = bytes.count / 3 * 4
         let tail = bytes.count % 3
         let length = full + (tail == 0 ? 0 : (padded ? 4 : tail + 1))
+        // allocshim: uninitialized — `out` counts every byte written, so the result covers exactly the written prefix (the full encoded length)
         return String(unsafeUninitializedCapacity: length) { output in
             var out = 0
             var index = 0

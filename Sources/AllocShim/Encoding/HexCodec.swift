@@ -27,6 +27,7 @@ enum HexCodec {
     }
 
     static func encode(_ bytes: UnsafeRawBufferPointer) -> String {
+        // allocshim: uninitialized — two digits are written for every input byte, exactly bytes.count * 2
         String(unsafeUninitializedCapacity: bytes.count * 2) { output in
             for (index, byte) in bytes.enumerated() {
                 output[2 * index] = digits[Int(byte >> 4)]

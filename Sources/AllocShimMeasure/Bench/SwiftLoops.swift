@@ -25,6 +25,7 @@ enum SwiftLoops {
         case .allocUnsafe?, .allocUnsafeSlow?:
             let pooled = scenario.form == .allocUnsafe
             for index in 0..<iterations {
+                // allocshim: uninitialized — benchmark of the uninitialized form itself: one byte is written and read per buffer, nothing else is read
                 let buffer = pooled ? try SharedBytes.allocUnsafe(size, using: source) : try SharedBytes.allocUnsafeSlow(size, using: source)
                 buffer[index % size] = UInt8(truncatingIfNeeded: index)
                 sum &+= UInt64(buffer[index % size])
@@ -57,12 +58,14 @@ enum SwiftLoops {
             }
         case .allocUnsafe:
             for index in 0..<iterations {
+                // allocshim: uninitialized — benchmark of the uninitialized form itself: one byte is written and read per buffer, nothing else is read
                 var buffer = try OwnedBytes(uninitializedCount: size, using: source)
                 buffer[index % size] = UInt8(truncatingIfNeeded: index)
                 sum &+= UInt64(buffer[index % size])
             }
         default:
             for index in 0..<iterations {
+                // allocshim: uninitialized — benchmark of the uninitialized form itself: one byte is written and read per buffer, nothing else is read
                 var buffer = try OwnedBytes(uninitializedUnpooledCount: size, using: source)
                 buffer[index % size] = UInt8(truncatingIfNeeded: index)
                 sum &+= UInt64(buffer[index % size])
@@ -110,6 +113,7 @@ enum SwiftAlternatives {
         case "UnsafeMutableRawBufferPointer.allocate+zero", "UnsafeMutableRawBufferPointer.allocate":
             let zero = name.hasSuffix("+zero")
             for index in 0..<iterations {
+                // allocshim: uninitialized — benchmark of the uninitialized form itself: one byte is written and read per buffer, nothing else is read
                 let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
                 if zero { buffer.initializeMemory(as: UInt8.self, repeating: 0) }
                 buffer[index % size] = UInt8(truncatingIfNeeded: index)
@@ -118,6 +122,7 @@ enum SwiftAlternatives {
             }
         case "[UInt8](unsafeUninitializedCapacity:)":
             for index in 0..<iterations {
+                // allocshim: uninitialized — benchmark of the uninitialized form itself: one byte is written and read per buffer, nothing else is read
                 let array = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
                     buffer[index % size] = UInt8(truncatingIfNeeded: index)
                     initialized = size  // the benchmark's own uninitialized form, as users write it

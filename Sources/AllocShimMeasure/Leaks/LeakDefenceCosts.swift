@@ -57,6 +57,7 @@ public enum LeakDefenceCosts {
             for _ in 0..<repetitions {
                 let start = threadCPUNanoseconds()
                 for _ in 0..<iterations {
+                    // allocshim: uninitialized — the undefended baseline of the cost table; the buffer is filled before use and never leaves the process
                     let buffer = defence == .zeroed ? try SharedBytes.alloc(size, using: source) : try SharedBytes.allocUnsafe(size, using: source)
                     buffer.withUnsafeMutableBytes { bytes in _ = bytes.initializeMemory(as: UInt8.self, from: text) }
                     if defence == .poisonOnly {

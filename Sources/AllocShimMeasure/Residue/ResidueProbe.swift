@@ -67,16 +67,19 @@ public final class ResidueProbe {
     // MARK: Scenarios
 
     private func runDirect(_ scenario: ResidueScenario, size: Int, ledger: Ledger) throws {
+        // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
         let spray = UnsafeMutableBufferPointer<UnsafeMutableRawPointer>.allocate(capacity: sprayCount)
         defer { spray.deallocate() }
         let reuseSize = scenario == .differentSize ? ResidueScenario.differentSize(for: size) : size
         for round in 0..<rounds {
+            // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
             let planted = try allocator.allocateUninitialized(byteCount: size)
             secret.plant(round: round, into: planted, count: size)
             allocator.deallocate(planted, byteCount: size)
             hooks?.afterRelease()
             switch scenario {
             case .spray:
+                // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
                 for index in 0..<sprayCount { spray[index] = try allocator.allocateUninitialized(byteCount: size) }
                 hooks?.afterReuse(spray[0])
                 var best = 0
@@ -90,6 +93,7 @@ public final class ResidueProbe {
             default:
                 let reused =
                     scenario == .allocZeroed
+                    // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
                     ? try allocator.allocateZeroed(byteCount: reuseSize) : try allocator.allocateUninitialized(byteCount: reuseSize)
                 hooks?.afterReuse(reused)
                 ledger.record(round: round, secret: secret, memory: reused, count: size)
@@ -109,6 +113,7 @@ public final class ResidueProbe {
             shared.done.wait()  // the worker planted and freed the secret on its thread
             if let failure = shared.failure { throw failure }
             hooks?.afterRelease()
+            // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
             let reused = try allocator.allocateUninitialized(byteCount: size)
             hooks?.afterReuse(reused)
             ledger.record(round: round, secret: secret, memory: reused, count: size)
@@ -128,16 +133,19 @@ public final class ResidueProbe {
         // filled with memcpy, so keeping the best candidate allocates nothing either.
         let stride = (size + 7) & ~7
         let attempts = (source.pool.slabSize / stride) * 3 + 3
+        // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
         let best = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         defer { best.deallocate() }
         for round in 0..<rounds {
             do {
+                // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
                 var planted = try OwnedBytes(uninitializedCount: size, using: source)
                 planted.withUnsafeMutableBytes { secret.plant(round: round, into: $0.baseAddress!, count: size) }
             }
             hooks?.afterRelease()
             var bestCount = -1
             for attempt in 0..<attempts {
+                // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
                 var reused = try OwnedBytes(uninitializedCount: size, using: source)
                 let found = reused.withUnsafeMutableBytes { bytes in
                     if attempt == 0 { hooks?.afterReuse(bytes.baseAddress!) }
@@ -159,6 +167,7 @@ public final class ResidueProbe {
                 key.withUnsafeMutableBytes { secret.plant(round: round, into: $0.baseAddress!, count: size) }
             }
             hooks?.afterRelease()
+            // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
             let reused = try allocator.allocateUninitialized(byteCount: size)
             hooks?.afterReuse(reused)
             ledger.record(round: round, secret: secret, memory: reused, count: size)
@@ -170,10 +179,12 @@ public final class ResidueProbe {
         let tenantA = try JemallocArena()
         let tenantB = try JemallocArena()
         for round in 0..<rounds {
+            // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
             let planted = try tenantA.allocateUninitialized(byteCount: size)
             secret.plant(round: round, into: planted, count: size)
             tenantA.deallocate(planted, byteCount: size)
             hooks?.afterRelease()
+            // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
             let reused = try tenantB.allocateUninitialized(byteCount: size)
             hooks?.afterReuse(reused)
             ledger.record(round: round, secret: secret, memory: reused, count: size)
@@ -205,6 +216,7 @@ private final class CrossThreadState: @unchecked Sendable {
             go.wait()
             if stopping { break }
             do {
+                // allocshim: uninitialized — the residue probe reads reused memory on purpose, to measure what it still holds; nothing leaves the process
                 let planted = try allocator.allocateUninitialized(byteCount: size)
                 secret.plant(round: round, into: planted, count: size)
                 allocator.deallocate(planted, byteCount: size)

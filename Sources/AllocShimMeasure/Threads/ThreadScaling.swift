@@ -63,6 +63,7 @@ public enum ThreadScaling {
         let failures = Counter()
         let nanoseconds = try ThreadGroup.run(count: threads, starter: starter) { _ in
             for index in 0..<operations {
+                // allocshim: uninitialized — thread-scaling benchmark: one byte is written per block and nothing else is read
                 guard let block = try? allocator.allocateUninitialized(byteCount: size) else {
                     failures.value.wrappingAdd(1, ordering: .relaxed)
                     break
