@@ -31,7 +31,13 @@ for backend in system jemalloc jemalloc-arena mimalloc tcmalloc; do
     code=$(head -c 70000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- "http://127.0.0.1:$PORT/echo")
     [ "$code" = 413 ] || fail "$backend: oversized body gave $code, expected 413"
     sleep 1.2  # one metrics sample
-    curl -fs "http://127.0.0.1:$PORT/metrics" | grep -q "^allocshim_allocations_total{backend=\"$backend\"" || fail "$backend: /metrics"
+    curl -fs "http://127.0.0.1:$PORT/metrics" >/tmp/echo-smoke.metrics || fail "$backend: /metrics"
+    grep -q "^allocshim_allocations_total{backend=\"$backend\"" /tmp/echo-smoke.metrics || fail "$backend: /metrics"
+    case $backend in
+    jemalloc*) grep -q '^allocshim_tenant_live_bytes{tenant="acme"' /tmp/echo-smoke.metrics || fail "$backend: no tenant series in /metrics" ;;
+    system) # glibc reports no resident figure: it must be absent, not 0
+        ! grep -q '^allocshim_resident_bytes{backend="system"' /tmp/echo-smoke.metrics || fail "system: absent figure exported" ;;
+    esac
     kill -TERM "$SERVER_PID"
     wait "$SERVER_PID" || fail "$backend: exit status $? after SIGTERM"
     SERVER_PID=""
