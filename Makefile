@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
+.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -36,14 +36,20 @@ test-integrations: deps
 	$(SWIFT) test --traits Jemalloc,NIO,Metrics --scratch-path $(INTEGRATIONS_BUILD)
 
 # AddressSanitizer over the whole suite with the integrations; jemalloc off, since ASan must
-# own malloc. Leaks of third-party libraries are suppressed in Tests/lsan-suppressions.txt.
+# own malloc (linked beside it, frees cross allocators: bad-free). allocator_may_return_null:
+# tests ask for impossible sizes and expect a typed error, not ASan's abort. Leaks of third-party libraries are suppressed in Tests/lsan-suppressions.txt.
 test-asan: deps
+	ASAN_OPTIONS=allocator_may_return_null=1 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
 	  $(SWIFT) test --sanitize=address --disable-default-traits --traits NIO,Metrics --scratch-path .build-asan
 
 # ThreadSanitizer, same setup as test-asan.
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
+
+# Promises the type system keeps: files in Tests/CompileChecks must compile, or must not.
+test-compile-checks: deps
+	bash scripts/check-compile.sh
 
 # The example service builds, serves every available backend, and stops cleanly.
 test-example: deps

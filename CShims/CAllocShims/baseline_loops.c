@@ -54,13 +54,16 @@ static int select_calls(int backend, unsigned arena, Calls *calls) {
         *calls = (Calls){system_allocate, system_release, 0};
         return 0;
     case CAllocShims_BaselineJemalloc:
-    case CAllocShims_BaselineJemallocArena:
+    case CAllocShims_BaselineJemallocArena: {
         if (!CAllocShims_jemalloc_is_linked()) return ENOENT;
-        *calls = (Calls){jemalloc_allocate, jemalloc_release,
-                         backend == CAllocShims_BaselineJemalloc
-                             ? 0
-                             : CAllocShims_MALLOCX_ARENA(arena) | CAllocShims_MALLOCX_TCACHE_NONE()};
+        int flags = 0;
+        if (backend == CAllocShims_BaselineJemallocArena) {
+            if (CAllocShims_jemalloc_arena_flags(arena, &flags) != 0) return EINVAL;
+            flags |= CAllocShims_MALLOCX_TCACHE_NONE();
+        }
+        *calls = (Calls){jemalloc_allocate, jemalloc_release, flags};
         return 0;
+    }
     case CAllocShims_BaselineMimalloc:
     case CAllocShims_BaselineTcmalloc:
         // One table at a time: a run is single-threaded and sets it before its loop.

@@ -7,6 +7,7 @@
 // handed out may outlive any owner we could track.
 #define _GNU_SOURCE
 #include "CAllocShims.h"
+#include "failure_injection_internal.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
@@ -23,6 +24,46 @@ typedef struct LoadState {
 
 static LoadState mimalloc_state = {PTHREAD_ONCE_INIT, 0, {0}, {0}};
 static LoadState tcmalloc_state = {PTHREAD_ONCE_INIT, 0, {0}, {0}};
+
+// The library's own allocating entries. The published tables point at the wrappers below,
+// which give failure injection its say first (one thread-local load when not armed), so
+// every caller — the Swift backend, the buffers' fast path, the baseline loops — is covered.
+typedef struct AllocatingEntries {
+    void *(*malloc)(size_t);
+    void *(*calloc)(size_t, size_t);
+    void *(*realloc)(void *, size_t);
+    void *(*aligned_alloc)(size_t, size_t);
+    void *(*aligned_zalloc)(size_t, size_t);
+} AllocatingEntries;
+
+#define INJECTING_WRAPPERS(prefix, entries)                                                       \
+    static AllocatingEntries entries;                                                             \
+    static void *prefix##_malloc(size_t size) { return injected_failure() ? NULL : entries.malloc(size); } \
+    static void *prefix##_calloc(size_t count, size_t size) {                                     \
+        return injected_failure() ? NULL : entries.calloc(count, size);                           \
+    }                                                                                             \
+    static void *prefix##_realloc(void *pointer, size_t size) {                                   \
+        return injected_failure() ? NULL : entries.realloc(pointer, size);                        \
+    }                                                                                             \
+    static void *prefix##_aligned_alloc(size_t alignment, size_t size) {                          \
+        return injected_failure() ? NULL : entries.aligned_alloc(alignment, size);                \
+    }                                                                                             \
+    static void *prefix##_aligned_zalloc(size_t size, size_t alignment) {                         \
+        return injected_failure() ? NULL : entries.aligned_zalloc(size, alignment);               \
+    }                                                                                             \
+    /* Moves the library's entries aside and publishes the wrappers in their place. */          \
+    static void prefix##_install_wrappers(CAllocShims_DynamicAllocator *table) {                  \
+        entries = (AllocatingEntries){table->malloc, table->calloc, table->realloc,               \
+                                      table->aligned_alloc, table->aligned_zalloc};               \
+        table->malloc = prefix##_malloc;                                                          \
+        table->calloc = prefix##_calloc;                                                          \
+        table->realloc = prefix##_realloc;                                                        \
+        table->aligned_alloc = prefix##_aligned_alloc;                                            \
+        if (table->aligned_zalloc != NULL) table->aligned_zalloc = prefix##_aligned_zalloc;       \
+    }
+
+INJECTING_WRAPPERS(mimalloc_injecting, mimalloc_entries)
+INJECTING_WRAPPERS(tcmalloc_injecting, tcmalloc_entries)
 
 /// Opens the first library of `names` that loads; otherwise records every dlerror.
 /// When the environment variable `override_variable` is set, only the path it names is tried
@@ -94,6 +135,7 @@ static void load_mimalloc(void) {
     if (!ok) return;
     t->aligned_alloc = mimalloc_aligned_alloc;
     t->collect = mi_collect_fn ? mimalloc_collect : NULL;
+    mimalloc_injecting_install_wrappers(t);
     int (*version)(void) = (int (*)(void))dlsym(handle, "mi_version");
     int v = version ? version() : 0; // e.g. 209 for 2.0.9
     snprintf(t->version, sizeof t->version, "%d.%d.%d", v / 100, (v / 10) % 10, v % 10);
@@ -139,6 +181,7 @@ static void load_tcmalloc(void) {
     if (!ok) return;
     t->numeric_property = tc_property_fn;
     t->collect = tc_release_fn ? tcmalloc_collect : NULL;
+    tcmalloc_injecting_install_wrappers(t);
     const char *(*version)(int *, int *, const char **) =
         (const char *(*)(int *, int *, const char **))dlsym(handle, "tc_version");
     if (version != NULL) {

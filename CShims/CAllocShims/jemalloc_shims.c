@@ -5,17 +5,36 @@
 // Flag encodings follow jemalloc 5.x's public header (jemalloc/jemalloc.h); they are part of
 // its stable ABI, which is what lets Swift use them through these functions.
 #include "CAllocShims.h"
+#include "failure_injection_internal.h"
 
 #include <errno.h>
 #include <strings.h>
+
+// MALLOCX_ARENA(a) is `(((int)(a)) + 1) << 20`: for a >= 2047 the shift overflows a signed
+// int, which is undefined behaviour. jemalloc decodes the field as unsigned (12 bits above
+// bit 20, arena + 1), so the same bits are built here in unsigned arithmetic and converted
+// once; indices whose arena + 1 does not fit the 12 bits are refused instead of wrapping
+// into another arena's index (or into the flags' other fields).
+enum { arena_shift = 20, arena_bits = 12 };
+
+unsigned CAllocShims_jemalloc_arena_index_limit(void) { return (1u << arena_bits) - 2; }
+
+int CAllocShims_jemalloc_arena_flags(unsigned arena, int *flags) {
+    if (arena > CAllocShims_jemalloc_arena_index_limit()) return EINVAL;
+    unsigned bits = (arena + 1u) << arena_shift;  // at most 0xFFF00000: no overflow
+    // The conversion keeps the bit pattern (two's complement, as C23 requires and every
+    // compiler we build with does); a negative int is what MALLOCX_ARENA yields in practice.
+    *flags = (int)bits;
+    return 0;
+}
 
 #ifdef ALLOCSHIM_HAVE_JEMALLOC
 #include <jemalloc/jemalloc.h>
 
 int CAllocShims_jemalloc_is_linked(void) { return 1; }
-void *CAllocShims_jemalloc_mallocx(size_t size, int flags) { return mallocx(size, flags); }
+void *CAllocShims_jemalloc_mallocx(size_t size, int flags) { return injected_failure() ? NULL : mallocx(size, flags); }
 void *CAllocShims_jemalloc_rallocx(void *pointer, size_t size, int flags) {
-    return rallocx(pointer, size, flags);
+    return injected_failure() ? NULL : rallocx(pointer, size, flags);
 }
 void CAllocShims_jemalloc_dallocx(void *pointer, int flags) { dallocx(pointer, flags); }
 void CAllocShims_jemalloc_sdallocx(void *pointer, size_t size, int flags) {
@@ -39,7 +58,6 @@ int CAllocShims_MALLOCX_ALIGN(size_t alignment) { return MALLOCX_ALIGN(alignment
 int CAllocShims_MALLOCX_ZERO(void) { return MALLOCX_ZERO; }
 int CAllocShims_MALLOCX_TCACHE(int tcache) { return MALLOCX_TCACHE(tcache); }
 int CAllocShims_MALLOCX_TCACHE_NONE(void) { return MALLOCX_TCACHE_NONE; }
-int CAllocShims_MALLOCX_ARENA(unsigned arena) { return MALLOCX_ARENA(arena); }
 unsigned CAllocShims_MALLCTL_ARENAS_ALL(void) { return MALLCTL_ARENAS_ALL; }
 unsigned CAllocShims_MALLCTL_ARENAS_DESTROYED(void) { return MALLCTL_ARENAS_DESTROYED; }
 
@@ -77,7 +95,6 @@ int CAllocShims_MALLOCX_ALIGN(size_t alignment) { return ffs((int)alignment) - 1
 int CAllocShims_MALLOCX_ZERO(void) { return 0x40; }
 int CAllocShims_MALLOCX_TCACHE(int tcache) { return (tcache + 2) << 8; }
 int CAllocShims_MALLOCX_TCACHE_NONE(void) { return CAllocShims_MALLOCX_TCACHE(-1); }
-int CAllocShims_MALLOCX_ARENA(unsigned arena) { return ((int)arena + 1) << 20; }
 unsigned CAllocShims_MALLCTL_ARENAS_ALL(void) { return 4096; }
 unsigned CAllocShims_MALLCTL_ARENAS_DESTROYED(void) { return 4097; }
 #endif

@@ -9,6 +9,8 @@
 // Elsewhere (musl, macOS) the plain names are the platform allocator.
 #define _GNU_SOURCE
 #include "CAllocShims.h"
+#include "failure_injection_internal.h"
+#include "sanitizer_detection.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +34,7 @@ static struct mallinfo2 (*glibc_mallinfo2)(void);
 static int (*glibc_malloc_trim)(size_t);
 static pthread_once_t glibc_once = PTHREAD_ONCE_INIT;
 
-static void resolve_glibc_entry_points(void) {
+__attribute__((unused)) static void resolve_glibc_entry_points(void) {
     // RTLD_NOLOAD: libc is always loaded already; this only takes a handle to it.
     void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
     if (libc == NULL) return;
@@ -49,12 +51,38 @@ static void resolve_glibc_entry_points(void) {
 
 size_t CAllocShims_platform_malloc_alignment(void) { return alignof(max_align_t); }
 
-#if defined(__GLIBC__)
-void *CAllocShims_platform_malloc(size_t size) { return __libc_malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return __libc_calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return __libc_realloc(pointer, size); }
+#if defined(__GLIBC__) && ALLOCSHIM_ADDRESS_SANITIZER
+// Under AddressSanitizer the `system` backend is ASan's allocator, reached through the calls
+// it intercepts: __libc_* would bypass it, and ASan could not see overflows of our blocks.
+// ASan owns malloc in such builds anyway (jemalloc cannot be linked beside it).
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) { return injected_failure() ? NULL : calloc(count, size); }
+void *CAllocShims_platform_realloc(void *pointer, size_t size) { return injected_failure() ? NULL : realloc(pointer, size); }
+void CAllocShims_platform_free(void *pointer) { free(pointer); }
+void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    void *block = NULL;
+    if (injected_failure()) return NULL;
+    return posix_memalign(&block, alignment, size) == 0 ? block : NULL;
+}
+size_t CAllocShims_platform_usable_size(void *pointer) { return malloc_usable_size(pointer); }
+int CAllocShims_platform_trim(void) { return malloc_trim(0); }
+int CAllocShims_platform_heap_info(CAllocShims_PlatformHeapInfo *info) { (void)info; return 0; }
+const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
+    snprintf(buffer, length, "glibc %s (allocator: AddressSanitizer)", gnu_get_libc_version());
+    return buffer;
+}
+#elif defined(__GLIBC__)
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : __libc_malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) {
+    return injected_failure() ? NULL : __libc_calloc(count, size);
+}
+// An injected failure leaves the block untouched, as a real failed realloc does.
+void *CAllocShims_platform_realloc(void *pointer, size_t size) {
+    return injected_failure() ? NULL : __libc_realloc(pointer, size);
+}
 void CAllocShims_platform_free(void *pointer) { __libc_free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    if (injected_failure()) return NULL;
     pthread_once(&glibc_once, resolve_glibc_entry_points);
     return glibc_memalign != NULL ? glibc_memalign(alignment, size) : NULL;
 }
@@ -82,11 +110,12 @@ const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
     return buffer;
 }
 #else
-void *CAllocShims_platform_malloc(size_t size) { return malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return realloc(pointer, size); }
+void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : malloc(size); }
+void *CAllocShims_platform_calloc(size_t count, size_t size) { return injected_failure() ? NULL : calloc(count, size); }
+void *CAllocShims_platform_realloc(void *pointer, size_t size) { return injected_failure() ? NULL : realloc(pointer, size); }
 void CAllocShims_platform_free(void *pointer) { free(pointer); }
 void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
+    if (injected_failure()) return NULL;
     void *result = NULL;
     if (alignment < sizeof(void *)) alignment = sizeof(void *);
     return posix_memalign(&result, alignment, size) == 0 ? result : NULL;

@@ -12,15 +12,12 @@ import NIOPosix
 
 extension ByteBufferAllocator {
     /// A NIO allocator whose buffers come from `allocator`. Each buffer frees into the
-    /// allocator that made it. Up to 64 distinct allocators can be routed at once (slots of
-    /// evicted tenants are freed for reuse).
+    /// allocator that made it. Up to 1024 distinct allocators and tenants (together) can be
+    /// routed in a process; a routed allocator is kept alive and routed for good, because NIO
+    /// copies allocator values into every buffer and nothing says when the last copy is gone.
+    /// Throws ``NIOAllocatorError/tooManyRoutes(limit:)`` beyond that.
     public static func allocShim(_ allocator: any Allocator) throws(NIOAllocatorError) -> ByteBufferAllocator {
-        let slot = try NIORouteTable.register(allocator)
-        return ByteBufferAllocator(
-            allocate: NIORouteTable.allocateFunctions[slot],
-            reallocate: NIORouteTable.reallocate,
-            deallocate: NIORouteTable.deallocate,
-            copy: NIORouteTable.copy)
+        ByteBufferAllocator(routing: try NIORouteTable.register(allocator))
     }
 
     /// A NIO allocator on the process default backend (`ALLOCSHIM_BACKEND`).
@@ -29,18 +26,32 @@ extension ByteBufferAllocator {
         do { allocator = try ProcessDefaultAllocator.allocator() } catch { throw .backend(error) }
         return try allocShim(allocator)
     }
+
+    /// A NIO allocator of `allocate` and the shared functions that read the block header.
+    init(routing allocate: NIORouteTable.AllocateFunction) {
+        self.init(
+            allocate: allocate,
+            reallocate: NIORouteTable.reallocate,
+            deallocate: NIORouteTable.deallocate,
+            copy: NIORouteTable.copy)
+    }
 }
 
 extension TenantArenas {
-    /// A NIO allocator drawing from the tenant's own arena. When the tenant is evicted its
-    /// route is retired: buffers already made keep working and free into the arena, which is
-    /// destroyed when the last of them is gone. An allocator of an evicted tenant must not be
-    /// used again (ask for a new one): its slot is empty, or already routes to another tenant.
+    /// A NIO allocator drawing from the tenant's own arena. Cheap enough to ask per request.
+    ///
+    /// Isolation holds for as long as the value (or any buffer made with it) exists: it can
+    /// only ever reach this tenant's live arena. While the tenant is evicted it gets the
+    /// fallback (zeroed system memory, wiped on every release, reallocation included); when
+    /// the tenant comes back it reaches the tenant's new arena. A tenant's routing slot is
+    /// its own for the life of the process, so once the process has routed 1024 tenants and
+    /// allocators, further tenants get the fallback too: isolated and served, but without an
+    /// arena of their own (see docs/design.md, "Embedding"). Buffers already made keep working
+    /// and free into the arena that made them, which is destroyed when the last of them is gone.
     public func byteBufferAllocator(for tenant: String) throws(NIOAllocatorError) -> ByteBufferAllocator {
         let arena: JemallocArena
         do { arena = try self.arena(for: tenant) } catch { throw .tenant(error) }
-        onEviction(key: "AllocShimNIO") { _, arena in NIORouteTable.retire(arena) }
-        return try .allocShim(arena)
+        return ByteBufferAllocator(routing: NIORouteTable.allocateFunction(for: tenant, of: self, arena: arena))
     }
 }
 
@@ -60,17 +71,18 @@ extension ClientBootstrap {
 
 /// Why an AllocShim-backed NIO allocator could not be made.
 public enum NIOAllocatorError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Every routing slot holds a live allocator.
+    /// Every routing slot has been given to an allocator or a tenant (slots are never reused).
     case tooManyRoutes(limit: Int)
     /// The process default backend is unknown or unavailable.
     case backend(BackendSelectionError)
     /// The tenant's arena could not be had.
     case tenant(TenantArenaError)
 
+    /// A one-line explanation naming the limit or the underlying error.
     public var description: String {
         switch self {
         case .tooManyRoutes(let limit):
-            return "AllocShimNIO: all \(limit) allocator routes are in use by live allocators; evict tenants or reuse allocators"
+            return "AllocShimNIO: all \(limit) allocator routes have been given out (a route is never reused); route fewer distinct allocators, e.g. reuse one per backend"
         case .backend(let error): return error.description
         case .tenant(let error): return error.description
         }

@@ -139,7 +139,7 @@ struct NIOAllocatorTests {
         arena = try tenants.arena(for: "first")
         _ = try tenants.arena(for: "second")  // evicts "first" (maximum 1)
         #expect(arena == nil, "the evicted arena had no buffers and should be gone")
-        _ = try tenants.byteBufferAllocator(for: "second")  // takes a slot, not the one just emptied
+        _ = try tenants.byteBufferAllocator(for: "second")  // takes a slot of its own: "first"'s stays "first"'s
         var late = stale.buffer(capacity: 128)  // a request that was in flight during eviction
         #expect(late.withVeryUnsafeMutableBytes { $0.prefix(128).allSatisfy { $0 == 0 } }, "fallback blocks are zeroed")
         late.writeString("late but served")

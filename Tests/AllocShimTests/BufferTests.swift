@@ -87,7 +87,7 @@ struct BufferTests {
             memory[1] = 8
             #expect(detached[1] == 2)
         }
-        #expect(throws: BufferError.outOfBounds(offset: 8, length: 5, count: 10)) { try original.slice(8..<13) }
+        #expect(throws: BufferError.rangeOutOfBounds(8..<13, count: 10)) { try original.slice(8..<13) }
     }
 
     @Test("every encoding round-trips")

@@ -70,7 +70,9 @@ struct JemallocArenaTests {
         try arena.purge()
         let purged = arena.statistics()
         #expect((purged.residentBytes ?? .max) < 4 << 20, "resident after purge: \(purged.residentBytes ?? -1)")
-        _ = try arena.allocateUninitialized(byteCount: 1 << 20)  // dropped by reset, never freed
+        let live = try arena.allocateUninitialized(byteCount: 1 << 20)
+        #expect(throws: JemallocArenaError.inUse(arena: arena.index, liveBlocks: 1)) { try arena.reset() }
+        arena.deallocate(live, byteCount: 1 << 20)
         try arena.reset()
         #expect((arena.statistics().allocatedBytes ?? .max) == 0)
     }
@@ -104,14 +106,15 @@ struct JemallocControlTests {
         }
         let failure = JemallocControlError.failed(name: "no.such.key", errno: 2)
         #expect(failure.description.contains("no such control name"))
-        // jemalloc reports a wrongly sized read as EINVAL, which the description spells out.
+        // jemalloc reports a wrongly sized read as EINVAL; the error names both sizes.
         do {
             _ = try JemallocControl.read("stats.allocated", as: UInt32.self)
             Issue.record("a 4-byte read of a size_t key succeeded")
         } catch {
-            #expect(error == .failed(name: "stats.allocated", errno: 22))
-            #expect(error.description.contains("wrong size"))
+            #expect(error == .typeMismatch(name: "stats.allocated", expectedBytes: 4, actualBytes: 8))
+            #expect(error.description.contains("8 bytes"))
         }
+        #expect(JemallocControlError.failed(name: "x", errno: 22).description.contains("wrong size"))
         #expect(throws: JemallocControlError.failed(name: "version", errno: 1)) {
             try JemallocControl.write("version", 1)
         }

@@ -10,6 +10,7 @@
 //   counters.c             per-thread allocation counters (CAllocShimsCounters.h)
 //   baseline_loops.c       raw C allocation loops: the benchmark's baseline (CAllocShimsBaseline.h)
 //   fast_path.c            direct block calls for buffers of built-in backends (CAllocShimsFastPath.h)
+//   failure_injection.c    per-thread injected allocation failures for tests (CAllocShimsFailureInjection.h)
 //
 // Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
 // aborts: failures are reported as NULL / a non-zero errno-style code.
@@ -67,14 +68,19 @@ int CAllocShims_jemalloc_mallctl(const char *name, void *old_value, size_t *old_
 int CAllocShims_jemalloc_mallctlnametomib(const char *name, size_t *mib, size_t *mib_length);
 int CAllocShims_jemalloc_mallctlbymib(const size_t *mib, size_t mib_length, void *old_value,
                                       size_t *old_length, void *new_value, size_t new_length);
-/// MALLOCX_LG_ALIGN(lg), MALLOCX_ALIGN(alignment), MALLOCX_ZERO, MALLOCX_TCACHE(tc),
-/// MALLOCX_TCACHE_NONE and MALLOCX_ARENA(arena), which Swift cannot import as macros.
+/// MALLOCX_LG_ALIGN(lg), MALLOCX_ALIGN(alignment), MALLOCX_ZERO, MALLOCX_TCACHE(tc) and
+/// MALLOCX_TCACHE_NONE, which Swift cannot import as macros.
 int CAllocShims_MALLOCX_LG_ALIGN(unsigned lg_alignment);
 int CAllocShims_MALLOCX_ALIGN(size_t alignment);
 int CAllocShims_MALLOCX_ZERO(void);
 int CAllocShims_MALLOCX_TCACHE(int tcache);
 int CAllocShims_MALLOCX_TCACHE_NONE(void);
-int CAllocShims_MALLOCX_ARENA(unsigned arena);
+/// MALLOCX_ARENA(arena) without its signed-shift overflow: writes the flags and returns 0,
+/// or returns EINVAL when `arena` is above CAllocShims_jemalloc_arena_index_limit() (the
+/// largest index the flags' 12-bit arena field can carry; jemalloc never creates more).
+int CAllocShims_jemalloc_arena_flags(unsigned arena, int *flags);
+/// 4094: the largest arena index MALLOCX_ARENA can encode.
+unsigned CAllocShims_jemalloc_arena_index_limit(void);
 /// MALLCTL_ARENAS_ALL and MALLCTL_ARENAS_DESTROYED.
 unsigned CAllocShims_MALLCTL_ARENAS_ALL(void);
 unsigned CAllocShims_MALLCTL_ARENAS_DESTROYED(void);
@@ -133,5 +139,8 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #include "CAllocShimsBaseline.h"
 #include "CAllocShimsCounters.h"
 #include "CAllocShimsFastPath.h"
+#include "CAllocShimsFailureInjection.h"
+#include "CAllocShimsSanitizer.h"
+#include "CAllocShimsThreadSlabs.h"
 
 #endif

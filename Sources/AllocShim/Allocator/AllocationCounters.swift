@@ -7,18 +7,29 @@ import Synchronization
 /// with no lock prefix and no shared cache line, so counting costs a few nanoseconds and does
 /// not stop threads from scaling (shared atomics cost ~13 ns per allocate/free pair and made
 /// two threads slower than one, measured with `allocshim threads`). Reading sums all threads.
-/// When the process runs out of slots (256 counter owners), relaxed shared atomics take over.
-/// Counts are of what callers asked for, independent of how the allocator rounds sizes up.
+/// A slot is returned when its `AllocationCounters` is deinitialised and the next owner
+/// starts from zero, so only counter owners alive at the same time compete for the 256 slots
+/// (every `JemallocArena`, pool and test allocator holds one while it lives). When more than
+/// 256 are alive at once, the newest fall back to relaxed shared atomics: still exact, just
+/// slower under contention. Counts are of what callers asked for, independent of how the
+/// allocator rounds sizes up.
 public final class AllocationCounters: Sendable {
     private let slot: Int32
     private let allocationCount = Atomic<Int>(0)
     private let deallocationCount = Atomic<Int>(0)
     private let liveByteCount = Atomic<Int>(0)
 
+    /// Takes a free C counter slot (or, when all 256 are held, counts with shared atomics).
     public init() {
         slot = CAllocShims_counter_slot_reserve()
     }
 
+    // Nothing can record into the slot any more: every recorder holds a reference to self.
+    deinit {
+        if slot >= 0 { CAllocShims_counter_slot_release(slot) }
+    }
+
+    /// Counts one block of `byteCount` bytes handed out.
     @inline(__always)
     public func recordAllocation(byteCount: Int) {
         if slot >= 0 {
@@ -29,6 +40,7 @@ public final class AllocationCounters: Sendable {
         }
     }
 
+    /// Counts one block of `byteCount` bytes released.
     @inline(__always)
     public func recordDeallocation(byteCount: Int) {
         if slot >= 0 {
@@ -63,7 +75,13 @@ public final class AllocationCounters: Sendable {
         return (Int(allocations), Int(deallocations), Int(live))
     }
 
+    /// Blocks handed out so far.
     public var allocations: Int { snapshot().allocations }
+    /// Blocks released so far.
     public var deallocations: Int { snapshot().deallocations }
+    /// Bytes requested and not yet released.
     public var liveBytes: Int { snapshot().liveBytes }
+
+    /// How many C counter slots are held now, process-wide (for tests and diagnostics).
+    static var slotsInUse: Int { Int(CAllocShims_counter_slots_in_use()) }
 }

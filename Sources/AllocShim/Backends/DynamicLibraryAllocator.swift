@@ -90,9 +90,32 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
             return try AlignedPath.reallocateByCopy(
                 self, pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment)
         }
+        if let freeSized, newByteCount < oldByteCount {
+            return try shrinkByCopy(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, freeSized: freeSized)
+        }
         guard let block = table.realloc(pointer, size) else {
             throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
         }
+        counters.recordResize(from: oldByteCount, to: newByteCount)
+        return block
+    }
+
+    /// A shrink for an allocator released with sized free (tcmalloc). `tc_realloc` keeps a
+    /// block in place when the new size is at least half the old one, so the block keeps the
+    /// old size class while its owner now knows only the new size — and a later
+    /// `tc_free_sized(block, newSize)` would file it under a smaller class than it has.
+    /// Growing is safe: tcmalloc either moves the block to the new size's class or keeps it
+    /// when the new size still fits the old class, which is then the new size's class too.
+    /// Copying keeps the rule every sized free relies on: a block's class is its size's class.
+    private func shrinkByCopy(
+        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int,
+        freeSized: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void
+    ) throws(AllocationError) -> UnsafeMutableRawPointer {
+        guard let block = table.malloc(AllocationRequest.cSize(newByteCount)) else {
+            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
+        }
+        block.copyMemory(from: pointer, byteCount: newByteCount)
+        freeSized(pointer, AllocationRequest.cSize(oldByteCount))
         counters.recordResize(from: oldByteCount, to: newByteCount)
         return block
     }

@@ -9,12 +9,14 @@ import Synchronization
 /// Without it, a freed block returns straight to its own arena's bins and extents, which only
 /// this arena's users draw from — so memory freed here is never handed to another arena's user.
 ///
-/// Lifecycle: ``purge()`` returns unused dirty pages to the OS, ``reset()`` discards every
-/// block at once, ``destroy()`` (also run by `deinit`) discards the arena and its memory.
-/// After `destroy`, releasing an old block is ignored (its memory is already gone) and new
-/// requests fail with ``AllocationError/unusable(backend:reason:)``. After `reset`, blocks from
-/// before must not be released or used: the arena cannot tell them from new ones.
-/// Do not call `reset` or `destroy` while another thread uses the arena.
+/// Lifecycle: ``purge()`` returns unused dirty pages to the OS; ``reset()`` and ``destroy()``
+/// discard the arena's memory and therefore **refuse** with ``JemallocArenaError/inUse(arena:liveBlocks:)``
+/// while any block of the arena is live — a raw block, a buffer, a `BytesBuilder`, a pool slab
+/// with a live slice. Slabs that pools keep only for future requests are let go first, so a
+/// caller who has released every buffer can reset. While a reset or destroy runs, allocation
+/// fails with ``AllocationError/unusable(backend:reason:)``; after `destroy`, it always does.
+/// `deinit` destroys the arena: by then no buffer can refer to it, since buffers keep their
+/// allocator alive.
 public final class JemallocArena: Allocator {
     public let name = BackendName.jemallocArena.rawValue
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
@@ -22,31 +24,46 @@ public final class JemallocArena: Allocator {
     /// jemalloc's index of this arena (the `<i>` in `arena.<i>.*` and `stats.arenas.<i>.*`).
     public let index: UInt32
     private let calls: JemallocCalls
-    /// Set once by destroy(); checked before every call that would touch the arena.
-    private let destroyed = Atomic<Bool>(false)
+    private let lifecycle = ArenaLifecycle()
+    /// Pools that cache this arena's slabs while idle; told to let go before reset/destroy.
+    private let idleHolders = Mutex<[WeakIdleHolder]>([])
 
     /// Creates a new arena (`arenas.create`).
     public init() throws(BackendSelectionError) {
         guard CAllocShims_jemalloc_is_linked() != 0 else {
             throw .unavailable(.jemallocArena, reason: BackendName.jemallocArena.absenceReason, remedy: BackendName.jemallocArena.remedy)
         }
+        let created: UInt32
         do {
-            index = try JemallocControl.read("arenas.create", as: UInt32.self)
+            created = try JemallocControl.read("arenas.create", as: UInt32.self)
         } catch {
             throw .arenaCreationFailed(error.description)
         }
-        calls = JemallocCalls(
-            baseFlags: CAllocShims_MALLOCX_ARENA(index) | CAllocShims_MALLOCX_TCACHE_NONE(),
-            naturalAlignment: naturalAlignment)
+        let arenaFlags: Int32
+        do {
+            arenaFlags = try JemallocCalls.arenaFlags(created)
+        } catch {
+            // jemalloc never creates an index the flags cannot carry; if it did, the arena
+            // could not be addressed, so it is given back unused.
+            try? JemallocControl.command("arena.\(created).destroy")
+            throw .arenaCreationFailed(error.description)
+        }
+        index = created
+        calls = JemallocCalls(baseFlags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), naturalAlignment: naturalAlignment)
     }
 
     deinit {
-        if !destroyed.load(ordering: .acquiring) {
+        // No buffer, slab or builder can still refer to this arena (each keeps it alive).
+        if !lifecycle.isDestroyed {
             try? JemallocControl.command("arena.\(index).destroy")
         }
     }
 
-    public var isDestroyed: Bool { destroyed.load(ordering: .acquiring) }
+    /// Whether ``destroy()`` has run.
+    public var isDestroyed: Bool { lifecycle.isDestroyed }
+
+    /// Blocks of this arena that are allocated and not yet released (slabs count as one each).
+    public var liveBlocks: Int { lifecycle.liveBlocks }
 
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         try allocate(byteCount: byteCount, alignment: alignment, zeroed: false)
@@ -58,8 +75,9 @@ public final class JemallocArena: Allocator {
 
     private func allocate(byteCount: Int, alignment: Int, zeroed: Bool) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        guard !isDestroyed else { throw .unusable(backend: name, reason: "arena \(index) was destroyed") }
+        if let refusal = lifecycle.acquireBlock() { throw unusable(refusal) }
         guard let block = calls.allocate(size: size, alignment: alignment, zeroed: zeroed) else {
+            lifecycle.releaseBlock()
             throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment)
         }
         counters.recordAllocation(byteCount: byteCount)
@@ -70,7 +88,7 @@ public final class JemallocArena: Allocator {
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
-        guard !isDestroyed else { throw .unusable(backend: name, reason: "arena \(index) was destroyed") }
+        // The caller holds a live block, so the arena can be neither reset nor destroyed now.
         guard let block = calls.reallocate(pointer, size: size, alignment: alignment) else {
             throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
         }
@@ -79,10 +97,9 @@ public final class JemallocArena: Allocator {
     }
 
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
-        // A destroyed arena's memory is already gone (and its index may belong to a new arena).
-        guard !isDestroyed else { return }
         calls.deallocate(pointer, size: AllocationRequest.cSize(byteCount), alignment: alignment)
         counters.recordDeallocation(byteCount: byteCount)
+        lifecycle.releaseBlock()  // after the free: a reset waiting for zero finds the memory returned
     }
 
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
@@ -100,23 +117,83 @@ public final class JemallocArena: Allocator {
 
     public func releaseFreeMemory() { try? purge() }
 
-    /// Returns this arena's unused dirty pages to the OS (`arena.<i>.purge`).
+    /// Returns this arena's unused dirty pages to the OS (`arena.<i>.purge`). Live blocks are
+    /// untouched, so this is allowed at any time; it does nothing once destroyed.
     public func purge() throws(JemallocControlError) {
         guard !isDestroyed else { return }
         try JemallocControl.command("arena.\(index).purge")
     }
 
-    /// Discards every block of this arena at once (`arena.<i>.reset`); the arena stays usable.
-    /// Every pointer it handed out before becomes invalid.
-    public func reset() throws(JemallocControlError) {
-        guard !isDestroyed else { return }
-        try JemallocControl.command("arena.\(index).reset")
+    /// Discards all of this arena's memory at once (`arena.<i>.reset`); the arena stays usable.
+    /// Throws ``JemallocArenaError/inUse(arena:liveBlocks:)`` while any block is live.
+    public func reset() throws(JemallocArenaError) {
+        try beginExclusive()
+        defer { lifecycle.endExclusive(destroyed: false) }
+        do { try JemallocControl.command("arena.\(index).reset") } catch { throw .control(error) }
     }
 
     /// Discards the arena and all its memory (`arena.<i>.destroy`). Idempotent.
-    public func destroy() throws(JemallocControlError) {
-        guard destroyed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
-        else { return }
-        try JemallocControl.command("arena.\(index).destroy")
+    /// Throws ``JemallocArenaError/inUse(arena:liveBlocks:)`` while any block is live.
+    public func destroy() throws(JemallocArenaError) {
+        if isDestroyed { return }
+        try beginExclusive()
+        do {
+            try JemallocControl.command("arena.\(index).destroy")
+        } catch {
+            lifecycle.endExclusive(destroyed: false)
+            throw .control(error)
+        }
+        lifecycle.endExclusive(destroyed: true)
+    }
+
+    /// Lets idle pools drop their cached slabs, then takes the arena exclusively if nothing is
+    /// live. Between the two another thread may allocate: then this refuses, as it should.
+    private func beginExclusive() throws(JemallocArenaError) {
+        let holders = idleHolders.withLock { holders in holders.compactMap(\.holder) }
+        for holder in holders { holder.releaseIdleBlocks() }
+        switch lifecycle.beginExclusive() {
+        case .acquired: return
+        case .destroyed: throw .destroyed(arena: index)
+        case .busy: throw .busy(arena: index)
+        case .inUse(let live): throw .inUse(arena: index, liveBlocks: live)
+        }
+    }
+
+    private func unusable(_ refusal: ArenaLifecycle.Refusal) -> AllocationError {
+        switch refusal {
+        case .destroyed: return .unusable(backend: name, reason: "arena \(index) was destroyed")
+        case .busy: return .unusable(backend: name, reason: "arena \(index) is being reset or destroyed")
+        }
+    }
+}
+
+extension JemallocArena: IdleBlockHolderRegistry {
+    func register(_ holder: any IdleBlockHolder) {
+        idleHolders.withLock { holders in
+            holders.removeAll { $0.holder == nil }
+            holders.append(WeakIdleHolder(holder: holder))
+        }
+    }
+}
+
+/// Why a ``JemallocArena`` refused to reset or destroy.
+public enum JemallocArenaError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Blocks of the arena are still live: buffers, builders, raw blocks or slabs with live slices.
+    case inUse(arena: UInt32, liveBlocks: Int)
+    /// Another thread is resetting or destroying the arena right now.
+    case busy(arena: UInt32)
+    /// The arena was destroyed; it cannot be reset.
+    case destroyed(arena: UInt32)
+    /// jemalloc refused the control call.
+    case control(JemallocControlError)
+
+    public var description: String {
+        switch self {
+        case .inUse(let arena, let live):
+            return "arena \(arena) still has \(live) live block(s); release every buffer and block of it before reset or destroy"
+        case .busy(let arena): return "arena \(arena) is being reset or destroyed by another thread"
+        case .destroyed(let arena): return "arena \(arena) was destroyed"
+        case .control(let error): return error.description
+        }
     }
 }

@@ -9,7 +9,7 @@ public final class BufferSource: Sendable {
     public let pool: SlabPool
     /// Direct C calls for whole blocks when the allocator is a built-in process-lifetime
     /// backend (see FastPath.swift); nil for arenas and user allocators.
-    let fastPath: CAllocShims_FastPath?
+    let fastPath: Unmanaged<FastPathHandle>?
 
     /// A source with its own pool. `slabSize` defaults to `ALLOCSHIM_POOL_SIZE` (8 KiB).
     public init(allocator: any Allocator, slabSize: Int? = nil) throws(BufferConfigurationError) {
@@ -22,7 +22,14 @@ public final class BufferSource: Sendable {
             size = try BufferConfiguration.poolSize()
         }
         self.pool = SlabPool(allocator: allocator, slabSize: size)
-        self.fastPath = allocator.livesForWholeProcess ? (allocator as? any FastPathProviding)?.fastPath : nil
+        self.fastPath = FastPathHandle.of(allocator)
+    }
+
+    /// The shared source of a built-in backend: its pool cuts per thread.
+    init(sharedFor allocator: any Allocator) throws(BufferConfigurationError) {
+        self.allocator = allocator
+        self.pool = SlabPool(perThreadFor: allocator, slabSize: try BufferConfiguration.poolSize())
+        self.fastPath = FastPathHandle.of(allocator)
     }
 
     /// The shared source of a built-in backend.
@@ -32,7 +39,7 @@ public final class BufferSource: Sendable {
         let allocator: any Allocator
         do { allocator = try BackendRegistry.allocator(name) } catch { throw .backend(error) }
         let source: BufferSource
-        do { source = try BufferSource(allocator: allocator) } catch { throw .configuration(error) }
+        do { source = try BufferSource(sharedFor: allocator) } catch { throw .configuration(error) }
         return perBackend.withLock { slots in
             if let raced = slots[index] { return raced }
             slots[index] = source
@@ -42,17 +49,26 @@ public final class BufferSource: Sendable {
 
     /// The source for the process default allocator (``ProcessDefaultAllocator``), following
     /// changes to it. Throws when `ALLOCSHIM_BACKEND`, `ALLOCSHIM_POOL_SIZE` or
-    /// `ALLOCSHIM_ZERO_FILL` hold an invalid value.
+    /// `ALLOCSHIM_ZERO_FILL` hold an invalid value. Once resolved: two relaxed/acquiring loads.
     public static func processDefault() throws(BufferSourceError) -> BufferSource {
-        let allocator: any Allocator
-        do { allocator = try ProcessDefaultAllocator.allocator() } catch { throw .backend(error) }
+        let box: Unmanaged<ProcessDefaultAllocator.Box>
+        do { box = try ProcessDefaultAllocator.currentBox() } catch { throw .backend(error) }
         do { _ = try BufferConfiguration.isZeroFillEnabled() } catch { throw .configuration(error) }
-        if let name = BackendName(rawValue: allocator.name), let builtIn = try? BackendRegistry.allocator(name),
-            builtIn as AnyObject === allocator as AnyObject
+        if let source = box.takeUnretainedValue().source { return source }
+        // The source could not be made when the default was set; retry, and remember success.
+        let source = try resolve(for: box.takeUnretainedValue().allocator)
+        ProcessDefaultAllocator.replace(box, with: source)
+        return source
+    }
+
+    /// The source buffers use for `allocator` as the process default: the shared source of a
+    /// built-in backend, or one source per user allocator (remembered while it stays default).
+    static func resolve(for allocator: any Allocator) throws(BufferSourceError) -> BufferSource {
+        if let name = BackendName(rawValue: allocator.name), allocator.livesForWholeProcess,
+            let builtIn = try? BackendRegistry.allocator(name), builtIn as AnyObject === allocator as AnyObject
         {
             return try backend(name)
         }
-        // A user-set default: one source per distinct default, remembered while it stays default.
         return try customDefault.withLock { (cached: inout BufferSource?) throws(BufferSourceError) -> BufferSource in
             if let cached, cached.allocator as AnyObject === allocator as AnyObject { return cached }
             let source: BufferSource

@@ -79,7 +79,7 @@ public struct BytesBuilder: ~Copyable {
             (finalBase, finalCapacity) = (trimmed, count)
         }
         let storage = ByteStorage(
-            base: finalBase, byteCount: finalCapacity, owner: .block(of: allocator, alignment: allocator.naturalAlignment))
+            base: finalBase, byteCount: finalCapacity, owner: .block(of: allocator))
         ownsBlock = false  // the storage frees the block now
         return SharedBytes(storage: storage, offset: 0, count: count)
     }

@@ -5,13 +5,17 @@ import CAllocShims
 enum RegionOwner: @unchecked Sendable {
     // @unchecked: `.view` holds an arbitrary owner object only to keep external memory alive;
     // it is never accessed.
+    //
+    // At most two words (the allocator existential): `OwnedBytes` is then four words and
+    // travels in registers. Whole blocks are always of the allocator's natural alignment,
+    // so the alignment is not stored.
 
-    /// A whole block from an allocator: freed with the same size and alignment.
-    case allocator(any Allocator, alignment: Int)
+    /// A whole block from an allocator: freed with the same size (natural alignment).
+    case allocator(any Allocator)
     /// The same, for an allocator that lives for the whole process: not reference counted.
-    case processAllocator(UnretainedAllocator, alignment: Int)
-    /// A whole block from a built-in backend's C calls: no object to retain or release.
-    case fast(CAllocShims_FastPath)
+    case processAllocator(UnretainedAllocator)
+    /// A whole block from a built-in backend's C calls: one unretained word.
+    case fast(Unmanaged<FastPathHandle>)
     /// A slice of a pool slab: the slab is freed when its last slice is gone.
     case slab(Slab)
     /// Memory owned elsewhere (an explicit view): nothing to free; `keepAlive` is retained.
@@ -22,14 +26,14 @@ enum RegionOwner: @unchecked Sendable {
     @inline(__always)
     func release(_ base: UnsafeMutableRawPointer, byteCount: Int) {
         switch self {
-        case .allocator(let allocator, let alignment):
-            allocator.deallocate(base, byteCount: byteCount, alignment: alignment)
-        case .processAllocator(let unretained, let alignment):
-            unretained.allocator.deallocate(base, byteCount: byteCount, alignment: alignment)
-        case .fast(let path):
-            CAllocShims_fast_deallocate(path, base, byteCount)
+        case .allocator(let allocator):
+            allocator.deallocate(base, byteCount: byteCount)
+        case .processAllocator(let unretained):
+            unretained.allocator.deallocate(base, byteCount: byteCount)
+        case .fast(let handle):
+            CAllocShims_fast_deallocate(handle._withUnsafeGuaranteedRef { $0.path }, base, byteCount)
         case .slab(let slab):
-            slab.releaseSlice(byteCount: byteCount)
+            slab.releaseSlice(base, byteCount: byteCount)
         case .view, .moved:
             break
         }
@@ -37,20 +41,19 @@ enum RegionOwner: @unchecked Sendable {
 }
 
 extension RegionOwner {
-    /// The owner for a whole block from `allocator`, unretained when it lives for the process.
+    /// The owner for a whole block from `allocator` (natural alignment), unretained when the
+    /// allocator lives for the whole process.
     @inline(__always)
-    static func block(of allocator: any Allocator, alignment: Int) -> RegionOwner {
-        allocator.livesForWholeProcess
-            ? .processAllocator(UnretainedAllocator(allocator: allocator), alignment: alignment)
-            : .allocator(allocator, alignment: alignment)
+    static func block(of allocator: any Allocator) -> RegionOwner {
+        allocator.livesForWholeProcess ? .processAllocator(UnretainedAllocator(allocator: allocator)) : .allocator(allocator)
     }
 
     /// The allocator that frees this region, if any.
     var allocator: (any Allocator)? {
         switch self {
-        case .allocator(let allocator, _): return allocator
-        case .processAllocator(let unretained, _): return unretained.allocator
-        case .fast(let path): return path.allocator
+        case .allocator(let allocator): return allocator
+        case .processAllocator(let unretained): return unretained.allocator
+        case .fast(let handle): return handle.takeUnretainedValue().allocator
         case .slab(let slab): return slab.allocator
         case .view, .moved: return nil
         }
@@ -64,9 +67,8 @@ struct UnretainedAllocator {
 }
 
 /// The shared, reference-counted owner of one region, used by ``SharedBytes``.
-final class ByteStorage: @unchecked Sendable {
-    // @unchecked: the pointer is only read after init; the bytes it points to are shared
-    // mutable memory by design (like Node's Buffer), documented on SharedBytes.
+/// Not `Sendable`: the bytes are shared mutable memory (see SharedBytes).
+final class ByteStorage {
     let base: UnsafeMutableRawPointer
     let byteCount: Int
     let owner: RegionOwner

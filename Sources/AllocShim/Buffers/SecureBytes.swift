@@ -36,7 +36,10 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
         let page = Int(CAllocShims_page_size())
         let locking = lock != .none
         let alignment = locking ? page : chosen.naturalAlignment
-        let allocatedCount = locking ? Swift.max(page, (count + page - 1) / page * page) : count
+        // Whole pages when locking; a count within a page of Int.max cannot be rounded up.
+        let (roundedUp, overflow) = count.addingReportingOverflow(page - 1)
+        guard !locking || !overflow else { throw .allocation(.sizeTooLarge(count)) }
+        let allocatedCount = locking ? Swift.max(page, roundedUp / page * page) : count
         let block: UnsafeMutableRawPointer
         do {
             block = try chosen.allocateZeroed(byteCount: allocatedCount, alignment: alignment)

@@ -38,13 +38,12 @@ extension SharedBytes {
     @discardableResult
     public func copy(to target: SharedBytes, at targetStart: Int = 0, from sourceRange: Range<Int>? = nil) throws(BufferError) -> Int {
         let range = sourceRange ?? 0..<count
-        guard range.lowerBound >= 0, range.upperBound <= count else {
-            throw .outOfBounds(offset: range.lowerBound, length: range.count, count: count)
-        }
+        guard range.lowerBound >= 0, range.upperBound <= count else { throw .rangeOutOfBounds(range, count: count) }
+        let requested = range.upperBound - range.lowerBound  // within 0...count after the check
         guard targetStart >= 0, targetStart <= target.count else {
-            throw .outOfBounds(offset: targetStart, length: range.count, count: target.count)
+            throw .outOfBounds(offset: targetStart, length: requested, count: target.count)
         }
-        let length = Swift.min(range.count, target.count - targetStart)
+        let length = Swift.min(requested, target.count - targetStart)
         // memmove semantics: source and target may be slices of one region.
         UnsafeMutableRawPointer(target.baseAddress + targetStart)
             .copyMemory(from: baseAddress + range.lowerBound, byteCount: length)

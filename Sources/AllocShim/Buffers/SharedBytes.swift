@@ -12,9 +12,13 @@
 /// - ``viewSharingMemory(of:keepingAlive:)`` — the only way to wrap memory without copying.
 ///
 /// For hot paths where one owner suffices, ``OwnedBytes`` costs nothing beyond the allocator call.
-public struct SharedBytes: @unchecked Sendable {
-    // @unchecked: like Node's Buffer, the bytes are shared mutable memory; synchronizing
-    // writers is the caller's job. The reference itself is immutable.
+///
+/// **Not `Sendable`, on purpose.** Copies write through to the same bytes (Node's semantics),
+/// so two tasks holding copies could race on them. Swift's region checking still lets a
+/// buffer move to another task when nothing else refers to it (`sending`: build it, hand it
+/// over, stop using it). To share bytes across tasks, send an ``OwnedBytes`` (unique) or a
+/// copy (`Data`, `[UInt8]`). See docs/design.md, "Buffers and concurrency".
+public struct SharedBytes {
     let storage: ByteStorage
     /// Byte offset of this buffer's first byte within `storage`.
     let offset: Int
@@ -128,10 +132,9 @@ public struct SharedBytes: @unchecked Sendable {
     /// either are visible in both, and the whole original region stays allocated while the
     /// slice lives. Use `from(_:)` on the slice for an independent copy.
     public func slice(_ range: Range<Int>) throws(BufferError) -> SharedBytes {
-        guard range.lowerBound >= 0, range.upperBound <= count else {
-            throw .outOfBounds(offset: range.lowerBound, length: range.count, count: count)
-        }
-        return SharedBytes(storage: storage, offset: offset + range.lowerBound, count: range.count)
+        guard range.lowerBound >= 0, range.upperBound <= count else { throw .rangeOutOfBounds(range, count: count) }
+        // Within 0...count now, so neither the length nor the offset can overflow.
+        return SharedBytes(storage: storage, offset: offset + range.lowerBound, count: range.upperBound - range.lowerBound)
     }
 
     /// Whether two buffers share any memory.

@@ -1,3 +1,4 @@
+import CAllocShims
 import Synchronization
 
 /// The pool behind uninitialized small buffers: Node's `Buffer.allocUnsafe` pool, per backend.
@@ -7,6 +8,12 @@ import Synchronization
 /// that every buffer cut from it retains, so it goes back to its allocator exactly when the last
 /// such buffer is gone — and until then one small live buffer keeps the whole slab ("a small
 /// slice pins 8 KiB"), which ``accounting`` makes visible.
+///
+/// The shared pool of each built-in backend cuts **per thread**: every thread has its own
+/// current slab (in C thread-local storage) and cuts from it with no lock and no shared
+/// write; a slab still goes back exactly when its last slice is gone, on whichever thread
+/// releases it. Other pools (arenas, your allocators) share one cursor under a lock, so that
+/// an arena can take its idle slab back before a reset.
 public final class SlabPool: Sendable {
     public let allocator: any Allocator
     /// Bytes per slab.
@@ -15,13 +22,30 @@ public final class SlabPool: Sendable {
     public var poolingThreshold: Int { slabSize >> 1 }
 
     private let cursor: Mutex<(slab: Slab?, offset: Int)>
+    /// The pool's slot in the per-thread slab table, or -1 for the shared cursor.
+    private let threadSlot: Int32
     let ledger = PoolLedger()
 
     public init(allocator: any Allocator, slabSize: Int) {
         self.allocator = allocator
         self.slabSize = slabSize
         self.cursor = Mutex((nil, 0))
+        self.threadSlot = -1
+        // An arena must be able to ask for the idle slab back before it resets or is destroyed.
+        (allocator as? any IdleBlockHolderRegistry)?.register(self)
     }
+
+    /// A pool that cuts from per-thread slabs; the shared cursor when no slot is left.
+    init(perThreadFor allocator: any Allocator, slabSize: Int) {
+        self.allocator = allocator
+        self.slabSize = slabSize
+        self.cursor = Mutex((nil, 0))
+        ThreadSlabs.installRelease
+        self.threadSlot = allocator is any IdleBlockHolderRegistry ? -1 : CAllocShims_thread_slab_slot_reserve()
+    }
+
+    /// Whether this pool cuts from per-thread slabs.
+    var cutsPerThread: Bool { threadSlot >= 0 }
 
     /// Whether a request of `byteCount` is served from a slab.
     @inline(__always)
@@ -29,7 +53,9 @@ public final class SlabPool: Sendable {
 
     /// Cuts `byteCount` uninitialized bytes from the current slab (or a fresh one).
     /// The caller must hand the slice back with `Slab.releaseSlice(byteCount:)`.
+    @inline(__always)
     func cut(byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Slab) {
+        if threadSlot >= 0 { return try cutFromThreadSlab(byteCount) }
         let slice: (UnsafeMutableRawPointer, Slab)? = cursor.withLock { state in
             guard let slab = state.slab, slabSize - state.offset >= byteCount else { return nil }
             return take(byteCount, from: slab, state: &state)
@@ -53,14 +79,83 @@ public final class SlabPool: Sendable {
         -> (UnsafeMutableRawPointer, Slab)
     {
         let pointer = slab.base + state.offset
-        // Node's alignPool: the next slice starts on an 8-byte boundary.
+        // Node's alignPool: the next slice starts on an 8-byte boundary (which also keeps every
+        // slice in ASan shadow granules of its own, so its end can be poisoned exactly).
         state.offset = (state.offset + byteCount + 7) & ~7
+        SanitizerVisibility.handOut(pointer, byteCount: byteCount)
         ledger.sliceCut(byteCount)
         return (pointer, slab)
     }
 
+    /// Cuts from this thread's slab. Only this thread touches its entry, so no lock; the one
+    /// atomic is the slice's reference to its slab (released on whichever thread frees it).
+    @inline(__always)
+    private func cutFromThreadSlab(_ byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Slab) {
+        let entry = CAllocShims_thread_slab(threadSlot)!
+        if entry.pointee.pool == ThreadSlabs.identity(of: self), entry.pointee.remaining >= byteCount,
+            let current = entry.pointee.slab
+        {
+            return takeFromThreadSlab(byteCount, slab: Unmanaged<Slab>.fromOpaque(current).takeUnretainedValue(), entry: entry)
+        }
+        let fresh = try Slab(allocator: allocator, byteCount: slabSize, ledger: ledger)
+        let previous = entry.pointee.slab
+        entry.pointee = CAllocShims_ThreadSlab(
+            pool: ThreadSlabs.identity(of: self), slab: Unmanaged.passRetained(fresh).toOpaque(),
+            cursor: fresh.base.assumingMemoryBound(to: CChar.self), remaining: slabSize)
+        if let previous { Unmanaged<Slab>.fromOpaque(previous).release() }  // after the entry is consistent
+        return takeFromThreadSlab(byteCount, slab: fresh, entry: entry)
+    }
+
+    @inline(__always)
+    private func takeFromThreadSlab(_ byteCount: Int, slab: Slab, entry: UnsafeMutablePointer<CAllocShims_ThreadSlab>)
+        -> (pointer: UnsafeMutableRawPointer, slab: Slab)
+    {
+        let pointer = UnsafeMutableRawPointer(entry.pointee.cursor!)
+        // Node's alignPool: the next slice starts on an 8-byte boundary (slabs are 16-aligned).
+        let advance = Swift.min((byteCount + 7) & ~7, entry.pointee.remaining)
+        entry.pointee.cursor += advance
+        entry.pointee.remaining -= advance
+        SanitizerVisibility.handOut(pointer, byteCount: byteCount)
+        ledger.sliceCut(byteCount)
+        return (pointer, slab)
+    }
+
+    /// Drops the current slab (for a per-thread pool: this thread's). It goes back to its allocator at once if no live buffer was cut
+    /// from it, else when the last such buffer goes; the next request starts a fresh slab.
+    public func releaseIdleSlab() {
+        if threadSlot >= 0 {
+            let entry = CAllocShims_thread_slab(threadSlot)!
+            guard entry.pointee.pool == ThreadSlabs.identity(of: self), let current = entry.pointee.slab else { return }
+            entry.pointee = CAllocShims_ThreadSlab()
+            Unmanaged<Slab>.fromOpaque(current).release()
+            return
+        }
+        let dropped = cursor.withLock { state -> Slab? in
+            defer { state = (nil, 0) }
+            return state.slab
+        }
+        withExtendedLifetime(dropped) {}  // released here, outside the lock
+    }
+
     /// Live slabs, bytes they retain, and bytes live buffers actually reference.
     public var accounting: PoolAccounting { ledger.snapshot(slabSize: slabSize, backend: allocator.name) }
+}
+
+extension SlabPool: IdleBlockHolder {
+    func releaseIdleBlocks() { releaseIdleSlab() }
+}
+
+/// Glue to the C per-thread slab table.
+enum ThreadSlabs {
+    /// Registers, once, how C drops a slab reference when a thread exits.
+    static let installRelease: Void = CAllocShims_thread_slab_set_release { slab in
+        if let slab { Unmanaged<Slab>.fromOpaque(slab).release() }
+    }
+
+    @inline(__always)
+    static func identity(of pool: SlabPool) -> UnsafeRawPointer {
+        UnsafeRawPointer(Unmanaged.passUnretained(pool).toOpaque())
+    }
 }
 
 /// A snapshot of a pool's memory: what its slabs hold versus what live buffers use.
@@ -124,13 +219,18 @@ final class Slab: @unchecked Sendable {
         self.allocator = allocator
         self.ledger = ledger
         ledger.slabCreated()
+        SanitizerVisibility.takeBack(base, byteCount: byteCount)  // nothing is handed out yet
     }
 
     /// A buffer cut from this slab is gone (called by its owner's deinit).
     @inline(__always)
-    func releaseSlice(byteCount: Int) { ledger.sliceReleased(byteCount) }
+    func releaseSlice(_ slice: UnsafeMutableRawPointer, byteCount: Int) {
+        SanitizerVisibility.takeBack(slice, byteCount: byteCount)
+        ledger.sliceReleased(byteCount)
+    }
 
     deinit {
+        SanitizerVisibility.handOut(base, byteCount: byteCount)  // back to the allocator as it gave it
         allocator.deallocate(base, byteCount: byteCount)
         ledger.slabReleased()
     }

@@ -14,6 +14,17 @@ public enum JemallocControlError: Error, Equatable, Sendable, CustomStringConver
     case failed(name: String, errno: Int32)
     /// The key's value has a different size than the Swift type used to read or write it.
     case typeMismatch(name: String, expectedBytes: Int, actualBytes: Int)
+    /// The key's value is a C string (`const char *`) but was read as a number, or the key is
+    /// not known to hold a string but was read as `String` (reading a number as a pointer
+    /// would dereference it). `stringKeys` are the names (patterns with `<i>`) allowed as `String`.
+    case notAString(name: String, stringKeys: [String])
+    /// The key holds a C string (`const char *`); read it with `as: String.self`.
+    case isAString(name: String)
+    /// The key takes a pointer (extent hooks, a string, an address to look up): writing a
+    /// number there would make jemalloc dereference it, so only the typed APIs may.
+    case takesPointer(name: String)
+    /// An arena index that `MALLOCX_ARENA` cannot carry: allowed are 0 through `limit`.
+    case arenaIndexOutOfRange(index: UInt32, limit: UInt32)
 
     public var description: String {
         switch self {
@@ -23,6 +34,14 @@ public enum JemallocControlError: Error, Equatable, Sendable, CustomStringConver
             return "mallctl(\"\(name)\") failed: \(Self.meaning(of: code)) (errno \(code): \(String(cString: strerror(code))))"
         case .typeMismatch(let name, let expected, let actual):
             return "mallctl(\"\(name)\"): value is \(actual) bytes but the Swift type used has \(expected)"
+        case .notAString(let name, let keys):
+            return "mallctl(\"\(name)\"): not a string-valued key; String can read only \(keys.joined(separator: ", "))"
+        case .isAString(let name):
+            return "mallctl(\"\(name)\"): the value is a C string (const char *); read it as String"
+        case .takesPointer(let name):
+            return "mallctl(\"\(name)\"): the key takes a pointer; writing a number would make jemalloc dereference it"
+        case .arenaIndexOutOfRange(let index, let limit):
+            return "jemalloc arena index \(index) cannot be encoded in MALLOCX_ARENA: allowed are 0 to \(limit)"
         }
     }
 

@@ -8,7 +8,11 @@ import Synchronization
 /// free pages at once and drops this registry's references; the arena itself is destroyed
 /// (`arena.<i>.destroy`) when the last buffer, slab or NIO route that still uses it is gone —
 /// destroying it earlier would pull memory from under live buffers.
+///
+/// `maximumTenants` is bounded by ``largestMaximumTenants``: jemalloc's arena limit and
+/// AllocShimNIO's routing slots. ``snapshot()`` lists the live tenants with their figures.
 public final class TenantArenas: Sendable {
+    /// How many tenants may be live at once; beyond it the least recently used is evicted.
     public let maximumTenants: Int
 
     private struct Tenant {
@@ -25,15 +29,25 @@ public final class TenantArenas: Sendable {
 
     private let state = Mutex(State())
 
+    /// Identifies this registry for the process lifetime: unlike an object's address it is never
+    /// reused, so integrations (AllocShimNIO's routes) can key on it safely.
+    package let registryID: UInt64
+    private static let nextRegistryID = Atomic<UInt64>(1)
+
     /// Throws when jemalloc is not linked (`swift build --disable-default-traits`) or the
-    /// maximum is not positive.
+    /// maximum is outside `1...TenantArenas.largestMaximumTenants` (jemalloc's arena limit and
+    /// AllocShimNIO's routes).
     public init(maximumTenants: Int = 32) throws(TenantArenaError) {
-        guard maximumTenants > 0 else { throw .invalidMaximum(maximumTenants) }
         guard JemallocControl.isAvailable else {
             throw .unavailable(BackendSelectionError.unavailable(
                 .jemallocArena, reason: BackendName.jemallocArena.absenceReason, remedy: BackendName.jemallocArena.remedy).description)
         }
+        let (limit, reason) = Self.maximumTenantsLimit()
+        guard maximumTenants >= 1, maximumTenants <= limit else {
+            throw .invalidMaximum(maximumTenants, allowed: 1...max(limit, 1), limitedBy: reason)
+        }
         self.maximumTenants = maximumTenants
+        self.registryID = Self.nextRegistryID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     /// The tenant's arena, created on first use.
@@ -61,14 +75,27 @@ public final class TenantArenas: Sendable {
         for tenant in tenants { evict(tenant) }
     }
 
+    /// How many tenants are live (evicted ones are not counted, even while their arenas live on).
     public var tenantCount: Int { state.withLock { $0.tenants.count } }
 
+    /// The live tenants' keys, in no particular order.
     public var tenants: [String] { state.withLock { Array($0.tenants.keys) } }
 
     /// Calls `handler` after each eviction (from the evicting thread, outside the registry's
     /// lock). Handlers are keyed so that an integration installs itself once.
     public func onEviction(key: String, _ handler: @escaping @Sendable (_ tenant: String, _ arena: JemallocArena) -> Void) {
         state.withLock { $0.evictionHandlers[key] = handler }
+    }
+
+    /// The live tenants and their arenas, listed under the lock.
+    func liveArenas() -> [(tenant: String, arena: JemallocArena)] {
+        state.withLock { state in state.tenants.map { ($0.key, $0.value.arena) } }
+    }
+
+    /// Whether `arena` is still the live arena of `tenant` (integrations re-check after
+    /// publishing a route, so that an eviction racing them cannot leave the route behind).
+    package func isLive(_ tenant: String, arena: JemallocArena) -> Bool {
+        state.withLock { $0.tenants[tenant]?.arena === arena }
     }
 
     // MARK: -
@@ -119,20 +146,5 @@ public final class TenantArenas: Sendable {
     private func retire(_ name: String, _ tenant: Tenant, _ handlers: [@Sendable (String, JemallocArena) -> Void]) {
         try? tenant.arena.purge()
         for handler in handlers { handler(name, tenant.arena) }
-    }
-}
-
-/// Why a tenant arena could not be had.
-public enum TenantArenaError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// jemalloc is not linked, or refused to create an arena.
-    case unavailable(String)
-    /// The maximum number of tenants must be at least 1.
-    case invalidMaximum(Int)
-
-    public var description: String {
-        switch self {
-        case .unavailable(let reason): return "tenant arenas are unavailable: \(reason)"
-        case .invalidMaximum(let value): return "invalid maximum number of tenants \(value): it must be at least 1"
-        }
     }
 }

@@ -17,9 +17,20 @@ public struct BenchResult: Codable, Sendable {
     /// min(nsPerOp, ownedNsPerOp) / cNsPerOp: the cost of the Swift layer's fastest form.
     public var fastestOverC: Double
     public var repetitions: Int
+    /// The same two forms with no `using:` (the process default set to this backend): the
+    /// path the README shows.
+    public var defaultSourceNsPerOp: Double?
+    public var ownedDefaultSourceNsPerOp: Double?
+    /// Spread of the repetitions, (max − min) / median, for `nsPerOp` and `ownedNsPerOp`.
+    public var relativeSpread: Double?
+    public var ownedRelativeSpread: Double?
+    /// What Swift offers without AllocShim, measured interleaved in the same run: ns per op by
+    /// alternative (see `SwiftAlternatives`).
+    public var swiftAlternativesNsPerOp: [String: Double]?
 
     enum CodingKeys: String, CodingKey {
         case backend, scenario, iterations, nsPerOp, ownedNsPerOp, cNsPerOp, nodeNsPerOp, fastestOverC, repetitions
+        case defaultSourceNsPerOp, ownedDefaultSourceNsPerOp, relativeSpread, ownedRelativeSpread, swiftAlternativesNsPerOp
     }
 
     /// Writes `null` for absent figures so every object has every key.
@@ -34,6 +45,11 @@ public struct BenchResult: Codable, Sendable {
         try container.encode(nodeNsPerOp, forKey: .nodeNsPerOp)
         try container.encode(fastestOverC, forKey: .fastestOverC)
         try container.encode(repetitions, forKey: .repetitions)
+        try container.encode(defaultSourceNsPerOp, forKey: .defaultSourceNsPerOp)
+        try container.encode(ownedDefaultSourceNsPerOp, forKey: .ownedDefaultSourceNsPerOp)
+        try container.encode(relativeSpread, forKey: .relativeSpread)
+        try container.encode(ownedRelativeSpread, forKey: .ownedRelativeSpread)
+        try container.encode(swiftAlternativesNsPerOp, forKey: .swiftAlternativesNsPerOp)
     }
 }
 
@@ -78,14 +94,26 @@ public struct BenchRunner {
     {
         let warmUp = Swift.max(1, iterations / 10)
         _ = try SwiftLoops.shared(scenario, source: source, iterations: warmUp, inputs: inputs)
+        // The default-source rows need this backend as the process default while they run.
+        let previousDefault = try? ProcessDefaultAllocator.allocator()
+        ProcessDefaultAllocator.set(source.allocator)
+        defer { if let previousDefault { ProcessDefaultAllocator.set(previousDefault) } }
+        let alternatives = SwiftAlternatives.names(for: scenario)
         var shared: [Double] = []
         var owned: [Double] = []
+        var sharedDefault: [Double] = []
+        var ownedDefault: [Double] = []
+        var alternative: [String: [Double]] = [:]
         var c: [Double] = []
+        let perOp = { (timing: SwiftLoops.Timing) in Double(timing.nanoseconds) / Double(iterations) }
         for _ in 0..<repetitions {
-            // Interleaved, so drift on this shared machine hits all three alike.
-            shared.append(Double(try SwiftLoops.shared(scenario, source: source, iterations: iterations, inputs: inputs).nanoseconds) / Double(iterations))
-            if let timing = try SwiftLoops.owned(scenario, source: source, iterations: iterations) {
-                owned.append(Double(timing.nanoseconds) / Double(iterations))
+            // Interleaved, so drift on this shared machine hits every row alike.
+            shared.append(perOp(try SwiftLoops.shared(scenario, source: source, iterations: iterations, inputs: inputs)))
+            sharedDefault.append(perOp(try SwiftLoops.shared(scenario, source: nil, iterations: iterations, inputs: inputs)))
+            if let timing = try SwiftLoops.owned(scenario, source: source, iterations: iterations) { owned.append(perOp(timing)) }
+            if let timing = try SwiftLoops.owned(scenario, source: nil, iterations: iterations) { ownedDefault.append(perOp(timing)) }
+            for name in alternatives {
+                alternative[name, default: []].append(perOp(SwiftAlternatives.run(name, size: scenario.size, iterations: iterations)))
             }
             c.append(Double(try baseline(scenario, backend: backend, source: source)) / Double(iterations))
         }
@@ -95,7 +123,10 @@ public struct BenchRunner {
         return BenchResult(
             backend: backend.rawValue, scenario: scenario.rawValue, iterations: iterations, nsPerOp: sharedMedian,
             ownedNsPerOp: ownedMedian, cNsPerOp: cMedian, nodeNsPerOp: node,
-            fastestOverC: Swift.min(sharedMedian, ownedMedian ?? .infinity) / cMedian, repetitions: repetitions)
+            fastestOverC: Swift.min(sharedMedian, ownedMedian ?? .infinity) / cMedian, repetitions: repetitions,
+            defaultSourceNsPerOp: median(sharedDefault), ownedDefaultSourceNsPerOp: ownedDefault.isEmpty ? nil : median(ownedDefault),
+            relativeSpread: relativeSpread(shared), ownedRelativeSpread: owned.isEmpty ? nil : relativeSpread(owned),
+            swiftAlternativesNsPerOp: alternatives.isEmpty ? nil : alternative.mapValues(median))
     }
 
     private func baseline(_ scenario: BenchScenario, backend: BackendName, source: BufferSource) throws -> UInt64 {

@@ -1,0 +1,39 @@
+// Per-thread slabs for the buffer pools of the built-in backends: each thread cuts small
+// buffers from its own current slab, with no lock (a shared cursor under a mutex collapsed
+// from 25 to 8 million buffers/s when a second thread joined).
+#ifndef CALLOCSHIMS_THREAD_SLABS_H
+#define CALLOCSHIMS_THREAD_SLABS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Pools that can have per-thread slabs in one process (the shared pool of each built-in
+/// backend needs one; others use the pool's shared cursor).
+enum { CAllocShims_thread_slab_slot_capacity = 16 };
+
+/// One thread's current slab for one pool. Only its thread reads or writes it.
+typedef struct CAllocShims_ThreadSlab {
+    const void *pool;   // the pool the slab belongs to (identity only)
+    void *slab;         // an owned (+1) reference to the slab object, or NULL
+    char *cursor;       // the next free byte
+    size_t remaining;   // free bytes from `cursor` to the slab's end
+} CAllocShims_ThreadSlab;
+
+/// Reserves a slot for a pool; -1 when all are taken.
+int CAllocShims_thread_slab_slot_reserve(void);
+
+/// This thread's entry for `slot`; never NULL for a reserved slot. The first call on a
+/// thread arranges for its slabs to be released when it exits.
+CAllocShims_ThreadSlab *CAllocShims_thread_slab(int slot);
+
+/// The function that drops an entry's slab reference at thread exit (set once, by Swift).
+void CAllocShims_thread_slab_set_release(void (*release)(void *slab));
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
