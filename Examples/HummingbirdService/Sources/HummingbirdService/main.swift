@@ -44,14 +44,14 @@ router.get("stats") { _, _ in
     let figures = allocator.statistics()
     return "backend \(figures.backend)\nallocations \(figures.allocations)\ndeallocations \(figures.deallocations)\nlive_bytes \(figures.liveBytes)\n"
 }
-router.post("echo") { request, context -> Response in
+router.post("echo") { request, _ -> Response in
     let body = try await request.body.collect(upTo: maximumBodyBytes)
     // A copy into an AllocShim buffer (copying is always the default), transformed there.
     let bytes = try body.withUnsafeReadableBytes { try SharedBytes.from($0, using: source) }
     bytes.withUnsafeMutableBytes { buffer in
         for index in buffer.indices where buffer[index] >= 0x61 && buffer[index] <= 0x7A { buffer[index] -= 0x20 }
     }
-    var response = context.allocator.buffer(capacity: bytes.count)  // the connection's: AllocShim's
+    var response = nioAllocator.buffer(capacity: bytes.count)  // the same AllocShim allocator as the connection
     _ = bytes.withUnsafeBytes { response.writeBytes($0) }
     return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: response))
 }
