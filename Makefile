@@ -6,7 +6,8 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: deps build tools report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan example clean
+.PHONY: test-run soak
+.PHONY: deps build tools report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -47,6 +48,15 @@ test-asan: deps
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
 
+# UndefinedBehaviorSanitizer over the C layer (Swift has no UBSan on Linux): CShims compiled
+# with -fsanitize=undefined, aborting at the first report, jemalloc on (its flag helpers are
+# what UBSan must see). The whole AllocShimTests suite runs against it.
+UBSAN_RUNTIME_DIR = $(dir $(shell find $(dir $(realpath $(shell which $(SWIFT))))../lib/clang -name 'libclang_rt.ubsan_standalone-x86_64.so' 2>/dev/null | head -1))
+test-ubsan-c: deps
+	$(SWIFT) test --scratch-path .build-ubsan --filter AllocShimTests \
+	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+	  -Xlinker $(UBSAN_RUNTIME_DIR)libclang_rt.ubsan_standalone-x86_64.so -Xlinker -rpath -Xlinker $(UBSAN_RUNTIME_DIR)
+
 # Promises the type system keeps: files in Tests/CompileChecks must compile, or must not.
 test-compile-checks: deps
 	bash scripts/check-compile.sh
@@ -85,5 +95,22 @@ test-docs: deps
 test-hummingbird: deps
 	bash Examples/HummingbirdService/smoke.sh
 
+# `allocshim run` and the trim/purge API, fast (under a minute once built): the child's malloc is
+# each installed allocator's, refusals are one line. Once with jemalloc linked (the refusal
+# paths), once without (glibc in the child for `--backend system`).
+RUN_TESTS := ProcessAllocatorRunTests|FreeMemoryReleaseTests|SoakWorkloadTests
+test-run: deps
+	$(SWIFT) test --filter '$(RUN_TESTS)'
+	$(SWIFT) test --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD) --filter '$(RUN_TESTS)'
+
+# The service soak (not part of `make test`): the example service built without the Jemalloc
+# trait, under each process allocator, 180 s each by default (SOAK_ARGS to change, e.g.
+# SOAK_ARGS="--duration 60 --repeat 3"). Writes soak-results/ (JSON, SVGs, Markdown).
+SOAK_ARGS ?=
+soak: deps
+	cd Examples/EchoService && $(SWIFT) build -c release --disable-default-traits --scratch-path .build-nojemalloc
+	$(SWIFT) build -c release --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD) --product allocshim
+	$(NO_JEMALLOC_BUILD)/release/allocshim soak --output soak-results $(SOAK_ARGS)
+
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-tools .build-snippets $(DOCS_BUILD)
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools .build-snippets $(DOCS_BUILD)

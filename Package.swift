@@ -5,6 +5,7 @@
 // Targets, lower layers first (arrows point down only; see docs/design.md):
 //   CJemalloc        system library: the platform jemalloc, linked when trait `Jemalloc` is on
 //   CAllocShims      C shims (CShims/CAllocShims): allocator entry points, dlopen loading
+//   CAllocShimsBench the benchmark's C baseline loops (measurement only)
 //   AllocShim        the library users embed: Allocator, backends, selection, statistics, buffers
 //   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
 //   AllocShimMetrics swift-metrics gauges as a ServiceLifecycle Service, a swift-log start-up record (trait `Metrics`)
@@ -59,6 +60,12 @@ let package = Package(
             name: "AllocShim",
             dependencies: ["CAllocShims"]
         ),
+        // The benchmark's C baseline loops: only the measurement layer links them.
+        .target(
+            name: "CAllocShimsBench",
+            dependencies: ["CAllocShims"],
+            path: "CShims/CAllocShimsBench"
+        ),
         .target(
             name: "AllocShimNIO",
             dependencies: [
@@ -79,7 +86,7 @@ let package = Package(
         ),
         .target(
             name: "AllocShimMeasure",
-            dependencies: ["AllocShim", "CAllocShims"]
+            dependencies: ["AllocShim", "CAllocShims", "CAllocShimsBench"]
         ),
         .executableTarget(
             name: "allocshim",

@@ -3,11 +3,12 @@
 #   required: libjemalloc-dev (the Jemalloc trait), pkg-config (SwiftPM finds jemalloc with it),
 #             curl (the example service's smoke test)
 #   optional: libmimalloc-dev, libgoogle-perftools-dev (tcmalloc), musl-tools (the musl
-#             residue probe); a missing optional package only makes that backend unavailable.
+#             residue probe), libclang-rt-14-dev (Scudo for `allocshim run --backend scudo`);
+#             a missing optional package only makes that backend unavailable.
 set -euo pipefail
 
 required=(libjemalloc-dev pkg-config curl)
-optional=(libmimalloc-dev libgoogle-perftools-dev musl-tools)
+optional=(libmimalloc-dev libgoogle-perftools-dev musl-tools libclang-rt-14-dev)
 
 missing() {
     local package

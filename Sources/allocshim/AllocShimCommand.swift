@@ -17,7 +17,7 @@ struct AllocShimCommand: ParsableCommand {
         discussion: """
             The process default backend comes from ALLOCSHIM_BACKEND (\(BackendName.validNames); unset: system).
             """,
-        subcommands: [BackendsCommand.self, ConfigCommand.self, BenchCommand.self, ResidueCommand.self, FragmentationCommand.self, ThreadsCommand.self, ReportCommand.self]
+        subcommands: [BackendsCommand.self, RunCommand.self, SoakCommand.self, ConfigCommand.self, BenchCommand.self, ResidueCommand.self, FragmentationCommand.self, ThreadsCommand.self, ReportCommand.self]
     )
 }
 

@@ -35,7 +35,7 @@ struct ReportCommand: ParsableCommand {
         let report: Report
         do { report = try runner.run(command: command, write: FileHandleOutput.standardError) } catch { throw fail("\(error)") }
         let directory = URL(fileURLWithPath: output)
-        let files = try ReportWriter.write(report, to: directory)
+        let files = try ReportWriter.write(report, to: directory) + ServiceAllocatorSection.append(to: directory) { FileHandleOutput.standardError("report: \($0)\n") }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
         if !report.nodeOverAllocShimGeometricMean.isEmpty {
             print("Node / AllocShim geometric mean: " + report.nodeOverAllocShimGeometricMean.sorted { $0.key < $1.key }.map { "\($0.key) \(($0.value * 100).rounded() / 100)×" }.joined(separator: ", "))

@@ -168,6 +168,33 @@ struct NIOTenantIsolationTests {
         #expect(recovered == 0, "the tenant's bytes were recovered from \(recovered) freed blocks")
     }
 
+    /// Slots are never recycled, so a flood of tenant names must end in the fallback, not in
+    /// an error (the denial of service of issue 11 item 4) and not in another tenant's arena.
+    /// Filling all 1024 slots would starve the other tests of this process: a child process does it.
+    @Test("once every slot is taken, new tenants are served from the fallback and old ones keep their arenas", .timeLimit(.minutes(1)))
+    func exhaustedSlotsFailClosed() async {
+        await #expect(processExitsWith: .success) {
+            let tenants = try TenantArenas(maximumTenants: 2)
+            func origin(_ tenant: String) throws -> BlockOrigin {
+                var buffer = try tenants.byteBufferAllocator(for: tenant).buffer(capacity: 32)
+                buffer.writeString(tenant)
+                return BlockOrigin(of: &buffer)
+            }
+            for index in 0..<NIORouteTable.capacity {
+                let made = try origin("flood-\(index)")
+                guard !made.isFallback, made.allocator is JemallocArena else { fatalError("tenant \(index) had no arena of its own") }
+            }
+            guard try origin("one-too-many").isFallback else { fatalError("a tenant beyond the slots was not given the fallback") }
+            guard try !origin("flood-0").isFallback else { fatalError("a returning tenant lost its slot") }
+            do {
+                _ = try ByteBufferAllocator.allocShim(SystemAllocator.shared)
+                fatalError("a plain allocator was routed with every slot taken")
+            } catch {
+                guard (error as? NIOAllocatorError) == .tooManyRoutes(limit: NIORouteTable.capacity) else { fatalError("\(error)") }
+            }
+        }
+    }
+
     /// Several event loops serve several tenants over loopback while another thread evicts
     /// and recreates tenants: every echoed byte is right, no block is in another live tenant's
     /// arena, and every evicted arena is gone once the connections are.

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import AllocShim
+import AllocShimTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -73,8 +74,8 @@ func onExitingThread(_ body: @escaping @Sendable () -> Void) {
 
 /// A value shared with another thread (Mutex cannot be captured by an escaping closure).
 final class Shared<Value: Sendable>: Sendable {
-    private let storage: Mutex<Value>
-    init(_ value: Value) { storage = Mutex(value) }
+    private let storage: TestLocked<Value>
+    init(_ value: Value) { storage = TestLocked(value) }
     var value: Value {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
@@ -137,6 +138,7 @@ struct CountersTests {
     @Test("counts from exited threads and live threads add up exactly")
     func exitedThreadsAreFolded() throws {
         let allocator = PrivatelyCountedAllocator()
+        let leftLive = Shared<[UInt]>([])
         for _ in 0..<4 {
             onExitingThread {
                 for _ in 0..<50 {
@@ -144,13 +146,20 @@ struct CountersTests {
                         allocator.deallocate(block, byteCount: 10)
                     }
                 }
-                _ = try? allocator.allocateUninitialized(byteCount: 7)  // left live on purpose
+                // Left live past the thread's exit on purpose, released below.
+                if let block = try? allocator.allocateUninitialized(byteCount: 7) {
+                    leftLive.value.append(UInt(bitPattern: block))
+                }
             }
         }
         let counts = allocator.counters.snapshot()
         #expect(counts.allocations == 4 * 51)
         #expect(counts.deallocations == 4 * 50)
         #expect(counts.liveBytes == 4 * 7)
+        for address in leftLive.value {
+            allocator.deallocate(UnsafeMutableRawPointer(bitPattern: address)!, byteCount: 7)
+        }
+        #expect(allocator.counters.liveBytes == 0)
     }
 
     /// Issue 11 item 10. Before the fix slots were never returned: after 256 owners had ever

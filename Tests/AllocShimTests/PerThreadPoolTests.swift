@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 
 @testable import AllocShim
+import AllocShimTestSupport
 
 /// The per-thread pools of the built-in backends (issue 12): each thread cuts from a slab of
 /// its own, and a slab still goes back to its allocator exactly when its last slice is gone,
@@ -14,7 +15,7 @@ struct PerThreadPoolTests {
     let allocator = RecordingAllocator()
     let pool = SlabPool(perThreadFor: allocator, slabSize: 4096)
     #expect(pool.cutsPerThread)
-    let parcels = Mutex<[(thread: Int, parcel: SliceParcel)]>([])
+    let parcels = TestLocked<[(thread: Int, parcel: SliceParcel)]>([])
     runThreads(4) { thread in
       for round in 0..<500 {
         guard let slice = try? pool.cut(byteCount: 24 + round % 200) else { continue }

@@ -1,4 +1,5 @@
 import AllocShim
+import AllocShimTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -20,7 +21,7 @@ struct PoolStressTests {
         let source = recordingBacked ? try BufferSource(allocator: RecordingAllocator(), slabSize: 4096) : try BufferSource.backend(.system)
         let start = source.pool.accounting
         let failures = Atomic<Int>(0)
-        let collected = Mutex<[[(Int, Int, UInt8)]]>([])
+        let collected = TestLocked<[[(Int, Int, UInt8)]]>([])
         runThreads(Self.threads) { worker in
             var kept: [SharedBytes] = []
             var ranges: [(Int, Int, UInt8)] = []
@@ -63,7 +64,7 @@ struct PoolStressTests {
     func crossThreadRelease() throws {
         let allocator = RecordingAllocator()
         let source = try BufferSource(allocator: allocator, slabSize: 8192)
-        let handoff = Mutex<[Parcel]>([])
+        let handoff = TestLocked<[Parcel]>([])
         let produced = Atomic<Int>(0)
         let released = Atomic<Int>(0)
         let done = Atomic<Bool>(false)
@@ -124,7 +125,7 @@ final class ExitHolder {
     var bytes: OwnedBytes?
     init(bytes: consuming OwnedBytes?) { self.bytes = bytes }
 
-    private static let keys = Mutex<[pthread_key_t]>([])
+    private static let keys = TestLocked<[pthread_key_t]>([])
 
     /// Hands `holder` to a fresh key of this thread (one key per holder, so several can wait).
     static func install(_ holder: ExitHolder) {

@@ -1,4 +1,5 @@
 import AllocShim
+import AllocShimTestSupport
 import Synchronization
 
 /// A test allocator over `system` that records every call and, at each release, whether the
@@ -8,7 +9,7 @@ final class RecordingAllocator: Allocator {
     let naturalAlignment = 16
     let allocations = Atomic<Int>(0)
     let deallocations = Atomic<Int>(0)
-    let releasedAllZero = Mutex<[Bool]>([])
+    let releasedAllZero = TestLocked<[Bool]>([])
     private let counters = AllocationCounters()
 
     func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {

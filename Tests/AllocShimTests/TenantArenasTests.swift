@@ -1,4 +1,5 @@
 import AllocShim
+import AllocShimTestSupport
 import Dispatch
 import Synchronization
 import Testing
@@ -50,7 +51,7 @@ struct TenantArenasTests {
             _ = try SharedBytes.allocUnsafe(64, using: tenants.source(for: "idle"))  // gone at once
             survivor = try SharedBytes.from(Array("tenant data".utf8), using: tenants.source(for: "busy"))
         }
-        let evicted = Mutex<[String]>([])
+        let evicted = TestLocked<[String]>([])
         tenants.onEviction(key: "test") { name, _ in evicted.withLock { $0.append(name) } }
         tenants.evict("idle")
         tenants.evict("busy")
@@ -101,9 +102,9 @@ struct TenantArenasTests {
     @Test("tenant eviction racing allocation from several threads", .timeLimit(.minutes(1)))
     func evictionRacingAllocation() throws {
         let tenants = try TenantArenas(maximumTenants: 3)
-        let evicted = Mutex<[WeakArena]>([])
+        let evicted = TestLocked<[WeakArena]>([])
         tenants.onEviction(key: "test") { _, arena in evicted.withLock { $0.append(WeakArena(arena)) } }
-        let failures = Mutex<[String]>([])
+        let failures = TestLocked<[String]>([])
         let deadline = DispatchTime.now().uptimeNanoseconds + 800_000_000
         DispatchQueue.concurrentPerform(iterations: 4) { worker in
             var round = 0

@@ -26,14 +26,41 @@ let benchmarks: @Sendable () -> Void = {
             // No spaces in names: `thresholds check` looks files up by the raw name, while
             // `thresholds update` writes them with spaces replaced.
             Benchmark("\(backend.rawValue)_\(form.rawValue)_\(size)B") { benchmark in
-                var checksum = 0
-                for index in benchmark.scaledIterations {
-                    let buffer = try form.make(size, using: source)
-                    buffer[index % size] = UInt8(truncatingIfNeeded: index)
-                    checksum &+= Int(buffer[index % size])
-                }
-                blackHole(checksum)
+                blackHole(try run(form, size: size, source: source, iterations: benchmark.scaledIterations))
             }
         }
     }
+}
+
+/// Makes, touches and drops `iterations` buffers of `form`. The `owned*` forms are measured as
+/// `OwnedBytes` itself: converting to `SharedBytes` (as `AllocationForm.make` does) would add
+/// the object that `OwnedBytes` exists to avoid.
+func run(_ form: AllocationForm, size: Int, source: BufferSource, iterations: Range<Int>) throws -> Int {
+    var checksum = 0
+    switch form {
+    case .ownedZeroed:
+        for index in iterations {
+            let buffer = try OwnedBytes(zeroedCount: size, using: source)
+            checksum &+= Int(buffer[index % size])
+        }
+    case .ownedUninitialized:
+        for index in iterations {
+            var buffer = try OwnedBytes(uninitializedCount: size, using: source)
+            buffer[index % size] = UInt8(truncatingIfNeeded: index)
+            checksum &+= Int(buffer[index % size])
+        }
+    case .ownedUninitializedUnpooled:
+        for index in iterations {
+            var buffer = try OwnedBytes(uninitializedUnpooledCount: size, using: source)
+            buffer[index % size] = UInt8(truncatingIfNeeded: index)
+            checksum &+= Int(buffer[index % size])
+        }
+    case .alloc, .allocUnsafe, .allocUnsafeSlow:
+        for index in iterations {
+            let buffer = try form.make(size, using: source)
+            buffer[index % size] = UInt8(truncatingIfNeeded: index)
+            checksum &+= Int(buffer[index % size])
+        }
+    }
+    return checksum
 }

@@ -8,7 +8,8 @@
 //   dynamic_allocators.c   mimalloc and tcmalloc, loaded with dlopen(RTLD_LOCAL) on first use
 //   process_memory.c       RSS, wiping that the compiler cannot remove, mlock
 //   counters.c             per-thread allocation counters (CAllocShimsCounters.h)
-//   baseline_loops.c       raw C allocation loops: the benchmark's baseline (CAllocShimsBaseline.h)
+//   (the benchmark's C baseline loops live in CShims/CAllocShimsBench, linked only by the
+//   measurement layer, never by embedders)
 //   fast_path.c            direct block calls for buffers of built-in backends (CAllocShimsFastPath.h)
 //   failure_injection.c    per-thread injected allocation failures for tests (CAllocShimsFailureInjection.h)
 //
@@ -136,11 +137,11 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 }
 #endif
 
-#include "CAllocShimsBaseline.h"
 #include "CAllocShimsCounters.h"
 #include "CAllocShimsFastPath.h"
 #include "CAllocShimsFailureInjection.h"
 #include "CAllocShimsSanitizer.h"
 #include "CAllocShimsThreadSlabs.h"
+#include "CAllocShimsProcessAllocator.h"
 
 #endif

@@ -26,7 +26,7 @@ public final class JemallocArena: Allocator {
     private let calls: JemallocCalls
     private let lifecycle = ArenaLifecycle()
     /// Pools that cache this arena's slabs while idle; told to let go before reset/destroy.
-    private let idleHolders = Mutex<[WeakIdleHolder]>([])
+    private let idleHolders = LockedValue<[WeakIdleHolder]>([])
 
     /// Creates a new arena (`arenas.create`).
     public init() throws(BackendSelectionError) {

@@ -82,8 +82,8 @@ public final class BufferSource: Sendable {
         }
     }
 
-    private static let perBackend = Mutex<[BufferSource?]>(Array(repeating: nil, count: BackendName.allCases.count))
-    private static let customDefault = Mutex<BufferSource?>(nil)
+    private static let perBackend = LockedValue<[BufferSource?]>(Array(repeating: nil, count: BackendName.allCases.count))
+    private static let customDefault = LockedValue<BufferSource?>(nil)
 }
 
 /// Why a buffer source could not be had.

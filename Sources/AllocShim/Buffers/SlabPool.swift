@@ -21,7 +21,7 @@ public final class SlabPool: Sendable {
     /// Requests of fewer bytes than this are pooled (half a slab, as in Node).
     public var poolingThreshold: Int { slabSize >> 1 }
 
-    private let cursor: Mutex<(slab: Slab?, offset: Int)>
+    private let cursor: LockedValue<(slab: Slab?, offset: Int)>
     /// The pool's slot in the per-thread slab table, or -1 for the shared cursor.
     private let threadSlot: Int32
     let ledger = PoolLedger()
@@ -29,7 +29,7 @@ public final class SlabPool: Sendable {
     public init(allocator: any Allocator, slabSize: Int) {
         self.allocator = allocator
         self.slabSize = slabSize
-        self.cursor = Mutex((nil, 0))
+        self.cursor = LockedValue((nil, 0))
         self.threadSlot = -1
         // An arena must be able to ask for the idle slab back before it resets or is destroyed.
         (allocator as? any IdleBlockHolderRegistry)?.register(self)
@@ -39,7 +39,7 @@ public final class SlabPool: Sendable {
     init(perThreadFor allocator: any Allocator, slabSize: Int) {
         self.allocator = allocator
         self.slabSize = slabSize
-        self.cursor = Mutex((nil, 0))
+        self.cursor = LockedValue((nil, 0))
         ThreadSlabs.installRelease
         self.threadSlot = allocator is any IdleBlockHolderRegistry ? -1 : CAllocShims_thread_slab_slot_reserve()
     }

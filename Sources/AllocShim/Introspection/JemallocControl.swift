@@ -235,12 +235,12 @@ public enum JemallocControl {
 /// Name → MIB translations, made once per name (`mallctlnametomib`) and reused.
 final class MIBCache: Sendable {
     static let shared = MIBCache()
-    private let cache = Mutex<[String: [Int]]>([:])
+    private let cache = LockedValue<[String: [Int]]>([:])
 
     func mib(for name: String) throws(JemallocControlError) -> [Int] {
         if let known = cache.withLock({ $0[name] }) { return known }
         try JemallocControl.ensureLinked(name)
-        // Typed keys hold numbers: a string-valued key read as one would be a pointer read as a number.
+        // MIBs serve typed number reads only: a string key never gets one (checked once per name).
         guard !JemallocKeyKinds.isReadableString(name) else { throw .isAString(name: name) }
         var mib = [Int](repeating: 0, count: 8)
         var length = mib.count

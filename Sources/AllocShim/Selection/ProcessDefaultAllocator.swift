@@ -25,7 +25,7 @@ public enum ProcessDefaultAllocator {
     }
 
     private static let current = Atomic<Unmanaged<Box>?>(nil)
-    private static let everyBox = Mutex<[Box]>([])
+    private static let everyBox = LockedValue<[Box]>([])
 
     private static func makeBox(_ allocator: any Allocator) -> Unmanaged<Box> {
         let box = Box(allocator, source: try? BufferSource.resolve(for: allocator))

@@ -27,7 +27,7 @@ public final class TenantArenas: Sendable {
         var evictionHandlers: [String: @Sendable (String, JemallocArena) -> Void] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = LockedValue(State())
 
     /// Identifies this registry for the process lifetime: unlike an object's address it is never
     /// reused, so integrations (AllocShimNIO's routes) can key on it safely.

@@ -1,5 +1,6 @@
 import AllocShim
 import CAllocShims
+import CAllocShimsBench
 
 /// One (backend, scenario) measurement.
 public struct BenchResult: Codable, Sendable {

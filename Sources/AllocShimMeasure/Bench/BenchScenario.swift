@@ -1,5 +1,6 @@
 import AllocShim
 import CAllocShims
+import CAllocShimsBench
 
 /// The chapter's benchmark scenarios, by the names used on the command line and in reports.
 public enum BenchScenario: String, CaseIterable, Sendable, Codable {

@@ -8,7 +8,7 @@ import Logging
 import NIOCore
 
 /// Hummingbird's HTTP/1 child channel, with the connection's allocator set first: every read
-/// buffer and every `context.allocator.buffer(...)` of a request then comes from AllocShim.
+/// buffer of the connection then comes from AllocShim.
 struct AllocShimChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     let base: Base
     let allocator: ByteBufferAllocator

@@ -1,4 +1,5 @@
-// Raw C allocation loops: the baseline the benchmarks compare the Swift layer against.
+// Raw C allocation loops: the baseline the benchmarks compare the Swift layer against. A target
+// of its own (CAllocShimsBench), used only by AllocShimMeasure: embedders never link it.
 #ifndef CALLOCSHIMS_BASELINE_H
 #define CALLOCSHIMS_BASELINE_H
 

@@ -1,0 +1,138 @@
+import AllocShim
+import Foundation
+
+/// A process allocator to run a program under (`allocshim run`, `allocshim soak`): which library
+/// to preload and which tuning variables to set.
+public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
+    /// The allocators `allocshim run --backend` accepts.
+    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable {
+        case system, jemalloc, mimalloc, tcmalloc, scudo
+
+        /// The family whose `malloc` the child must end up calling.
+        public var family: AllocShim.ProcessAllocator.Family {
+            switch self {
+            case .system: .glibc
+            case .jemalloc: .jemalloc
+            case .mimalloc: .mimalloc
+            case .tcmalloc: .tcmalloc
+            case .scudo: .scudo
+            }
+        }
+
+        /// The Debian package providing the library to preload (nil: nothing to preload).
+        public var debianPackage: String? {
+            switch self {
+            case .system: nil
+            case .jemalloc: "libjemalloc2"
+            case .mimalloc: "libmimalloc2.0"
+            case .tcmalloc: "libgoogle-perftools4 (or libtcmalloc-minimal4)"
+            case .scudo: "libclang-rt-14-dev"
+            }
+        }
+
+        /// Library file names to look for, preferred first.
+        var libraryNames: [String] {
+            switch self {
+            case .system: []
+            case .jemalloc: ["libjemalloc.so.2"]
+            case .mimalloc: ["libmimalloc.so.2"]
+            case .tcmalloc: ["libtcmalloc.so.4", "libtcmalloc_minimal.so.4"]
+            case .scudo: ["libclang_rt.scudo_standalone-\(machineArchitecture).so"]
+            }
+        }
+    }
+
+    /// The allocator.
+    public var backend: Backend
+    /// glibc only: `MALLOC_ARENA_MAX` (the number of malloc arenas; glibc's default is 8 × cores).
+    public var arenaMax: Int?
+    /// glibc only: `glibc.malloc.trim_threshold` in bytes (free memory at the heap top kept before trimming).
+    public var trimThreshold: Int?
+    /// jemalloc only: `MALLOC_CONF`, e.g. `dirty_decay_ms:1000,background_thread:true`.
+    public var mallocConf: String?
+
+    /// Checks that each option belongs to the chosen backend.
+    public init(backend: Backend, arenaMax: Int? = nil, trimThreshold: Int? = nil, mallocConf: String? = nil) throws(ProcessAllocatorError) {
+        if backend != .system, arenaMax != nil { throw .optionNotForBackend(option: "--arena-max", backend: backend.rawValue, allowedWith: "system") }
+        if backend != .system, trimThreshold != nil { throw .optionNotForBackend(option: "--trim-threshold", backend: backend.rawValue, allowedWith: "system") }
+        if backend != .jemalloc, mallocConf != nil { throw .optionNotForBackend(option: "--malloc-conf", backend: backend.rawValue, allowedWith: "jemalloc") }
+        if let arenaMax, !(1...1024).contains(arenaMax) { throw .badValue(option: "--arena-max", value: String(arenaMax), allowed: "1 … 1024") }
+        if let trimThreshold, trimThreshold < 0 { throw .badValue(option: "--trim-threshold", value: String(trimThreshold), allowed: "0 or more bytes") }
+        if let mallocConf, mallocConf.isEmpty || mallocConf.contains(where: { $0 == " " || $0 == "\n" }) {
+            throw .badValue(option: "--malloc-conf", value: mallocConf, allowed: "jemalloc's key:value,key:value syntax without spaces")
+        }
+        self.backend = backend
+        self.arenaMax = arenaMax
+        self.trimThreshold = trimThreshold
+        self.mallocConf = mallocConf
+    }
+
+    /// Parses a backend name, or throws an error listing the valid ones.
+    public static func backend(named name: String) throws(ProcessAllocatorError) -> Backend {
+        guard let backend = Backend(rawValue: name) else { throw .unknownBackend(name) }
+        return backend
+    }
+
+    /// A short label, e.g. `system arena-max=2` or `jemalloc dirty_decay_ms:0`.
+    public var label: String {
+        var parts = [backend.rawValue]
+        if let arenaMax { parts.append("MALLOC_ARENA_MAX=\(arenaMax)") }
+        if let trimThreshold { parts.append("trim_threshold=\(trimThreshold)") }
+        if let mallocConf { parts.append("MALLOC_CONF=\(mallocConf)") }
+        return parts.joined(separator: " ")
+    }
+
+    /// The library to preload, found on this system (nil for `system`).
+    /// - Parameter directories: where to look; nil for Debian's and LLVM's usual directories.
+    /// - Throws: ``ProcessAllocatorError/libraryMissing(backend:searched:package:)``.
+    public func libraryPath(searching directories: [String]? = nil) throws(ProcessAllocatorError) -> String? {
+        guard backend != .system else { return nil }
+        let directories = directories ?? Self.libraryDirectories
+        for name in backend.libraryNames {
+            for directory in directories {
+                let path = directory + "/" + name
+                if FileManager.default.fileExists(atPath: path) { return path }
+            }
+        }
+        throw .libraryMissing(backend: backend.rawValue, searched: backend.libraryNames.joined(separator: " or "), package: backend.debianPackage ?? "")
+    }
+
+    /// The variables to add to the child's environment (LD_PRELOAD prepended to any existing one).
+    public func environment(base: [String: String]) throws(ProcessAllocatorError) -> [String: String] {
+        var environment = base
+        if let library = try libraryPath() {
+            let existing = base["LD_PRELOAD"].map { " " + $0 } ?? ""
+            environment["LD_PRELOAD"] = library + existing
+        }
+        if let arenaMax { environment["MALLOC_ARENA_MAX"] = String(arenaMax) }
+        if let trimThreshold {
+            let tunable = "glibc.malloc.trim_threshold=\(trimThreshold)"
+            environment["GLIBC_TUNABLES"] = base["GLIBC_TUNABLES"].map { $0 + ":" + tunable } ?? tunable
+        }
+        if let mallocConf { environment["MALLOC_CONF"] = mallocConf }
+        return environment
+    }
+
+    /// Where Debian (multiarch) and LLVM put shared libraries, in search order.
+    static var libraryDirectories: [String] {
+        let triple = "\(machineArchitecture)-linux-gnu"
+        var directories = ["/usr/lib/\(triple)", "/lib/\(triple)", "/usr/local/lib", "/usr/lib"]
+        // Scudo ships inside the LLVM tree: /usr/lib/llvm-N/lib/clang/<version>/lib/linux.
+        let llvmRoots = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib")) ?? [])
+            .filter { $0.hasPrefix("llvm-") }.sorted().reversed()
+        for root in llvmRoots {
+            let clang = "/usr/lib/\(root)/lib/clang"
+            for version in ((try? FileManager.default.contentsOfDirectory(atPath: clang)) ?? []).sorted().reversed() {
+                directories.append("\(clang)/\(version)/lib/linux")
+            }
+        }
+        return directories
+    }
+}
+
+/// The machine's architecture as in library names (`x86_64`, `aarch64`).
+let machineArchitecture: String = {
+    var name = utsname()
+    uname(&name)
+    return withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+}()

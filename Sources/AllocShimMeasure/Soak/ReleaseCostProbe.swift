@@ -1,0 +1,44 @@
+import AllocShim
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Measures FreeMemoryRelease in this process: churns the process allocator (many blocks of
+/// mixed sizes, most freed in a scattered order so free memory is fragmented), then times one
+/// release call; repeated. Run as a child under each process allocator (`allocshim soak`).
+public enum ReleaseCostProbe {
+    /// One line of JSON per repetition: allocator, microseconds, released MiB.
+    public static func run(repetitions: Int = 5) -> [FreeMemoryRelease.Outcome] {
+        var outcomes: [FreeMemoryRelease.Outcome] = []
+        var random = SplitMix64(state: 42)
+        for _ in 0..<repetitions {
+            var blocks: [UnsafeMutableRawPointer] = []
+            blocks.reserveCapacity(10_000)
+            for _ in 0..<10_000 {
+                // 64 B … 64 KiB, log-uniform (about 90 MiB in all): small objects and buffers as a service
+                // makes them, below glibc's mmap threshold so they live in the heap the release must trim.
+                let size = Int(exp(log(64.0) + random.nextUnit() * (log(65_536.0) - log(64.0))))
+                guard let block = malloc(size) else { continue }
+                memset(block, 1, size)  // touch it: resident memory the release can give back
+                blocks.append(block)
+            }
+            // Free 90 %, keeping every tenth block alive so free memory is interleaved with live.
+            for (index, block) in blocks.enumerated() where index % 10 != 0 { free(block) }
+            outcomes.append(FreeMemoryRelease.releaseNow())
+            for (index, block) in blocks.enumerated() where index % 10 == 0 { free(block) }
+        }
+        return outcomes
+    }
+
+    /// Summarises outcomes of one allocator.
+    public static func summary(label: String, _ outcomes: [FreeMemoryRelease.Outcome]) -> ReleaseCost {
+        let micros = outcomes.map { Double($0.durationNanoseconds) / 1000 }.sorted()
+        let released = outcomes.map { Double($0.releasedBytes) / 1_048_576 }.sorted()
+        return ReleaseCost(
+            label: label, allocator: outcomes.first?.allocator?.rawValue, medianMicroseconds: micros.isEmpty ? 0 : micros[micros.count / 2],
+            minimumMicroseconds: micros.first ?? 0, maximumMicroseconds: micros.last ?? 0,
+            medianReleasedMiB: released.isEmpty ? 0 : released[released.count / 2])
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The soak's pictures: RSS over time per allocator (bursts shaded), and throughput / p99 bars.
+public enum SoakChart {
+    /// Resident set over time, one line per allocator label (its first repetition), load bursts
+    /// shaded grey, idle periods white.
+    public static func residentOverTime(_ report: SoakReport) -> String {
+        let runs = firstRuns(report)
+        let width = 900.0, height = 480.0
+        let left = 70.0, right = 20.0, top = 40.0, bottom = 330.0
+        let seconds = Double(report.workload.durationSeconds)
+        let peak = SVGChart.niceCeiling((runs.flatMap { $0.samples.map(\.residentMiB) }.max() ?? 1) * 1.05)
+        func x(_ second: Double) -> Double { left + second / seconds * (width - left - right) }
+        func y(_ mebibytes: Double) -> Double { bottom - mebibytes / peak * (bottom - top) }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">"
+        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+        svg += "<text x=\"\(width / 2)\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">EchoService resident memory under load bursts (shaded) and idle periods, per process allocator</text>"
+        // Burst shading, from the workload's schedule.
+        var second = 0
+        while second < report.workload.durationSeconds {
+            if report.workload.isBurst(atSecond: second) {
+                var end = second
+                while end < report.workload.durationSeconds, report.workload.isBurst(atSecond: end) { end += 1 }
+                svg += "<rect x=\"\(x(Double(second)))\" y=\"\(top)\" width=\"\(x(Double(end)) - x(Double(second)))\" height=\"\(bottom - top)\" fill=\"#eeeeee\"/>"
+                second = end
+            } else {
+                second += 1
+            }
+        }
+        for step in 0...5 {
+            let value = peak / 5 * Double(step)
+            svg += "<line x1=\"\(left)\" y1=\"\(y(value))\" x2=\"\(width - right)\" y2=\"\(y(value))\" stroke=\"#ccc\" stroke-width=\"0.5\"/>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y(value) + 4)\" text-anchor=\"end\" font-size=\"11\">\(Int(value))</text>"
+            let time = seconds / 5 * Double(step)
+            svg += "<text x=\"\(x(time))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" font-size=\"11\">\(Int(time))</text>"
+        }
+        svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(width - right)\" y2=\"\(bottom)\" stroke=\"black\"/>"
+        svg += "<line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>"
+        svg += "<text x=\"\((left + width - right) / 2)\" y=\"\(bottom + 34)\" text-anchor=\"middle\" font-size=\"12\">time since load start (s)</text>"
+        svg += "<text x=\"18\" y=\"\((top + bottom) / 2)\" transform=\"rotate(-90 18 \((top + bottom) / 2))\" text-anchor=\"middle\" font-size=\"12\">resident set, VmRSS (MiB)</text>"
+        for (index, run) in runs.enumerated() {
+            let points = run.samples.map { "\(x(Double($0.second) + 1)),\(y($0.residentMiB))" }.joined(separator: " ")
+            svg += "<polyline fill=\"none\" stroke=\"\(SVGChart.palette[index % SVGChart.palette.count])\" stroke-width=\"1.8\" points=\"\(points)\"><title>\(SVGChart.escape(run.label))</title></polyline>"
+            let legendY = bottom + 56 + Double(index / 2) * 18
+            let legendX = left + Double(index % 2) * 420
+            svg += "<rect x=\"\(legendX)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(SVGChart.palette[index % SVGChart.palette.count])\"/>"
+            svg += "<text x=\"\(legendX + 16)\" y=\"\(legendY)\" font-size=\"11\">\(SVGChart.escape(shortLabel(run.label)))</text>"
+        }
+        svg += "<text x=\"\(width - right)\" y=\"\(height - 8)\" text-anchor=\"end\" font-size=\"10\" fill=\"#666\">grey: load bursts; white: idle (connections open, no requests). First repetition of each.</text>"
+        return svg + "</svg>\n"
+    }
+
+    /// Requests per second (burst seconds) and median per-second p99 per allocator, medians over repetitions.
+    public static func throughputAndLatency(_ report: SoakReport) -> String {
+        let labels = labelsInOrder(report)
+        func median(_ values: [Double]) -> Double? {
+            let sorted = values.sorted()
+            return sorted.isEmpty ? nil : sorted[sorted.count / 2]
+        }
+        let throughput = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.requestsPerSecond)) }
+        let p99 = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)) }
+        return SVGChart.groupedBars(
+            title: "Requests/s in bursts, p99 (ms)",
+            yLabel: "requests/s  |  p99 (ms)", categories: labels.map(shortLabel),
+            series: [SVGChart.Series(name: "requests/s", values: throughput), SVGChart.Series(name: "p99 ms", values: p99)],
+            logScale: true)
+    }
+
+    static func labelsInOrder(_ report: SoakReport) -> [String] {
+        var labels: [String] = []
+        for run in report.runs where !labels.contains(run.label) { labels.append(run.label) }
+        return labels
+    }
+
+    static func firstRuns(_ report: SoakReport) -> [SoakRun] {
+        labelsInOrder(report).compactMap { label in report.runs.first { $0.label == label } }
+    }
+
+    static func shortLabel(_ label: String) -> String {
+        label.replacingOccurrences(of: "MALLOC_CONF=", with: "").replacingOccurrences(of: "MALLOC_ARENA_MAX", with: "ARENA_MAX")
+            .replacingOccurrences(of: "dirty_decay_ms:", with: "dirty:").replacingOccurrences(of: "muzzy_decay_ms:", with: "muzzy:")
+            .replacingOccurrences(of: "background_thread:true", with: "bg")
+    }
+}

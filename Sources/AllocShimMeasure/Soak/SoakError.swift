@@ -1,0 +1,21 @@
+/// Why a soak could not run; one line naming the bad value and what is allowed.
+public enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A workload or command option is out of range.
+    case badValue(name: String, value: String, allowed: String)
+    /// The service executable is missing.
+    case serviceMissing(path: String, hint: String)
+    /// The service did not answer /healthz in time (its log's last lines attached).
+    case serviceDidNotStart(label: String, log: String)
+    /// The process allocator could not be set up or verified.
+    case processAllocator(ProcessAllocatorError)
+
+    /// One line.
+    public var description: String {
+        switch self {
+        case .badValue(let name, let value, let allowed): "\(name) \(value) is not allowed; expected \(allowed)"
+        case .serviceMissing(let path, let hint): "service executable \(path) not found; \(hint)"
+        case .serviceDidNotStart(let label, let log): "the service under \(label) did not answer /healthz within 30 s: \(log)"
+        case .processAllocator(let error): error.description
+        }
+    }
+}

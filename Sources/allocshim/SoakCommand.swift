@@ -1,0 +1,207 @@
+import AllocShim
+import AllocShimMeasure
+import ArgumentParser
+import Foundation
+
+/// `allocshim soak`: the example service (or any HTTP service with POST /echo and /healthz)
+/// under each process allocator in turn, with memory and latency sampled every second.
+struct SoakCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Soak a service under each process allocator: RSS over time, throughput, p99, RSS after idle.",
+        discussion: """
+            Each CONFIG is BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF], e.g. system, \
+            system+arena-max=2, jemalloc+malloc-conf=dirty_decay_ms:1000,background_thread:true. \
+            Writes soak.json, soak-rss.svg, soak-throughput.svg and soak.md into --output. Loopback only; \
+            every run is bounded by --duration and the request cap.
+            """
+    )
+
+    @Option(help: "The service executable (built without the Jemalloc trait).")
+    var service = "Examples/EchoService/.build-nojemalloc/release/EchoService"
+
+    @Option(name: .customLong("config"), help: "A process allocator configuration; repeat for several (default: the standard set).")
+    var configurations: [String] = []
+
+    @Option(help: "Seconds per run.")
+    var duration = 180
+
+    @Option(help: "Seconds per load burst.")
+    var burst = 20
+
+    @Option(help: "Seconds per idle period.")
+    var idle = 15
+
+    @Option(help: "Concurrent keep-alive connections.")
+    var connections = 48
+
+    @Option(help: "Tenants named in X-Tenant (0: none). The service honours them only when built with jemalloc.")
+    var tenants = 0
+
+    @Option(help: "Largest request body in bytes.")
+    var maxBody = 4 << 20
+
+    @Option(name: .customLong("repeat"), help: "Runs per configuration (for the spread).")
+    var repetitions = 1
+
+    @Option(help: "Loopback port for the service.")
+    var port = 18383
+
+    @Option(help: "Output folder.")
+    var output = "soak-results"
+
+    @Flag(help: "Run even if the service links an allocator itself.")
+    var allowLinkedAllocator = false
+
+    @Flag(help: "Skip measuring the trim/purge call per allocator.")
+    var skipReleaseCost = false
+
+    @Flag(help: "Only measure the trim/purge call per allocator (no service runs).")
+    var releaseCostOnly = false
+
+    @Option(help: "Only redraw soak-rss.svg, soak-throughput.svg and soak.md in --output from this soak.json.")
+    var replot: String?
+
+    @Flag(help: .hidden)
+    var releaseProbe = false
+
+    static let standardConfigurations = [
+        "system", "system+arena-max=2", "jemalloc", "jemalloc+malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true",
+        "mimalloc", "tcmalloc", "scudo",
+    ]
+
+    func run() throws {
+        if releaseProbe {
+            // Child mode: measure FreeMemoryRelease under whatever allocator serves this process.
+            let outcomes = ReleaseCostProbe.run()
+            let encoder = JSONEncoder()
+            print(String(decoding: try encoder.encode(ReleaseCostProbe.summary(label: "", outcomes)), as: UTF8.self))
+            return
+        }
+        if let replot {
+            let report: SoakReport
+            do {
+                report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: replot)))
+            } catch {
+                throw fail("--replot \(replot) is not a readable soak.json: \(error)")
+            }
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            try write(report)
+            return
+        }
+        var workload = SoakWorkload()
+        workload.durationSeconds = duration
+        workload.burstSeconds = burst
+        workload.idleSeconds = idle
+        workload.connections = connections
+        workload.tenants = tenants
+        workload.maximumBodyBytes = maxBody
+        do { try workload.validate() } catch { throw fail(error.description) }
+        guard (1...20).contains(repetitions) else { throw fail("--repeat \(repetitions) is not allowed; expected 1 … 20") }
+        guard (1024...65535).contains(port) else { throw fail("--port \(port) is not allowed; expected 1024 … 65535") }
+        let choices: [ProcessAllocatorChoice]
+        do {
+            choices = try (configurations.isEmpty ? Self.standardConfigurations : configurations).map(Self.parseConfiguration)
+        } catch let error as ProcessAllocatorError {
+            throw fail(error.description)
+        }
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let runner = SoakRunner(serviceExecutable: service, port: port, workload: workload, logDirectory: output)
+        let date = ISO8601DateFormatter().string(from: Date())
+        var runs: [SoakRun] = []
+        if releaseCostOnly {
+            let costs = measureReleaseCosts(choices)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(costs).write(to: URL(fileURLWithPath: "\(output)/release-cost.json"))
+            print(SoakSummary.releaseMarkdown(costs))
+            return
+        }
+        // Repetitions interleave (all configurations, then again), so slow drifts of a shared
+        // machine spread over every configuration instead of biasing one.
+        for repetition in 1...repetitions {
+            for choice in choices {
+                do {
+                    let run = try runner.run(choice, repetition: repetition, allowLinkedAllocator: allowLinkedAllocator) { FileHandleOutput.standardError("soak: \($0)\n") }
+                    runs.append(run)
+                    FileHandleOutput.standardError("soak: \(choice.label) #\(repetition): \(Int(run.requestsPerSecond)) req/s, peak \(Int(run.peakResidentMiB)) MiB, after idle \(Int(run.residentAfterIdleMiB)) MiB\n")
+                } catch SoakError.processAllocator(.libraryMissing(let backend, let searched, let package)) {
+                    FileHandleOutput.standardError("soak: \(backend) skipped: \(searched) not found; install \(package)\n")
+                } catch {
+                    throw fail(error.description)
+                }
+            }
+        }
+        let releaseCosts = skipReleaseCost ? [] : measureReleaseCosts(choices)
+        let report = SoakReport(
+            date: date, machine: Self.machineSummary(), command: CommandLine.arguments.joined(separator: " "),
+            workload: workload, runs: runs, releaseCosts: releaseCosts)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(output)/soak.json"))
+        try write(report)
+    }
+
+    /// The pictures and the Markdown tables of a soak.
+    private func write(_ report: SoakReport) throws {
+        try SoakChart.residentOverTime(report).write(toFile: "\(output)/soak-rss.svg", atomically: true, encoding: .utf8)
+        try SoakChart.throughputAndLatency(report).write(toFile: "\(output)/soak-throughput.svg", atomically: true, encoding: .utf8)
+        let markdown = SoakSummary.markdown(report) + "\n" + SoakSummary.releaseMarkdown(report.releaseCosts)
+        try markdown.write(toFile: "\(output)/soak.md", atomically: true, encoding: .utf8)
+        print(markdown)
+    }
+
+    /// Runs this executable's release probe under each configuration's allocator.
+    private func measureReleaseCosts(_ choices: [ProcessAllocatorChoice]) -> [ReleaseCost] {
+        var costs: [ReleaseCost] = []
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        for choice in choices {
+            guard let launch = try? ProcessAllocatorLaunch.prepare(choice, command: me, allowLinkedAllocator: true) else {
+                FileHandleOutput.standardError("soak: release cost under \(choice.label) not measured: this allocshim links another allocator (build it with --disable-default-traits)\n")
+                continue
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: launch.executable)
+            process.arguments = ["soak", "--release-probe"]
+            process.environment = launch.environment
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            guard (try? process.run()) != nil else { continue }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            if var cost = try? JSONDecoder().decode(ReleaseCost.self, from: data) {
+                cost.label = choice.label
+                costs.append(cost)
+            }
+        }
+        return costs
+    }
+
+    /// For example "Debian GNU/Linux 12 (bookworm), 6.1.0 x86_64, 2 cores, 7.8 GiB, Swift version 6.3.1".
+    static func machineSummary() -> String {
+        let machine = MachineInfo.current()
+        return "\(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.memoryGiB) GiB, \(machine.swift)"
+    }
+
+    /// `BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF]`.
+    static func parseConfiguration(_ text: String) throws -> ProcessAllocatorChoice {
+        let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        let backend = try ProcessAllocatorChoice.backend(named: parts[0])
+        var arenaMax: Int?, trimThreshold: Int?, mallocConf: String?
+        for part in parts.dropFirst() {
+            let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2 else { throw ProcessAllocatorError.badValue(option: "--config", value: text, allowed: "BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF]") }
+            switch pair[0] {
+            case "arena-max":
+                guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "arena-max", value: pair[1], allowed: "an integer 1 … 1024") }
+                arenaMax = value
+            case "trim-threshold":
+                guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "trim-threshold", value: pair[1], allowed: "a byte count") }
+                trimThreshold = value
+            case "malloc-conf": mallocConf = pair[1]
+            default: throw ProcessAllocatorError.badValue(option: "--config", value: part, allowed: "arena-max=N, trim-threshold=N or malloc-conf=CONF after BACKEND+")
+            }
+        }
+        return try ProcessAllocatorChoice(backend: backend, arenaMax: arenaMax, trimThreshold: trimThreshold, mallocConf: mallocConf)
+    }
+}
