@@ -28,7 +28,7 @@ packages = {}  # key -> dict(deps, products, targets)
 def convert(manifest_text):
     deps, products = [], []
     for line in manifest_text.splitlines():
-        line = line.split('//')[0].strip().rstrip(',')
+        line = re.sub(r'\s+//.*$', '', line).strip().rstrip(',')  # a trailing comment, not a URL's //
         if line.startswith('.package('):
             if 'AllocShim"' in line or 'AllocShim.git"' in line:
                 traits = re.search(r'traits:\s*(\[[^\]]*\])', line)
