@@ -7,7 +7,7 @@ NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
 .PHONY: test-run soak
-.PHONY: deps build tools report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c example clean
+.PHONY: deps build tools report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli example clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -47,6 +47,13 @@ test-asan: deps
 # ThreadSanitizer, same setup as test-asan.
 test-tsan: deps
 	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
+
+# The command line: every bad argument or environment value is one line on standard error
+# and exit status 2, checked before measuring; --version, empty variables, progress
+# (scripts/test-cli.sh: about 5 s after the debug build).
+test-cli: deps
+	$(SWIFT) build --product allocshim
+	bash scripts/test-cli.sh "$$($(SWIFT) build --show-bin-path)/allocshim"
 
 # UndefinedBehaviorSanitizer over the C layer (Swift has no UBSan on Linux): CShims compiled
 # with -fsanitize=undefined, aborting at the first report, jemalloc on (its flag helpers are

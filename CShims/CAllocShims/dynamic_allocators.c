@@ -70,7 +70,10 @@ INJECTING_WRAPPERS(tcmalloc_injecting, tcmalloc_entries)
 /// (for a custom build, or to see how a missing library is reported).
 static void *open_first(const char *const *default_names, const char *override_variable, LoadState *state) {
     char attempts[480] = {0};
-    const char *override_names[] = {getenv(override_variable), NULL};
+    // An empty value means unset, as for every ALLOCSHIM_* variable (dlopen("") would
+    // return the main program, which has no allocator symbols of its own).
+    const char *override = getenv(override_variable);
+    const char *override_names[] = {override != NULL && override[0] != '\0' ? override : NULL, NULL};
     const char *const *names = override_names[0] != NULL ? override_names : default_names;
     for (const char *const *name = names; *name != NULL; name++) {
         void *handle = dlopen(*name, RTLD_NOW | RTLD_LOCAL);

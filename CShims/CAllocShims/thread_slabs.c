@@ -18,7 +18,10 @@ static _Thread_local CAllocShims_ThreadSlab entries[CAllocShims_thread_slab_slot
     __attribute__((tls_model("initial-exec")));
 static _Thread_local int armed __attribute__((tls_model("initial-exec")));
 
-static _Atomic int next_slot;
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static int next_slot;
+static int free_slots[CAllocShims_thread_slab_slot_capacity];
+static int free_count;
 static void (*_Atomic release_slab)(void *slab);
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
@@ -37,8 +40,19 @@ static void release_thread_slabs(void *unused) {
 static void make_key(void) { pthread_key_create(&exit_key, release_thread_slabs); }
 
 int CAllocShims_thread_slab_slot_reserve(void) {
-    int slot = atomic_fetch_add_explicit(&next_slot, 1, memory_order_relaxed);
-    return slot < CAllocShims_thread_slab_slot_capacity ? slot : -1;
+    int slot = -1;
+    pthread_mutex_lock(&slots_lock);
+    if (free_count > 0) slot = free_slots[--free_count];
+    else if (next_slot < CAllocShims_thread_slab_slot_capacity) slot = next_slot++;
+    pthread_mutex_unlock(&slots_lock);
+    return slot;
+}
+
+void CAllocShims_thread_slab_slot_release(int slot) {
+    if (slot < 0 || slot >= CAllocShims_thread_slab_slot_capacity) return;
+    pthread_mutex_lock(&slots_lock);
+    if (free_count < CAllocShims_thread_slab_slot_capacity) free_slots[free_count++] = slot;
+    pthread_mutex_unlock(&slots_lock);
 }
 
 CAllocShims_ThreadSlab *CAllocShims_thread_slab(int slot) {

@@ -3,12 +3,6 @@
 import AllocShim
 import ArgumentParser
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 @main
 struct AllocShimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,29 +10,53 @@ struct AllocShimCommand: ParsableCommand {
         abstract: "C allocators behind one Swift interface: list, measure and compare them.",
         discussion: """
             The process default backend comes from ALLOCSHIM_BACKEND (\(BackendName.validNames); unset: system).
+            Bad arguments and environment values are one-line errors on standard error, exit status 2; \
+            a measurement that fails exits with status 1.
             """,
-        subcommands: [BackendsCommand.self, RunCommand.self, SoakCommand.self, ConfigCommand.self, BenchCommand.self, ResidueCommand.self, FragmentationCommand.self, ThreadsCommand.self, ReportCommand.self]
+        version: AllocShimVersion.current,
+        // One per line, so adding a command merges cleanly.
+        subcommands: [
+            BackendsCommand.self,
+            RunCommand.self,
+            SoakCommand.self,
+            ConfigCommand.self,
+            BenchCommand.self,
+            ResidueCommand.self,
+            FragmentationCommand.self,
+            ThreadsCommand.self,
+            ReportCommand.self,
+        ]
     )
-}
 
-/// Prints `message` on standard error as one line and exits with status 2.
-func fail(_ message: String) -> ExitCode {
-    FileHandleOutput.standardError("allocshim: error: \(message)\n")
-    return ExitCode(2)
-}
+    /// Exit status of every bad argument or environment value.
+    static let usageErrorStatus: Int32 = 2
+    /// Exit status of a measurement or output step that failed.
+    static let failureStatus: Int32 = 1
 
-/// Checks the ALLOCSHIM_* variables before any command runs, so a typo fails loudly and at once.
-func validateEnvironment() throws {
-    do {
-        _ = try BufferSource.processDefault()  // checks ALLOCSHIM_BACKEND, _ZERO_FILL, _POOL_SIZE
-    } catch {
-        throw fail(error.description)
-    }
-}
-
-enum FileHandleOutput {
-    static func standardError(_ text: String) {
-        var bytes = Array(text.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    /// ArgumentParser's `main()`, with errors on one path: every parse and validation error
+    /// (bad option values, `validate()` throwing `ValidationError`, bad ALLOCSHIM_* values)
+    /// is one line and exit status 2, instead of a message plus usage and status 64.
+    static func main() {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            // --help and --version arrive as errors that exit cleanly; ArgumentParser prints them.
+            if exitCode(for: error) == .success { exit(withError: error) }
+            StandardError.failAndExit(message(for: error), status: usageErrorStatus)
+        }
+        do {
+            try command.run()
+        } catch let code as ExitCode {
+            exit(withError: code)
+        } catch let error as ValidationError {
+            // Bad input noticed only in run() is still bad input.
+            StandardError.failAndExit(error.message, status: usageErrorStatus)
+        } catch where exitCode(for: error) == .success {
+            // `allocshim help <command>` and a bare `allocshim` print help from run().
+            exit(withError: error)
+        } catch {
+            StandardError.failAndExit(String(describing: error), status: failureStatus)
+        }
     }
 }

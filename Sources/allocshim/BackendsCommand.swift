@@ -9,16 +9,15 @@ struct BackendsCommand: ParsableCommand {
         abstract: "List every backend, whether this process can use it, and why not."
     )
 
+    @OptionGroup var environment: EnvironmentCheck
+
     @Flag(help: "Print a JSON array of {name, available, reason, version}.")
     var json = false
 
     func run() throws {
-        try validateEnvironment()
         let backends = BackendRegistry.availability()
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(backends), as: UTF8.self))
+            try printJSON(backends)
             return
         }
         let defaultName = (try? ProcessDefaultAllocator.allocator())?.name
@@ -29,11 +28,5 @@ struct BackendsCommand: ParsableCommand {
             let detail = backend.available ? (backend.version ?? "") : (backend.reason ?? "")
             print(backend.name.padding(nameWidth) + "  " + (backend.available ? "yes" : "no ").padding(9) + "  " + detail + marker)
         }
-    }
-}
-
-extension String {
-    func padding(_ width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

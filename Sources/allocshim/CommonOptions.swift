@@ -1,28 +1,64 @@
 import AllocShim
+import AllocShimMeasure
 import ArgumentParser
 import Foundation
+
+/// Checks the ALLOCSHIM_* variables while the arguments are validated, so a bad value fails
+/// at once, on the same path and with the same exit status as a bad option. Every command
+/// includes it (`@OptionGroup var environment: EnvironmentCheck`).
+struct EnvironmentCheck: ParsableArguments {
+    func validate() throws {
+        do {
+            _ = try BufferSource.processDefault()  // checks ALLOCSHIM_BACKEND, _ZERO_FILL, _POOL_SIZE
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}
 
 /// `--backend NAME` (repeatable): which backends a command covers. Unknown names and
 /// explicitly requested but unavailable backends are errors; none given means every
 /// available backend.
 struct BackendOptions: ParsableArguments {
-    @Option(name: .customLong("backend"), help: "A backend (\(BackendName.validNames)); repeatable. Default: every available one.")
-    var names: [String] = []
+    @Option(
+        name: .customLong("backend"), parsing: .unconditionalSingleValue,
+        help: "A backend (\(BackendName.validNames)); repeatable. Default: every available one.", transform: ArgumentValue.backend)
+    var names: [BackendName] = []
 
-    func resolve() throws -> [BackendName] {
-        guard !names.isEmpty else { return BackendRegistry.availableBackends }
-        var backends: [BackendName] = []
-        for name in names {
-            do {
-                let backend = try BackendName(parsing: name, source: "--backend")
-                _ = try BackendRegistry.allocator(backend)
-                if !backends.contains(backend) { backends.append(backend) }
-            } catch {
-                throw fail(error.description)
-            }
+    func validate() throws {
+        for backend in names {
+            guard let availability = BackendRegistry.availability().first(where: { $0.name == backend.rawValue }), !availability.available else { continue }
+            // The availability reason already says what is missing and how to install it.
+            throw ValidationError("--backend: \(availability.reason ?? "backend '\(backend)' is unavailable; to use it, \(backend.remedy)")")
         }
-        return backends
     }
+
+    /// The backends asked for, each once, or every available one.
+    var backends: [BackendName] {
+        guard !names.isEmpty else { return BackendRegistry.availableBackends }
+        var unique: [BackendName] = []
+        for name in names where !unique.contains(name) { unique.append(name) }
+        return unique
+    }
+}
+
+/// `--quiet`: no progress on standard error.
+struct ProgressOptions: ParsableArguments {
+    @Flag(help: "No progress on standard error (progress is one updating line on a terminal, plain lines otherwise).")
+    var quiet = false
+
+    /// A reporter over `phases`, writing to standard error in the style that suits it.
+    func reporter(phases: [ProgressReporter.Phase]) -> ProgressReporter {
+        let reporter = ProgressReporter(phases: phases, style: style, write: StandardError.write)
+        return reporter
+    }
+
+    /// A reporter with one phase of `steps` steps, already begun.
+    func reporter(name: String, steps: Int) -> ProgressReporter {
+        ProgressReporter(name: name, steps: steps, style: style, write: StandardError.write)
+    }
+
+    var style: ProgressReporter.Style { quiet ? .silent : .forStandardError }
 }
 
 /// Prints a value as pretty, key-sorted JSON.
@@ -32,7 +68,8 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Progress on standard error, so standard output stays machine-readable.
-func progressLine(_ text: String) {
-    FileHandleOutput.standardError("  … \(text)\n")
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
 }

@@ -11,6 +11,8 @@ struct ConfigCommand: ParsableCommand {
         abstract: "Show the effective AllocShim configuration (backend, zero-fill, pool size)."
     )
 
+    @OptionGroup var environment: EnvironmentCheck
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -23,7 +25,6 @@ struct ConfigCommand: ParsableCommand {
     }
 
     func run() throws {
-        try validateEnvironment()
         let allocator = try ProcessDefaultAllocator.allocator()
         let size = 64
         do {
@@ -43,9 +44,7 @@ struct ConfigCommand: ParsableCommand {
             poolSize: source.pool.slabSize, pooledBytesAllZero: reused.allSatisfy { $0 == 0 },
             environment: Dictionary(uniqueKeysWithValues: variables))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try printJSON(report)
         } else {
             print("backend: \(report.backend)\nzero-fill: \(report.zeroFill)\npool size: \(report.poolSize) bytes")
         }

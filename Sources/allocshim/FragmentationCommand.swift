@@ -1,7 +1,6 @@
 import AllocShim
 import AllocShimMeasure
 import ArgumentParser
-import Foundation
 
 /// `allocshim fragmentation`: RSS growth per backend under a churn workload.
 struct FragmentationCommand: ParsableCommand {
@@ -10,7 +9,9 @@ struct FragmentationCommand: ParsableCommand {
         abstract: "Run a churn workload per backend, each in its own process, and report RSS at peak, after free and after purge."
     )
 
-    @OptionGroup var backends: BackendOptions
+    @OptionGroup var environment: EnvironmentCheck
+    @OptionGroup var backendOptions: BackendOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
     @Flag(help: .hidden)
     var inProcess = false
@@ -19,37 +20,16 @@ struct FragmentationCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        try validateEnvironment()
         if inProcess {
             // The child: one backend, selected by ALLOCSHIM_BACKEND, owns this process.
-            let result: FragmentationResult
-            do { result = try Fragmentation.runInProcess() } catch { throw fail("\(error)") }
-            try printJSON(result)
+            try printJSON(try Fragmentation.runInProcess())
             return
         }
-        let results: [FragmentationResult]
-        do { results = try Fragmentation.runInChildren(backends: try backends.resolve(), progress: progressLine) } catch { throw fail("\(error)") }
+        let backends = backendOptions.backends
+        let progress = progressOptions.reporter(name: "fragmentation", steps: backends.count)
+        defer { progress.finish() }
+        let results = try Fragmentation.runInChildren(backends: backends, progress: progress.step)
+        progress.finish()
         if json { try printJSON(results) } else { print(Fragmentation.render(results)) }
-    }
-}
-
-/// `allocshim threads`: small-size allocate/free throughput at 1 and N threads.
-struct ThreadsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "threads", abstract: "Measure 64-byte allocate/free throughput per backend at 1 and N threads.")
-
-    @OptionGroup var backends: BackendOptions
-
-    @Option(help: "Threads for the multi-threaded run (default: the number of cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    func run() throws {
-        try validateEnvironment()
-        guard threads >= 1 else { throw fail("--threads must be at least 1, got \(threads)") }
-        let results = try ThreadScaling.run(backends: try backends.resolve(), threads: threads, progress: progressLine)
-        if json { try printJSON(results) } else { print(ThreadScaling.render(results)) }
     }
 }

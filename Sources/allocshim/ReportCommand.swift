@@ -10,35 +10,68 @@ struct ReportCommand: ParsableCommand {
         abstract: "Run backends, residue, configuration matrix, bench (with Node when present), fragmentation and threads; write report.md, report.json and SVG plots."
     )
 
-    @OptionGroup var backends: BackendOptions
+    @OptionGroup var environment: EnvironmentCheck
+    @OptionGroup var backendOptions: BackendOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
-    @Option(help: "Folder to write the report into.")
+    @Option(parsing: .unconditional, help: "Folder to write the report into (created if missing; checked before measuring).")
     var output = "report"
 
-    @Option(help: "Buffers per benchmark repetition.")
+    @Option(
+        parsing: .unconditional, help: "Buffers per benchmark repetition (\(ArgumentRange.text(ArgumentRange.iterations))).",
+        transform: ArgumentValue.integer(in: ArgumentRange.iterations))
     var iterations = 10_000
 
-    @Option(help: "Residue probe rounds per (backend, scenario, size).")
+    @Option(
+        parsing: .unconditional, help: "Residue probe rounds per (backend, scenario, size) (\(ArgumentRange.text(ArgumentRange.rounds))).",
+        transform: ArgumentValue.integer(in: ArgumentRange.rounds))
     var rounds = 100
 
     @Flag(help: "Skip the Node comparison even when node is on PATH.")
     var noNode = false
 
+    @Option(
+        name: .customLong("from"), parsing: .unconditional,
+        help: ArgumentHelp("Write the report from a saved report.json instead of measuring (e.g. after changing the plots).", valueName: "report.json"))
+    var savedReport: String?
+
+    func validate() throws {
+        try OutputDirectory.check(output, option: "--output")
+        if let savedReport { _ = try Self.load(savedReport) }
+    }
+
     func run() throws {
-        try validateEnvironment()
-        guard iterations > 0, rounds > 0 else { throw fail("--iterations and --rounds must be at least 1") }
-        var runner = ReportRunner(backends: try backends.resolve())
-        runner.benchIterations = iterations
-        runner.residueRounds = rounds
-        runner.compareNode = !noNode
-        let command = (["allocshim"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let report: Report
-        do { report = try runner.run(command: command, write: FileHandleOutput.standardError) } catch { throw fail("\(error)") }
+        if let savedReport {
+            report = try Self.load(savedReport)
+        } else {
+            var runner = ReportRunner(backends: backendOptions.backends)
+            runner.benchIterations = iterations
+            runner.residueRounds = rounds
+            runner.compareNode = !noNode
+            let command = (["allocshim"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+            report = try runner.run(command: command, progress: progressOptions.style, write: StandardError.write)
+        }
         let directory = URL(fileURLWithPath: output)
         let files = try ReportWriter.write(report, to: directory) + ServiceAllocatorSection.append(to: directory) { FileHandleOutput.standardError("report: \($0)\n") }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
         if !report.nodeOverAllocShimGeometricMean.isEmpty {
             print("Node / AllocShim geometric mean: " + report.nodeOverAllocShimGeometricMean.sorted { $0.key < $1.key }.map { "\($0.key) \(($0.value * 100).rounded() / 100)×" }.joined(separator: ", "))
+        }
+    }
+
+    /// A saved report.json, or a ValidationError saying why it cannot be used.
+    static func load(_ path: String) throws -> Report {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ValidationError("--from: cannot read '\(EnvironmentVariable.displayed(path))': \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(Report.self, from: data)
+        } catch {
+            throw ValidationError("--from: '\(EnvironmentVariable.displayed(path))' is not a report.json written by allocshim report (\(error))")
         }
     }
 }

@@ -10,18 +10,28 @@ struct ResidueCommand: ParsableCommand {
         discussion: "Scenarios: \(ResidueScenario.allCases.map(\.rawValue).joined(separator: ", ")). Default sizes: \(defaultResidueSizes.map(String.init).joined(separator: ", ")) bytes."
     )
 
-    @OptionGroup var backends: BackendOptions
+    @OptionGroup var environment: EnvironmentCheck
+    @OptionGroup var backendOptions: BackendOptions
+    @OptionGroup var progressOptions: ProgressOptions
 
-    @Option(name: .customLong("scenario"), help: "A scenario; repeatable. Default: all.")
-    var scenarioNames: [String] = []
+    @Option(
+        name: .customLong("scenario"), parsing: .unconditionalSingleValue, help: "A scenario; repeatable. Default: all.",
+        transform: ArgumentValue.residueScenario)
+    var scenarios: [ResidueScenario] = []
 
-    @Option(name: .customLong("size"), help: "A size in bytes (1 to 268435456); repeatable. Adds to the default sizes.")
-    var sizeTexts: [String] = []
+    @Option(
+        name: .customLong("size"), parsing: .unconditionalSingleValue,
+        help: "A size in bytes (\(ArgumentRange.text(ArgumentRange.residueSize))); repeatable. Adds to the default sizes.",
+        transform: ArgumentValue.integer(in: ArgumentRange.residueSize, unit: "bytes"))
+    var sizes: [Int] = []
 
     @Flag(inversion: .prefixedNo, help: "Include the default sizes (with --no-default-sizes only --size values are measured).")
     var defaultSizes = true
 
-    @Option(help: "Rounds per (backend, scenario, size); blocks of 1 MiB and more use a quarter.")
+    @Option(
+        parsing: .unconditional,
+        help: "Rounds per (backend, scenario, size) (\(ArgumentRange.text(ArgumentRange.rounds))); blocks of 1 MiB and more use a quarter.",
+        transform: ArgumentValue.integer(in: ArgumentRange.rounds))
     var rounds = 100
 
     @Flag(help: "Run the probe in child processes under the documented allocator configurations and compare them.")
@@ -30,34 +40,37 @@ struct ResidueCommand: ParsableCommand {
     @Flag(help: "Print a JSON array instead of a table. Without --backend, the C probes of Tools/residue-c (glibc and musl, built by `make tools`) add their columns.")
     var json = false
 
+    func validate() throws {
+        if !defaultSizes && sizes.isEmpty { throw ValidationError("--no-default-sizes needs at least one --size") }
+    }
+
     func run() throws {
-        try validateEnvironment()
-        guard rounds > 0 else { throw fail("--rounds must be at least 1, got \(rounds)") }
-        let scenarios: [ResidueScenario]
-        let extraSizes: [Int]
-        do {
-            scenarios = scenarioNames.isEmpty ? ResidueScenario.allCases : try scenarioNames.map { name throws(MeasureError) in try ResidueScenario(parsing: name) }
-            extraSizes = try sizeTexts.map { text throws(MeasureError) in try ResidueRunner.parseSize(text) }
-        } catch {
-            throw fail(error.description)
-        }
-        let base = defaultSizes ? defaultResidueSizes : []
-        let sizes = base + extraSizes.filter { !base.contains($0) }
-        guard !sizes.isEmpty else { throw fail("--no-default-sizes needs at least one --size") }
+        let backends = backendOptions.backends
         if configMatrix {
-            let rows: [ConfigurationResult]
-            do { rows = try ConfigurationMatrix.run(backends: try backends.resolve(), rounds: rounds, progress: progressLine) } catch { throw fail("\(error)") }
+            let progress = progressOptions.reporter(name: "configuration matrix", steps: ConfigurationMatrix.progressSteps(backends: backends))
+            defer { progress.finish() }
+            let rows = try ConfigurationMatrix.run(backends: backends, rounds: rounds, progress: progress.step)
+            progress.finish()
             if json { try printJSON(rows) } else { print(ConfigurationMatrix.render(rows)) }
             return
         }
-        let runner = ResidueRunner(backends: try backends.resolve(), scenarios: scenarios, sizes: sizes, rounds: rounds)
-        var results: [ResidueResult]
-        do {
-            results = try runner.run(progress: progressLine)
-            if backends.names.isEmpty { results += try runner.runCProbes(progress: progressLine) }
-        } catch {
-            throw fail("\(error)")
-        }
+        let base = defaultSizes ? defaultResidueSizes : []
+        var allSizes = base
+        for size in sizes where !allSizes.contains(size) { allSizes.append(size) }
+        let runner = ResidueRunner(backends: backends, scenarios: scenarios.isEmpty ? ResidueScenario.allCases : scenarios, sizes: allSizes, rounds: rounds)
+        let withCProbes = backendOptions.names.isEmpty
+        // A C probe process takes about as long as 150 Swift probe steps on the reference machine.
+        let cProbeSteps = withCProbes ? runner.cProbeProgressSteps : 0
+        let progress = progressOptions.reporter(phases: [
+            .init(name: "residue", weight: Double(runner.progressSteps), steps: runner.progressSteps),
+            .init(name: "residue", weight: 150 * Double(cProbeSteps), steps: cProbeSteps),
+        ])
+        defer { progress.finish() }
+        progress.beginPhase()
+        var results = try runner.run(progress: progress.step)
+        progress.beginPhase()
+        if withCProbes { results += try runner.runCProbes(progress: progress.step) }
+        progress.finish()
         if json { try printJSON(results) } else { print(ResidueTable.render(results)) }
     }
 }

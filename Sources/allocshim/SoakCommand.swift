@@ -145,7 +145,8 @@ struct SoakCommand: ParsableCommand {
     /// The pictures and the Markdown tables of a soak.
     private func write(_ report: SoakReport) throws {
         try SoakChart.residentOverTime(report).write(toFile: "\(output)/soak-rss.svg", atomically: true, encoding: .utf8)
-        try SoakChart.throughputAndLatency(report).write(toFile: "\(output)/soak-throughput.svg", atomically: true, encoding: .utf8)
+        try SoakChart.throughput(report).write(toFile: "\(output)/soak-throughput.svg", atomically: true, encoding: .utf8)
+        try SoakChart.p99(report).write(toFile: "\(output)/soak-p99.svg", atomically: true, encoding: .utf8)
         let markdown = SoakSummary.markdown(report) + "\n" + SoakSummary.releaseMarkdown(report.releaseCosts)
         try markdown.write(toFile: "\(output)/soak.md", atomically: true, encoding: .utf8)
         print(markdown)

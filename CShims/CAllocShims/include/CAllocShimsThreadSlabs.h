@@ -5,6 +5,7 @@
 #define CALLOCSHIMS_THREAD_SLABS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -16,7 +17,7 @@ enum { CAllocShims_thread_slab_slot_capacity = 16 };
 
 /// One thread's current slab for one pool. Only its thread reads or writes it.
 typedef struct CAllocShims_ThreadSlab {
-    const void *pool;   // the pool the slab belongs to (identity only)
+    uint64_t pool_id;   // the pool the slab belongs to: a number never reused, unlike an address
     void *slab;         // an owned (+1) reference to the slab object, or NULL
     char *cursor;       // the next free byte
     size_t remaining;   // free bytes from `cursor` to the slab's end
@@ -24,6 +25,9 @@ typedef struct CAllocShims_ThreadSlab {
 
 /// Reserves a slot for a pool; -1 when all are taken.
 int CAllocShims_thread_slab_slot_reserve(void);
+/// Returns a dead pool's slot. Threads still holding a slab of it in that slot drop it on
+/// their next cut there (the pool id differs) or when they exit.
+void CAllocShims_thread_slab_slot_release(int slot);
 
 /// This thread's entry for `slot`; never NULL for a reserved slot. The first call on a
 /// thread arranges for its slabs to be released when it exits.

@@ -59,7 +59,9 @@ public enum BufferConfiguration {
         }
     }
 
-    /// `ALLOCSHIM_ZERO_FILL`: unset, "", "0", "false", "no", "off" → off; "1", "true", "yes", "on" → on.
+    /// `ALLOCSHIM_ZERO_FILL`: unset, "", "0", "false", "no", "off" → off; "1", "true", "yes", "on" → on;
+    /// case-insensitive. Anything else is an error (no surrounding spaces either: a value that
+    /// differs from what was meant should fail, not silently mean "off").
     public static func parseZeroFill(_ value: String?) throws(BufferConfigurationError) -> Bool {
         switch value?.lowercased() {
         case nil, "", "0", "false", "no", "off": return false
@@ -90,7 +92,7 @@ public enum BufferConfigurationError: Error, Equatable, Sendable, CustomStringCo
     public var description: String {
         switch self {
         case .invalidValue(let variable, let value, let allowed):
-            return "\(variable): invalid value '\(value)'; allowed: \(allowed)"
+            return "\(variable): invalid value '\(EnvironmentVariable.displayed(value))'; allowed: \(allowed)"
         }
     }
 }

@@ -24,6 +24,8 @@ public final class SlabPool: Sendable {
     private let cursor: LockedValue<(slab: Slab?, offset: Int)>
     /// The pool's slot in the per-thread slab table, or -1 for the shared cursor.
     private let threadSlot: Int32
+    /// This pool's number in the per-thread table: unique for the process, never reused.
+    private let threadIdentity: UInt64
     let ledger = PoolLedger()
 
     public init(allocator: any Allocator, slabSize: Int) {
@@ -31,6 +33,7 @@ public final class SlabPool: Sendable {
         self.slabSize = slabSize
         self.cursor = LockedValue((nil, 0))
         self.threadSlot = -1
+        self.threadIdentity = 0
         // An arena must be able to ask for the idle slab back before it resets or is destroyed.
         (allocator as? any IdleBlockHolderRegistry)?.register(self)
     }
@@ -42,6 +45,12 @@ public final class SlabPool: Sendable {
         self.cursor = LockedValue((nil, 0))
         ThreadSlabs.installRelease
         self.threadSlot = allocator is any IdleBlockHolderRegistry ? -1 : CAllocShims_thread_slab_slot_reserve()
+        self.threadIdentity = ThreadSlabs.nextIdentity.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    deinit {
+        // The built-in pools never die; pools made for tests do, and give their slot back.
+        if threadSlot >= 0 { CAllocShims_thread_slab_slot_release(threadSlot) }
     }
 
     /// Whether this pool cuts from per-thread slabs.
@@ -92,7 +101,7 @@ public final class SlabPool: Sendable {
     @inline(__always)
     private func cutFromThreadSlab(_ byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Slab) {
         let entry = CAllocShims_thread_slab(threadSlot)!
-        if entry.pointee.pool == ThreadSlabs.identity(of: self), entry.pointee.remaining >= byteCount,
+        if entry.pointee.pool_id == threadIdentity, entry.pointee.remaining >= byteCount,
             let current = entry.pointee.slab
         {
             return takeFromThreadSlab(byteCount, slab: Unmanaged<Slab>.fromOpaque(current).takeUnretainedValue(), entry: entry)
@@ -100,7 +109,7 @@ public final class SlabPool: Sendable {
         let fresh = try Slab(allocator: allocator, byteCount: slabSize, ledger: ledger)
         let previous = entry.pointee.slab
         entry.pointee = CAllocShims_ThreadSlab(
-            pool: ThreadSlabs.identity(of: self), slab: Unmanaged.passRetained(fresh).toOpaque(),
+            pool_id: threadIdentity, slab: Unmanaged.passRetained(fresh).toOpaque(),
             cursor: fresh.base.assumingMemoryBound(to: CChar.self), remaining: slabSize)
         if let previous { Unmanaged<Slab>.fromOpaque(previous).release() }  // after the entry is consistent
         return takeFromThreadSlab(byteCount, slab: fresh, entry: entry)
@@ -125,7 +134,7 @@ public final class SlabPool: Sendable {
     public func releaseIdleSlab() {
         if threadSlot >= 0 {
             let entry = CAllocShims_thread_slab(threadSlot)!
-            guard entry.pointee.pool == ThreadSlabs.identity(of: self), let current = entry.pointee.slab else { return }
+            guard entry.pointee.pool_id == threadIdentity, let current = entry.pointee.slab else { return }
             entry.pointee = CAllocShims_ThreadSlab()
             Unmanaged<Slab>.fromOpaque(current).release()
             return
@@ -152,10 +161,8 @@ enum ThreadSlabs {
         if let slab { Unmanaged<Slab>.fromOpaque(slab).release() }
     }
 
-    @inline(__always)
-    static func identity(of pool: SlabPool) -> UnsafeRawPointer {
-        UnsafeRawPointer(Unmanaged.passUnretained(pool).toOpaque())
-    }
+    /// Source of pool numbers; 0 is never handed out (an empty entry).
+    static let nextIdentity = Atomic<UInt64>(0)
 }
 
 /// A snapshot of a pool's memory: what its slabs hold versus what live buffers use.

@@ -56,7 +56,7 @@ public enum BackendSelectionError: Error, Equatable, Sendable, CustomStringConve
     public var description: String {
         switch self {
         case .unknownBackend(let value, let source):
-            return "\(source): unknown backend '\(value)'; valid backends are: \(BackendName.validNames)"
+            return "\(source): unknown backend '\(EnvironmentVariable.displayed(value))'; valid backends are: \(BackendName.validNames)"
         case .unavailable(let name, let reason, let remedy):
             return "backend '\(name)' is unavailable: \(reason); to use it, \(remedy)"
         case .arenaCreationFailed(let reason):

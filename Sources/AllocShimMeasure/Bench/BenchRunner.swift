@@ -71,13 +71,25 @@ public struct BenchRunner {
         self.compareNode = compareNode
     }
 
+    /// Steps ``run(progress:)`` reports for the Swift and C measurements: one per (backend,
+    /// scenario). The Node run, when asked for, reports one more step before them.
+    public var progressSteps: Int { backends.count * scenarios.count }
+
     /// Runs everything; `progress` is told what is about to run.
     public func run(progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
-        var nodeFigures: [String: Double] = [:]
-        if compareNode {
-            progress("node: \(scenarios.count) scenarios")
-            nodeFigures = try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: repetitions)
-        }
+        try run(nodeFigures: compareNode ? runNode(progress: progress) : [:], progress: progress)
+    }
+
+    /// The Node part alone (one step): ns/op per scenario name. Separate from the Swift part
+    /// so progress can show it as its own phase.
+    public func runNode(progress: (String) -> Void = { _ in }) throws -> [String: Double] {
+        progress("node, \(scenarios.count) scenarios × \(repetitions) repetitions")
+        return try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: repetitions)
+    }
+
+    /// The Swift and C measurements, beside `nodeFigures` from ``runNode(progress:)`` (empty
+    /// without Node).
+    public func run(nodeFigures: [String: Double], progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
         let inputs = try SwiftLoops.Inputs()
         var results: [BenchResult] = []
         for backend in backends {

@@ -9,7 +9,8 @@ enum NodeBench {
 
     /// The script, from ALLOCSHIM_NODE_BENCH or the package root.
     static func scriptPath() -> String? {
-        if let explicit = ProcessInfo.processInfo.environment["ALLOCSHIM_NODE_BENCH"] { return explicit }
+        // Empty means unset, as for every ALLOCSHIM_* variable.
+        if let explicit = ProcessInfo.processInfo.environment["ALLOCSHIM_NODE_BENCH"], !explicit.isEmpty { return explicit }
         let path = packageRoot() + "/Benchmarks/node/bench.js"
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }

@@ -3,6 +3,8 @@ import Foundation
 
 /// Everything `allocshim report` measured, as written to report.json.
 public struct Report: Codable, Sendable {
+    /// ``AllocShimVersion/current`` of the build that measured (absent in older reports).
+    public var version: String?
     public var machine: MachineInfo
     public var command: String
     public var backends: [BackendAvailability]
@@ -23,34 +25,47 @@ public struct ReportRunner {
     public var benchRepetitions = 5
     public var residueRounds = 100
     public var compareNode = true
+    /// Threads for the multi-threaded part of the thread benchmark.
+    public var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
 
     public init(backends: [BackendName]) { self.backends = backends }
 
-    public func run(command: String, write: @escaping (String) -> Void) throws -> Report {
+    /// Runs everything, reporting progress in `style` through `write` (standard error).
+    public func run(command: String, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void) throws -> Report {
         let nodeAvailable = compareNode && NodeBench.nodeExecutable() != nil && NodeBench.scriptPath() != nil
-        let configurationCount = AllocatorConfiguration.matrix.filter { backends.contains($0.backend) }.count
+        let residueRunner = ResidueRunner(backends: backends, scenarios: ResidueScenario.allCases, sizes: defaultResidueSizes, rounds: residueRounds)
+        let benchRunner = BenchRunner(
+            backends: backends, scenarios: BenchScenario.allCases, iterations: benchIterations, repetitions: benchRepetitions, compareNode: nodeAvailable)
+        // Weights: each phase's share of a default run on the 2-core reference machine
+        // (50 s: residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s, Swift bench 28 s, the
+        // rest 2 s); they scale with the options that lengthen a phase.
+        let benchScale = Double(benchIterations * benchRepetitions) / 50_000
+        let residueScale = Double(residueRounds) / 100
         let progress = ProgressReporter(
             phases: [
-                .init(name: "residue", weight: 10, steps: backends.count * ResidueScenario.allCases.count),
-                .init(name: "config matrix", weight: 25, steps: configurationCount),
-                .init(name: "bench", weight: 45, steps: backends.count * BenchScenario.allCases.count + (nodeAvailable ? 1 : 0)),
-                .init(name: "fragmentation", weight: 5, steps: backends.count),
-                .init(name: "threads", weight: 5, steps: backends.count),
-            ], write: write)
+                .init(name: "residue", weight: 4 * residueScale, steps: residueRunner.progressSteps),
+                .init(name: "residue", weight: 5 * residueScale * Double(residueRunner.cProbeProgressSteps), steps: residueRunner.cProbeProgressSteps),
+                .init(name: "configuration matrix", weight: 3 * residueScale, steps: ConfigurationMatrix.progressSteps(backends: backends)),
+                .init(name: "bench", weight: nodeAvailable ? 13 * benchScale : 0, steps: 1),
+                .init(name: "bench", weight: 28 * benchScale, steps: benchRunner.progressSteps),
+                .init(name: "fragmentation", weight: 1, steps: backends.count),
+                .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
+            ], style: style, write: write)
+        defer { progress.finish() }
         progress.beginPhase()
-        let residueRunner = ResidueRunner(backends: backends, scenarios: ResidueScenario.allCases, sizes: defaultResidueSizes, rounds: residueRounds)
-        let residue = try residueRunner.run(progress: progress.step) + residueRunner.runCProbes(progress: progress.step)
+        var residue = try residueRunner.run(progress: progress.step)
+        progress.beginPhase()
+        residue += try residueRunner.runCProbes(progress: progress.step)
         progress.beginPhase()
         let configurations = try ConfigurationMatrix.run(backends: backends, rounds: Swift.max(20, residueRounds / 2), progress: progress.step)
         progress.beginPhase()
-        let bench = try BenchRunner(
-            backends: backends, scenarios: BenchScenario.allCases, iterations: benchIterations, repetitions: benchRepetitions,
-            compareNode: nodeAvailable
-        ).run(progress: progress.step)
+        let nodeFigures = nodeAvailable ? try benchRunner.runNode(progress: progress.step) : [:]
+        progress.beginPhase()
+        let bench = try benchRunner.run(nodeFigures: nodeFigures, progress: progress.step)
         progress.beginPhase()
         let fragmentation = try Fragmentation.runInChildren(backends: backends, progress: progress.step)
         progress.beginPhase()
-        let threads = try ThreadScaling.run(backends: backends, threads: ProcessInfo.processInfo.activeProcessorCount, progress: progress.step)
+        let threads = try ThreadScaling.run(backends: backends, threads: threadCount, progress: progress.step)
         var geometricMeans: [String: Double] = [:]
         for backend in backends {
             let ratios = bench.filter { $0.backend == backend.rawValue }.compactMap { result in
@@ -59,7 +74,7 @@ public struct ReportRunner {
             if ratios.count == BenchScenario.allCases.count, let mean = geometricMean(ratios) { geometricMeans[backend.rawValue] = mean }
         }
         return Report(
-            machine: MachineInfo.current(), command: command, backends: BackendRegistry.availability(), bench: bench,
+            version: AllocShimVersion.current, machine: MachineInfo.current(), command: command, backends: BackendRegistry.availability(), bench: bench,
             nodeOverAllocShimGeometricMean: geometricMeans, residue: residue, configurations: configurations, fragmentation: fragmentation,
             threads: threads)
     }

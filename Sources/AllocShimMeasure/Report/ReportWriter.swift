@@ -1,22 +1,21 @@
+import AllocShim
 import Foundation
 
 /// Writes a report folder: report.md, report.json and SVG plots.
 public enum ReportWriter {
-    public static let residuePlotScenarios: [ResidueScenario] = [.sameSize, .spray, .crossThread, .differentSize]
-
     /// Writes everything into `directory` (created if needed); returns the files written.
     @discardableResult
     public static func write(_ report: Report, to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var files: [String: String] = [:]
         let backends = report.backends.filter(\.available).map(\.name)
-        for backend in backends {
+        for backend in backends where report.bench.contains(where: { $0.backend == backend }) {
             files["bench-\(backend).svg"] = benchChart(report, backend: backend)
         }
-        for scenario in residuePlotScenarios {
-            files["residue-\(scenario.rawValue).svg"] = residueChart(report, scenario: scenario, backends: backends)
+        for scenario in residueScenarios(report) {
+            files["residue-\(scenario.rawValue).svg"] = residueHeatMap(report, scenario: scenario)
         }
-        files["rss.svg"] = rssChart(report)
+        if !report.fragmentation.isEmpty { files["rss.svg"] = rssChart(report) }
         files["report.md"] = markdown(report, backends: backends)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -27,90 +26,229 @@ public enum ReportWriter {
         return files.keys.sorted()
     }
 
+    /// The residue scenarios present in the report, in ``ResidueScenario`` order.
+    static func residueScenarios(_ report: Report) -> [ResidueScenario] {
+        ResidueScenario.allCases.filter { scenario in report.residue.contains { $0.scenario == scenario.rawValue } }
+    }
+
+    /// What a residue scenario does, in a line.
+    static func summary(_ scenario: ResidueScenario) -> String {
+        switch scenario {
+        case .sameSize: return "secret freed, then one uninitialized allocation of the same size"
+        case .differentSize: return "secret freed, then one uninitialized allocation of 2 × size + 64 bytes"
+        case .spray: return "secret freed, then many uninitialized allocations of the same size (best one counts)"
+        case .crossThread: return "secret written and freed on one thread, the next allocation made on another"
+        case .allocZeroed: return "secret freed, then one zeroed allocation of the same size"
+        case .unsafePooled: return "pooled uninitialized buffers (Buffer.allocUnsafe): a released secret, then the pool turned over"
+        case .secure: return "secret held in SecureBytes (wiped on release), then one allocation of the same size"
+        case .arenaIsolated: return "secret in one tenant's jemalloc arena, the allocation in another tenant's"
+        }
+    }
+
+    /// `text` with its first letter capitalised.
+    static func sentence(_ text: String) -> String { text.prefix(1).uppercased() + text.dropFirst() }
+
+    // MARK: - Charts
+
     static func benchChart(_ report: Report, backend: String) -> String {
         let rows = report.bench.filter { $0.backend == backend }
         var series = [
             SVGChart.Series(name: "SharedBytes", values: rows.map { $0.nsPerOp }),
             SVGChart.Series(name: "OwnedBytes", values: rows.map { $0.ownedNsPerOp }),
-            SVGChart.Series(name: "C baseline", values: rows.map { $0.cNsPerOp }),
+            SVGChart.Series(name: "C calls alone", values: rows.map { $0.cNsPerOp }),
         ]
         if rows.contains(where: { $0.nodeNsPerOp != nil }) {
             series.append(SVGChart.Series(name: "Node \(report.machine.node ?? "")", values: rows.map { $0.nodeNsPerOp }))
         }
+        let axis = ChartAxis(title: "time per buffer", unit: .nanoseconds, logarithmic: true, values: series.flatMap { $0.values.compactMap { $0 } })
+        let first = rows.first
         return SVGChart.groupedBars(
-            title: "ns per buffer — backend \(backend) (lower is better)", yLabel: "ns per operation (log scale)",
-            categories: rows.map(\.scenario), series: series, logScale: true)
+            title: "Time per buffer — backend \(backend)",
+            subtitle: "Median of \(first?.repetitions ?? 0) runs of \(first?.iterations ?? 0) buffers; lower is better. OwnedBytes has no from-* form.",
+            xTitle: "scenario (Node Buffer call and buffer size)", categories: rows.map(\.scenario), series: series, axis: axis)
     }
 
-    static func residueChart(_ report: Report, scenario: ResidueScenario, backends: [String]) -> String {
-        let sizes = Array(Set(report.residue.filter { $0.scenario == scenario.rawValue }.map(\.size))).sorted()
-        let series = backends.map { backend in
-            SVGChart.Series(
-                name: backend,
-                values: sizes.map { size in
-                    report.residue.first { $0.backend == backend && $0.scenario == scenario.rawValue && $0.size == size && $0.applicable }?
-                        .recoveredPercent
-                })
+    static func residueHeatMap(_ report: Report, scenario: ResidueScenario) -> String {
+        let results = report.residue.filter { $0.scenario == scenario.rawValue }
+        var backends: [String] = []
+        for result in results where !backends.contains(result.backend) { backends.append(result.backend) }
+        let sizes = Array(Set(results.map(\.size))).sorted()
+        let cells = backends.map { backend in
+            sizes.map { size -> SVGHeatMap.Cell in
+                guard let result = results.first(where: { $0.backend == backend && $0.size == size }) else { return .missing }
+                guard result.applicable else { return .notApplicable }
+                return .value(mean: result.recoveredPercent, min: result.minPercent, max: result.maxPercent)
+            }
         }
-        return SVGChart.percentLines(title: "Secret bytes recovered — \(scenario.rawValue)", xValues: sizes, series: series)
+        let rounds = Set(results.filter(\.applicable).map(\.rounds)).sorted()
+        let roundsText = rounds.count <= 1 ? "\(rounds.first ?? 0) rounds" : "\(rounds[0])–\(rounds[rounds.count - 1]) rounds"
+        return SVGHeatMap.render(
+            title: "Secret bytes recovered — \(scenario.rawValue)",
+            subtitle: "\(sentence(summary(scenario))). Mean over \(roundsText); small print: min–max.",
+            rowTitle: "allocator", columnTitle: "block size", legendTitle: "secret bytes recovered", rows: backends,
+            columns: sizes.map(ChartAxis.byteSize), cells: cells)
     }
 
     static func rssChart(_ report: Report) -> String {
         let rows = report.fragmentation
+        var series: [SVGChart.Series] = [
+            .init(name: "peak", values: rows.map { $0.peakRssMiB }),
+            .init(name: "after free", values: rows.map { $0.afterFreeRssMiB }),
+            .init(name: "after purge", values: rows.map { $0.afterPurgeRssMiB }),
+        ]
+        if rows.contains(where: { $0.afterDestroyRssMiB != nil }) {
+            series.append(.init(name: "after arena destroy", values: rows.map { $0.afterDestroyRssMiB }))
+        }
+        let baseline = SVGChart.Marker(name: "before the workload (baseline)", values: rows.map { $0.baselineRssMiB })
+        let axis = ChartAxis(
+            title: "resident set size (MiB)", unit: .mebibytes, logarithmic: false,
+            values: series.flatMap { $0.values.compactMap { $0 } } + rows.map(\.baselineRssMiB))
         return SVGChart.groupedBars(
-            title: "RSS under the churn workload (MiB)", yLabel: "MiB", categories: rows.map(\.backend),
-            series: [
-                .init(name: "peak", values: rows.map { $0.peakRssMiB }),
-                .init(name: "after free", values: rows.map { $0.afterFreeRssMiB }),
-                .init(name: "after purge", values: rows.map { $0.afterPurgeRssMiB }),
-                .init(name: "after arena destroy", values: rows.map { $0.afterDestroyRssMiB }),
-            ], logScale: false)
+            title: "Memory under the churn workload",
+            subtitle: "RSS of one child process per backend. Dashed: RSS before the workload; memory above it is still held.",
+            xTitle: "backend", categories: rows.map(\.backend), series: series, axis: axis, marker: baseline, valueLabels: true)
     }
+
+    // MARK: - report.md
 
     static func markdown(_ report: Report, backends: [String]) -> String {
         let machine = report.machine
         var text = "# AllocShim report\n\n"
         text += "- Date: \(machine.date)\n- Machine: \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(String(format1: machine.memoryGiB)) GiB\n"
+        text += "- AllocShim: \(report.version ?? "unknown")\n"
         text += "- Swift: \(machine.swift)\n- Node: \(machine.node ?? "not found")\n"
         text += "- Allocators: " + machine.allocatorVersions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; ") + "\n"
         text += "- Command: `\(report.command)`\n\n"
         if !report.nodeOverAllocShimGeometricMean.isEmpty {
-            text += "**Node / AllocShim, geometric mean over the 11 scenarios (fastest Swift form; > 1 means AllocShim is faster):** "
+            text += "**Node / AllocShim, geometric mean over the \(BenchScenario.allCases.count) scenarios (fastest Swift form; > 1 means AllocShim is faster):** "
             text += backends.compactMap { backend in report.nodeOverAllocShimGeometricMean[backend].map { "\(backend) \(String(format2d: $0))×" } }
                 .joined(separator: ", ") + "\n\n"
         }
-        text += "## Backends\n\n| backend | available | version / reason |\n|---|---|---|\n"
+        var backendTable = MarkdownTable([("backend", .left), ("available", .left), ("version / reason", .left)])
         for backend in report.backends {
-            text += "| \(backend.name) | \(backend.available ? "yes" : "no") | \(backend.available ? backend.version ?? "" : backend.reason ?? "") |\n"
+            backendTable.append([backend.name, backend.available ? "yes" : "no", backend.available ? backend.version ?? "" : backend.reason ?? ""])
         }
-        text += "\n## Speed: ns per buffer (median of \(report.bench.first?.repetitions ?? 0) × \(report.bench.first?.iterations ?? 0))\n\n"
+        text += "## Backends\n\n" + backendTable.rendered + "\n"
+        text += speedSection(report, backends: backends)
+        text += residueSection(report)
+        text += configurationSection(report)
+        text += memorySection(report)
+        text += threadsSection(report)
+        return text
+    }
+
+    static func speedSection(_ report: Report, backends: [String]) -> String {
+        guard !report.bench.isEmpty else { return "" }
+        var text = "## Speed: ns per buffer (median of \(report.bench.first?.repetitions ?? 0) × \(report.bench.first?.iterations ?? 0))\n\n"
         text += "`fastest/C` is the Swift layer's cost over the bare C calls; `Node/fastest` > 1 means AllocShim is faster than Node.\n\n"
-        for backend in backends {
-            text += "### \(backend)\n\n![bench \(backend)](bench-\(backend).svg)\n\n"
-            text += "| scenario | SharedBytes | OwnedBytes | C | fastest/C | Node | Node/fastest |\n|---|---:|---:|---:|---:|---:|---:|\n"
+        for backend in backends where report.bench.contains(where: { $0.backend == backend }) {
+            text += "### \(backend)\n\n![Time per buffer, backend \(backend)](bench-\(backend).svg)\n\n"
+            var table = MarkdownTable([
+                ("scenario", .left), ("SharedBytes", .right), ("OwnedBytes", .right), ("C", .right), ("fastest/C", .right), ("Node", .right),
+                ("Node/fastest", .right),
+            ])
             for row in report.bench where row.backend == backend {
                 let fastest = Swift.min(row.nsPerOp, row.ownedNsPerOp ?? .infinity)
-                text += "| \(row.scenario) | \(BenchTable.format(row.nsPerOp)) | \(row.ownedNsPerOp.map(BenchTable.format) ?? "—") | "
-                text += "\(BenchTable.format(row.cNsPerOp)) | \(String(format2d: row.fastestOverC)) | \(row.nodeNsPerOp.map(BenchTable.format) ?? "—") | "
-                text += "\(row.nodeNsPerOp.map { String(format2d: $0 / fastest) } ?? "—") |\n"
+                table.append([
+                    row.scenario, BenchTable.format(row.nsPerOp), row.ownedNsPerOp.map(BenchTable.format) ?? "—", BenchTable.format(row.cNsPerOp),
+                    String(format2d: row.fastestOverC), row.nodeNsPerOp.map(BenchTable.format) ?? "—",
+                    row.nodeNsPerOp.map { String(format2d: $0 / fastest) } ?? "—",
+                ])
             }
-            text += "\n"
+            text += table.rendered + "\n"
         }
-        text += "## Residue: secret bytes recovered at their original offsets (mean %, min–max over rounds)\n\n"
-        for scenario in residuePlotScenarios { text += "![\(scenario.rawValue)](residue-\(scenario.rawValue).svg)\n" }
-        text += "\n```\n\(ResidueTable.render(report.residue))\n```\n\n"
-        text += "Lost offsets (where the allocator writes its own metadata into freed blocks), same-size scenario:\n\n| backend | size | lost byte ranges |\n|---|---:|---|\n"
-        for row in report.residue where row.scenario == ResidueScenario.sameSize.rawValue && !row.lostOffsets.isEmpty {
-            text += "| \(row.backend) | \(row.size) | \(row.lostOffsets) |\n"
-        }
-        text += "\n## Allocator configurations\n\n```\n\(ConfigurationMatrix.render(report.configurations))\n```\n\n"
-        for configuration in report.configurations {
-            let environment = configuration.environment.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-            text += "- **\(configuration.configuration)** (\(environment.isEmpty ? "no environment" : "`" + environment + "`")): \(configuration.effect)\(configuration.error.map { " — error: \($0)" } ?? "")\n"
-        }
-        text += "\n## Memory growth (churn workload, one process per backend)\n\n![rss](rss.svg)\n\n```\n\(Fragmentation.render(report.fragmentation))\n```\n\n"
-        text += "## Threads\n\n```\n\(ThreadScaling.render(report.threads))\n```\n"
         return text
+    }
+
+    static func residueSection(_ report: Report) -> String {
+        guard !report.residue.isEmpty else { return "" }
+        var text = "## Residue: secret bytes recovered at their original offsets\n\n"
+        text += "Each cell: mean % of a released secret's bytes that the next allocation still held at the same offsets, "
+        text += "with the minimum–maximum over the rounds; n/a: the scenario does not apply.\n\n"
+        for scenario in residueScenarios(report) {
+            let results = report.residue.filter { $0.scenario == scenario.rawValue }
+            var backends: [String] = []
+            for result in results where !backends.contains(result.backend) { backends.append(result.backend) }
+            text += "### \(scenario.rawValue)\n\n\(sentence(summary(scenario))).\n\n![Residue heat map, \(scenario.rawValue)](residue-\(scenario.rawValue).svg)\n\n"
+            var table = MarkdownTable([("size", .right)] + backends.map { ($0, .right) })
+            for size in Array(Set(results.map(\.size))).sorted() {
+                table.append(
+                    [ChartAxis.byteSize(size)]
+                        + backends.map { backend in results.first { $0.backend == backend && $0.size == size }.map(ResidueTable.format) ?? "—" })
+            }
+            text += table.rendered + "\n"
+        }
+        var lost = MarkdownTable([("backend", .left), ("size", .right), ("lost byte ranges", .left)])
+        for row in report.residue where row.scenario == ResidueScenario.sameSize.rawValue && !row.lostOffsets.isEmpty {
+            lost.append([row.backend, ChartAxis.byteSize(row.size), row.lostOffsets])
+        }
+        if !lost.rows.isEmpty {
+            text += "Lost offsets (where the allocator writes its own metadata into freed blocks), same-size scenario:\n\n" + lost.rendered + "\n"
+        }
+        return text
+    }
+
+    static func configurationSection(_ report: Report) -> String {
+        guard !report.configurations.isEmpty else { return "" }
+        var text = "## Allocator configurations\n\n"
+        text += "Each configuration runs in its own child process, set through its environment.\n\n"
+        var settings = MarkdownTable([
+            ("configuration", .left), ("backend", .left), ("environment", .left), ("C ns 100 B", .right), ("C ns 10 KiB", .right), ("what it does", .left),
+        ])
+        for row in report.configurations {
+            let environment = row.environment.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            settings.append([
+                row.configuration, row.backend, environment.isEmpty ? "—" : "`\(environment)`",
+                row.cNsPerOp100B.map { String(format1: $0) } ?? "—", row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—",
+                row.effect + (row.error.map { " **Error:** \($0)" } ?? ""),
+            ])
+        }
+        text += "Cost: median ns per uninitialized allocate/free pair through the C calls alone.\n\n" + settings.rendered + "\n"
+        for scenario in ConfigurationMatrix.scenarios {
+            let sizes = Array(Set(report.configurations.flatMap { $0.residue.filter { $0.scenario == scenario.rawValue }.map(\.size) })).sorted()
+            guard !sizes.isEmpty else { continue }
+            var table = MarkdownTable([("configuration", .left)] + sizes.map { (ChartAxis.byteSize($0), .right) })
+            for row in report.configurations {
+                table.append(
+                    [row.configuration]
+                        + sizes.map { size in
+                            if row.error != nil { return "error" }
+                            return row.residue.first { $0.scenario == scenario.rawValue && $0.size == size }.map {
+                                $0.applicable ? String(format1: $0.recoveredPercent) + "%" : "n/a"
+                            } ?? "—"
+                        })
+            }
+            text += "### Recovered under each configuration: \(scenario.rawValue)\n\n\(sentence(summary(scenario))); mean %.\n\n" + table.rendered + "\n"
+        }
+        return text
+    }
+
+    static func memorySection(_ report: Report) -> String {
+        guard !report.fragmentation.isEmpty else { return "" }
+        let text = "## Memory growth (churn workload, one process per backend)\n\n![RSS under the churn workload](rss.svg)\n\n"
+        var table = MarkdownTable(
+            [("backend", .left)]
+                + ["baseline", "peak", "after free", "after purge", "after destroy", "allocator mapped", "allocator resident"].map { ($0, .right) })
+        for result in report.fragmentation {
+            let cells: [Double?] = [
+                result.baselineRssMiB, result.peakRssMiB, result.afterFreeRssMiB, result.afterPurgeRssMiB, result.afterDestroyRssMiB,
+                result.allocatorMappedMiB, result.allocatorResidentMiB,
+            ]
+            table.append([result.backend] + cells.map { $0.map { String(format1: $0) } ?? "—" })
+        }
+        return text + "MiB; baseline is the RSS before the workload.\n\n" + table.rendered + "\n"
+    }
+
+    static func threadsSection(_ report: Report) -> String {
+        guard let first = report.threads.first else { return "" }
+        let text = "## Threads\n\n\(first.size)-byte allocate/free pairs through the shim, million per second.\n\n"
+        var table = MarkdownTable([("backend", .left), ("1 thread", .right), ("\(first.threads) threads", .right), ("scaling", .right)])
+        for result in report.threads {
+            table.append([
+                result.backend, String(format1: result.singleThreadMops), String(format1: result.multiThreadMops), String(format2d: result.scaling) + "×",
+            ])
+        }
+        return text + table.rendered
     }
 }
 

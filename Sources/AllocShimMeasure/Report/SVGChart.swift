@@ -1,136 +1,161 @@
 import Foundation
 
-/// Minimal SVG charts (grouped bars, lines), readable in any browser, no dependencies.
+/// Small hand-drawn SVG charts (grouped bars, heat maps), readable in any browser, with no
+/// dependencies. Every chart has a title, axis titles with units, and a legend; no mark covers
+/// another (bars stand side by side, heat-map cells print their value).
 enum SVGChart {
-    static let palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f"]
+    /// Colour-blind-safe categorical colours (Okabe–Ito), in legend order.
+    static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
+    /// One bar per category.
     struct Series {
         var name: String
         var values: [Double?]
     }
 
-    /// Grouped bars: one group per category, one bar per series. `logScale` for values that
-    /// span orders of magnitude (nanoseconds from 10 to 10^6).
-    static func groupedBars(title: String, yLabel: String, categories: [String], series: [Series], logScale: Bool) -> String {
-        let width = 120 + categories.count * (series.count * 12 + 24)
-        let height = 500
-        let plotTop = 50.0, plotBottom = 320.0, plotLeft = 80.0
-        let all = series.flatMap { $0.values.compactMap { $0 } }.filter { $0 > 0 }
-        let maxValue = logScale ? (all.max() ?? 1) * 2 : niceCeiling((all.max() ?? 1) * 1.05)
-        let minValue = logScale ? Swift.max((all.min() ?? 1) / 2, 1e-3) : 0
-        func y(_ value: Double) -> Double {
-            let fraction = logScale ? (log10(Swift.max(value, minValue)) - log10(minValue)) / (log10(maxValue) - log10(minValue)) : value / maxValue
-            return plotBottom - fraction * (plotBottom - plotTop)
+    /// A short horizontal mark per category across its group of bars (e.g. the RSS before
+    /// the workload), drawn dashed over the bars and named in the legend.
+    struct Marker {
+        var name: String
+        var values: [Double?]
+    }
+
+    /// Grouped bars: one group per category, one bar per series, side by side.
+    /// - Parameters:
+    ///   - subtitle: one line under the title saying how to read the chart.
+    ///   - valueLabels: print each bar's value above it (for a few bars on a linear axis).
+    static func groupedBars(
+        title: String, subtitle: String, xTitle: String, categories: [String], series: [Series], axis: ChartAxis,
+        marker: Marker? = nil, valueLabels: Bool = false
+    ) -> String {
+        let barWidth = valueLabels ? 26.0 : 11.0, barGap = 2.0, groupGap = 26.0
+        let groupWidth = Double(series.count) * (barWidth + barGap) - barGap
+        let longestCategory = categories.map { textWidth($0, size: 11) }.max() ?? 0
+        // Labels wider than their group are turned 35°; their height then grows with the longest.
+        let turnLabels = longestCategory > groupWidth + groupGap - 6
+        let labelDepth = turnLabels ? longestCategory * 0.6 + 16 : 20
+        let plotLeft = 86.0, plotTop = 72.0, plotHeight = 260.0
+        let plotWidth = Double(categories.count) * (groupWidth + groupGap)
+        let plotBottom = plotTop + plotHeight
+        let width = Int(plotLeft + plotWidth + 24)
+        let legendItems = series.map { LegendItem(name: $0.name, kind: .box) } + (marker.map { [LegendItem(name: $0.name, kind: .dash)] } ?? [])
+        let legendTop = plotBottom + labelDepth + 34
+        let (legend, legendHeight) = legendBlock(legendItems, x: plotLeft, y: legendTop, width: Double(width) - plotLeft - 12)
+        let height = Int(legendTop + legendHeight + 8)
+        func y(_ value: Double) -> Double { plotBottom - axis.position(value) * plotHeight }
+
+        var svg = header(width: width, height: height, title: title, subtitle: subtitle)
+        for tick in axis.ticks {
+            svg += line(plotLeft, y(tick), plotLeft + plotWidth, y(tick), stroke: "#d9d9d9")
+            svg += text(axis.format(tick), x: plotLeft - 6, y: y(tick) + 4, size: 11, anchor: "end")
         }
-        var svg = header(width: width, height: height, title: title)
-        // Axis and grid.
-        for tick in ticks(min: minValue, max: maxValue, log: logScale) {
-            let ty = y(tick)
-            svg += "<line x1=\"\(plotLeft)\" y1=\"\(ty)\" x2=\"\(width - 20)\" y2=\"\(ty)\" stroke=\"#ddd\"/>"
-            svg += "<text x=\"\(plotLeft - 6)\" y=\"\(ty + 4)\" text-anchor=\"end\" font-size=\"11\">\(label(tick))</text>"
-        }
-        svg += "<text x=\"16\" y=\"\((plotTop + plotBottom) / 2)\" transform=\"rotate(-90 16 \((plotTop + plotBottom) / 2))\" text-anchor=\"middle\" font-size=\"12\">\(escape(yLabel))</text>"
-        var x = plotLeft + 12
+        svg += line(plotLeft, plotBottom, plotLeft + plotWidth, plotBottom, stroke: "#444")
+        svg += line(plotLeft, plotTop, plotLeft, plotBottom, stroke: "#444")
+        svg += verticalText(axis.label, x: 18, y: plotTop + plotHeight / 2, size: 12)
+        var x = plotLeft + groupGap / 2
         for (categoryIndex, category) in categories.enumerated() {
             let groupStart = x
             for (seriesIndex, item) in series.enumerated() {
-                if let value = item.values[categoryIndex], value > 0 {
+                if let value = item.values[categoryIndex], !axis.logarithmic || value > 0 {
                     let top = y(value)
-                    svg += "<rect x=\"\(x)\" y=\"\(top)\" width=\"10\" height=\"\(plotBottom - top)\" fill=\"\(palette[seriesIndex % palette.count])\"><title>\(escape(item.name)) \(escape(category)): \(label(value))</title></rect>"
+                    svg += "<rect x=\"\(f(x))\" y=\"\(f(top))\" width=\"\(f(barWidth))\" height=\"\(f(plotBottom - top))\" fill=\"\(palette[seriesIndex % palette.count])\">"
+                    svg += "<title>\(escape(item.name)), \(escape(category)): \(axis.format(value))</title></rect>"
+                    if valueLabels {
+                        svg += text(String(format1: value), x: x + barWidth / 2, y: top - 4, size: 10, anchor: "middle")
+                    }
                 }
-                x += 12
+                x += barWidth + barGap
             }
-            let center = (groupStart + x) / 2
-            svg += "<text x=\"\(center)\" y=\"\(plotBottom + 12)\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-40 \(center) \(plotBottom + 12))\">\(escape(category))</text>"
-            x += 24
-        }
-        svg += legend(series.map(\.name), x: plotLeft, y: Double(height) - 16)
-        return svg + "</svg>\n"
-    }
-
-    /// Lines over a logarithmic x axis (sizes), one per series, y from 0 to 100.
-    static func percentLines(title: String, xValues: [Int], series: [Series]) -> String {
-        let width = 640, height = 360
-        let plotTop = 50.0, plotBottom = 280.0, plotLeft = 70.0, plotRight = Double(width) - 30
-        let logMin = log2(Double(xValues.min() ?? 1)), logMax = log2(Double(xValues.max() ?? 2))
-        func x(_ value: Int) -> Double {
-            plotLeft + (log2(Double(value)) - logMin) / Swift.max(logMax - logMin, 1) * (plotRight - plotLeft)
-        }
-        func y(_ percent: Double) -> Double { plotBottom - percent / 100 * (plotBottom - plotTop) }
-        var svg = header(width: width, height: height, title: title)
-        for tick in stride(from: 0.0, through: 100.0, by: 25.0) {
-            svg += "<line x1=\"\(plotLeft)\" y1=\"\(y(tick))\" x2=\"\(plotRight)\" y2=\"\(y(tick))\" stroke=\"#ddd\"/>"
-            svg += "<text x=\"\(plotLeft - 6)\" y=\"\(y(tick) + 4)\" text-anchor=\"end\" font-size=\"11\">\(Int(tick))%</text>"
-        }
-        for value in xValues {
-            svg += "<text x=\"\(x(value))\" y=\"\(plotBottom + 16)\" text-anchor=\"middle\" font-size=\"10\">\(sizeLabel(value))</text>"
-        }
-        for (index, item) in series.enumerated() {
-            let color = palette[index % palette.count]
-            let points = zip(xValues, item.values).compactMap { size, value in value.map { "\(x(size)),\(y($0))" } }
-            svg += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>"
-            for (size, value) in zip(xValues, item.values) {
-                if let value {
-                    svg += "<circle cx=\"\(x(size))\" cy=\"\(y(value))\" r=\"3\" fill=\"\(color)\"><title>\(escape(item.name)) \(sizeLabel(size)): \(label(value))%</title></circle>"
-                }
+            if let marker, let value = marker.values[categoryIndex] {
+                let my = y(value)
+                svg += "<line x1=\"\(f(groupStart - 5))\" y1=\"\(f(my))\" x2=\"\(f(groupStart + groupWidth + 5))\" y2=\"\(f(my))\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6 3\">"
+                svg += "<title>\(escape(marker.name)), \(escape(category)): \(axis.format(value))</title></line>"
             }
+            let center = groupStart + groupWidth / 2
+            if turnLabels {
+                svg += "<text x=\"\(f(center))\" y=\"\(f(plotBottom + 14))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(f(center)) \(f(plotBottom + 14)))\">\(escape(category))</text>"
+            } else {
+                svg += text(category, x: center, y: plotBottom + 16, size: 11, anchor: "middle")
+            }
+            x = groupStart + groupWidth + groupGap
         }
-        svg += legend(series.map(\.name), x: plotLeft, y: Double(height) - 30)
-        return svg + "</svg>\n"
+        svg += text(xTitle, x: plotLeft + plotWidth / 2, y: plotBottom + labelDepth + 14, size: 12, anchor: "middle")
+        return svg + legend + "</svg>\n"
     }
 
-    /// The next 1, 2 or 5 × 10^k at or above `value`, so linear axes get round ticks.
-    static func niceCeiling(_ value: Double) -> Double {
-        let magnitude = pow(10, floor(log10(Swift.max(value, 1e-9))))
-        for step in [1.0, 2.0, 5.0, 10.0] where step * magnitude >= value { return step * magnitude }
-        return 10 * magnitude
+    // MARK: - Pieces shared by the charts
+
+    /// A value label without unit suffixes ("12.5", "250", "60000"); axes should prefer
+    /// ``ChartAxis/format(_:)``, which adds the unit.
+    static func label(_ value: Double) -> String { ChartAxis.compact(value) }
+
+    /// The next 1, 2 or 5 × 10^k at or above `value` (see ``ChartAxis/niceCeiling(_:)``).
+    static func niceCeiling(_ value: Double) -> Double { ChartAxis.niceCeiling(value) }
+
+    struct LegendItem {
+        enum Kind { case box, dash }
+        var name: String
+        var kind: Kind
     }
 
-    private static func header(width: Int, height: Int, title: String) -> String {
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"sans-serif\">"
-            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
-            + "<text x=\"\(width / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>"
-    }
-
-    private static func legend(_ names: [String], x: Double, y: Double) -> String {
+    /// Legend entries in rows that wrap at `width`; returns the SVG and its height.
+    static func legendBlock(_ items: [LegendItem], x: Double, y: Double, width: Double) -> (String, Double) {
         var svg = ""
-        var offset = x
-        for (index, name) in names.enumerated() {
-            svg += "<rect x=\"\(offset)\" y=\"\(y - 10)\" width=\"12\" height=\"12\" fill=\"\(palette[index % palette.count])\"/>"
-            svg += "<text x=\"\(offset + 16)\" y=\"\(y)\" font-size=\"12\">\(escape(name))</text>"
-            offset += 26 + Double(name.count) * 7
-        }
-        return svg
-    }
-
-    private static func ticks(min: Double, max: Double, log: Bool) -> [Double] {
-        if log {
-            var values: [Double] = []
-            var tick = pow(10, floor(log10(min)))
-            while tick <= max {
-                if tick >= min { values.append(tick) }
-                tick *= 10
+        var offsetX = 0.0, row = 0.0
+        var colourIndex = 0
+        for item in items {
+            let itemWidth = 30 + textWidth(item.name, size: 12)
+            if offsetX > 0, offsetX + itemWidth > width {
+                offsetX = 0
+                row += 1
             }
-            return values
+            let left = x + offsetX, baseline = y + row * 20
+            switch item.kind {
+            case .box:
+                svg += "<rect x=\"\(f(left))\" y=\"\(f(baseline - 10))\" width=\"12\" height=\"12\" fill=\"\(palette[colourIndex % palette.count])\"/>"
+                colourIndex += 1
+            case .dash:
+                svg += "<line x1=\"\(f(left - 2))\" y1=\"\(f(baseline - 4))\" x2=\"\(f(left + 16))\" y2=\"\(f(baseline - 4))\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>"
+            }
+            svg += text(item.name, x: left + 18, y: baseline, size: 12, anchor: "start")
+            offsetX += itemWidth
         }
-        let step = max / 5
-        return (0...5).map { Double($0) * step }
+        return (svg, (row + 1) * 20)
     }
 
-    static func label(_ value: Double) -> String {
-        if value >= 1_000_000 { return "\(String(format1: value / 1_000_000))M" }
-        if value >= 10_000 { return "\(Int((value / 1000).rounded()))k" }
-        if value >= 100 { return String(Int(value.rounded())) }
-        return String(format1: value)
+    static func header(width: Int, height: Int, title: String, subtitle: String) -> String {
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" viewBox=\"0 0 \(width) \(height)\" font-family=\"DejaVu Sans, Verdana, sans-serif\">"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
+            + "<text x=\"12\" y=\"24\" font-size=\"16\" font-weight=\"bold\">\(escape(title))</text>"
+            + (subtitle.isEmpty ? "" : "<text x=\"12\" y=\"44\" font-size=\"12\" fill=\"#444\">\(escape(subtitle))</text>")
     }
 
-    static func sizeLabel(_ size: Int) -> String {
-        if size >= 1 << 20, size % (1 << 20) == 0 { return "\(size >> 20)M" }
-        if size >= 1024, size % 1024 == 0 { return "\(size >> 10)K" }
-        return String(size)
+    static func text(_ content: String, x: Double, y: Double, size: Int, anchor: String, fill: String? = nil, weight: String? = nil) -> String {
+        "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\""
+            + (fill.map { " fill=\"\($0)\"" } ?? "") + (weight.map { " font-weight=\"\($0)\"" } ?? "") + ">\(escape(content))</text>"
+    }
+
+    static func verticalText(_ content: String, x: Double, y: Double, size: Int) -> String {
+        "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"middle\" transform=\"rotate(-90 \(f(x)) \(f(y)))\">\(escape(content))</text>"
+    }
+
+    static func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String) -> String {
+        "<line x1=\"\(f(x1))\" y1=\"\(f(y1))\" x2=\"\(f(x2))\" y2=\"\(f(y2))\" stroke=\"\(stroke)\"/>"
+    }
+
+    /// A rough width of `content` in a sans-serif font, for layout (no font metrics here).
+    static func textWidth(_ content: String, size: Int) -> Double {
+        Double(content.count) * Double(size) * 0.6
+    }
+
+    /// Coordinates with at most one decimal, so the files stay small.
+    static func f(_ value: Double) -> String {
+        let tenths = (value * 10).rounded() / 10
+        return tenths == tenths.rounded() ? String(Int(tenths)) : String(tenths)
     }
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

@@ -61,14 +61,19 @@ public enum ConfigurationMatrix {
     public static let scenarios: [ResidueScenario] = [.sameSize, .spray, .unsafePooled]
     public static let sizes = [100, 4096, 64 * 1024]
 
+    /// Steps ``run(backends:rounds:progress:)`` reports: two per configuration (residue, speed).
+    public static func progressSteps(backends: [BackendName]) -> Int {
+        AllocatorConfiguration.matrix.filter { backends.contains($0.backend) }.count * 2
+    }
+
     public static func run(backends: [BackendName], rounds: Int, progress: (String) -> Void) throws -> [ConfigurationResult] {
         var rows: [ConfigurationResult] = []
         for configuration in AllocatorConfiguration.matrix where backends.contains(configuration.backend) {
-            progress("config \(configuration.name)")
+            progress("\(configuration.name): residue")
             var row = ConfigurationResult(
                 configuration: configuration.name, backend: configuration.backend.rawValue, environment: configuration.environment,
                 effect: configuration.effect, residue: [], cNsPerOp100B: nil, cNsPerOp10KiB: nil, error: nil)
-            var arguments = ["residue", "--json", "--no-default-sizes", "--rounds", String(rounds), "--backend", configuration.backend.rawValue]
+            var arguments = ["residue", "--json", "--quiet", "--no-default-sizes", "--rounds", String(rounds), "--backend", configuration.backend.rawValue]
             for scenario in scenarios { arguments += ["--scenario", scenario.rawValue] }
             for size in sizes { arguments += ["--size", String(size)] }
             let residue = try ChildProcess.run(ChildProcess.selfExecutable, arguments, environment: configuration.environment)
@@ -77,10 +82,11 @@ public enum ConfigurationMatrix {
             } else {
                 row.error = residue.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(residue.status)"
             }
+            progress("\(configuration.name): speed")
             let bench = try ChildProcess.run(
                 ChildProcess.selfExecutable,
                 [
-                    "bench", "--json", "--backend", configuration.backend.rawValue, "--scenario", "allocUnsafeSlow-100B", "--scenario",
+                    "bench", "--json", "--quiet", "--backend", configuration.backend.rawValue, "--scenario", "allocUnsafeSlow-100B", "--scenario",
                     "allocUnsafeSlow-10KiB", "--iterations", "20000", "--repetitions", "3",
                 ], environment: configuration.environment)
             if bench.status == 0 {

@@ -41,7 +41,7 @@ public struct ResidueRunner {
         guard !wanted.isEmpty else { return [] }
         var results: [ResidueResult] = []
         for path in Self.cProbePaths() {
-            progress("residue \(URL(fileURLWithPath: path).lastPathComponent)")
+            progress("C probe \(URL(fileURLWithPath: path).lastPathComponent)")
             var arguments = ["--rounds", String(rounds)]
             for scenario in wanted { arguments += ["--scenario", scenario.rawValue] }
             for size in sizes { arguments += ["--size", String(size)] }
@@ -52,13 +52,19 @@ public struct ResidueRunner {
         return results
     }
 
+    /// Steps ``run(progress:)`` reports: one per (backend, scenario, size).
+    public var progressSteps: Int { backends.count * scenarios.count * sizes.count }
+
+    /// Steps ``runCProbes(progress:)`` reports: one per C probe found.
+    public var cProbeProgressSteps: Int { Self.cProbePaths().count }
+
     public func run(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
         var results: [ResidueResult] = []
         for backend in backends {
             let probe = ResidueProbe(allocator: try BackendRegistry.allocator(backend), rounds: rounds)
             for scenario in scenarios {
-                progress("residue \(backend.rawValue) \(scenario.rawValue)")
                 for size in sizes {
+                    progress("\(backend.rawValue) \(scenario.rawValue) \(ChartAxis.byteSize(size))")
                     // Large blocks are slow to plant and compare; fewer rounds keep the run short
                     // without changing what is measured.
                     let probeForSize = size >= 1 << 20 ? ResidueProbe(allocator: probe.allocator, rounds: Swift.max(1, rounds / 4)) : probe

@@ -50,20 +50,36 @@ public enum SoakChart {
         return svg + "</svg>\n"
     }
 
-    /// Requests per second (burst seconds) and median per-second p99 per allocator, medians over repetitions.
-    public static func throughputAndLatency(_ report: SoakReport) -> String {
+    /// Requests per second in bursts per allocator, median over repetitions. Throughput and
+    /// latency have different units, so each gets a chart of its own (``p99(_:)``).
+    public static func throughput(_ report: SoakReport) -> String {
         let labels = labelsInOrder(report)
-        func median(_ values: [Double]) -> Double? {
-            let sorted = values.sorted()
-            return sorted.isEmpty ? nil : sorted[sorted.count / 2]
-        }
-        let throughput = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.requestsPerSecond)) }
-        let p99 = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)) }
+        let values = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.requestsPerSecond)) }
         return SVGChart.groupedBars(
-            title: "Requests/s in bursts, p99 (ms)",
-            yLabel: "requests/s  |  p99 (ms)", categories: labels.map(shortLabel),
-            series: [SVGChart.Series(name: "requests/s", values: throughput), SVGChart.Series(name: "p99 ms", values: p99)],
-            logScale: true)
+            title: "Throughput in bursts", subtitle: "requests per second while a burst runs; median of the repetitions",
+            xTitle: "process allocator", categories: labels.map(shortLabel),
+            series: [SVGChart.Series(name: "requests/s", values: values)],
+            axis: ChartAxis(title: "requests per second", unit: .perSecond, logarithmic: false, values: values.compactMap { $0 }),
+            valueLabels: true)
+    }
+
+    /// The median per-second p99 latency per allocator, median over repetitions.
+    public static func p99(_ report: SoakReport) -> String {
+        let labels = labelsInOrder(report)
+        let nanoseconds = labels.map { label in
+            median(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)).map { $0 * 1e6 }
+        }
+        return SVGChart.groupedBars(
+            title: "p99 latency", subtitle: "median over the run of each second's 99th percentile; median of the repetitions",
+            xTitle: "process allocator", categories: labels.map(shortLabel),
+            series: [SVGChart.Series(name: "p99", values: nanoseconds)],
+            axis: ChartAxis(title: "p99 latency", unit: .nanoseconds, logarithmic: false, values: nanoseconds.compactMap { $0 }),
+            valueLabels: true)
+    }
+
+    private static func median(_ values: [Double]) -> Double? {
+        let sorted = values.sorted()
+        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
     }
 
     static func labelsInOrder(_ report: SoakReport) -> [String] {

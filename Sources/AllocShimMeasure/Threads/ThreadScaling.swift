@@ -1,5 +1,4 @@
 import AllocShim
-import Foundation
 import Synchronization
 
 /// Small-size allocate/free throughput through the shim at 1 and N threads.
@@ -16,13 +15,29 @@ public struct ThreadScalingResult: Codable, Sendable {
 }
 
 public enum ThreadScaling {
+    /// Thread counts accepted: enough to oversubscribe any machine this runs on, few enough
+    /// that their stacks (256 KiB each) and start-up stay small.
+    public static let threadRange = 1...1024
+
+    /// Checks a thread count; the error names the value and ``threadRange``.
+    public static func validate(threads: Int) throws(MeasureError) {
+        guard threadRange.contains(threads) else {
+            throw .invalidArgument("invalid thread count \(threads): allowed are \(threadRange.lowerBound) to \(threadRange.upperBound)")
+        }
+    }
+
+    /// Steps `run` reports to `progress`: two per backend (1 thread, N threads).
+    public static func progressSteps(backends: Int) -> Int { backends * 2 }
+
     public static func run(backends: [BackendName], threads: Int, size: Int = 64, operationsPerThread: Int = 500_000, progress: (String) -> Void)
         throws -> [ThreadScalingResult]
     {
-        try backends.map { backend in
-            progress("threads \(backend.rawValue)")
+        try validate(threads: threads)
+        return try backends.map { backend in
             let allocator = try BackendRegistry.allocator(backend)
+            progress("\(backend.rawValue), 1 thread")
             let single = try measure(allocator, threads: 1, size: size, operations: operationsPerThread)
+            progress("\(backend.rawValue), \(threads) threads")
             let multi = try measure(allocator, threads: threads, size: size, operations: operationsPerThread)
             return ThreadScalingResult(
                 backend: backend.rawValue, size: size, threads: threads, singleThreadMops: single, multiThreadMops: multi, scaling: multi / single)
@@ -31,40 +46,36 @@ public enum ThreadScaling {
 
     public static func render(_ results: [ThreadScalingResult]) -> String {
         var lines = ["\(results.first?.size ?? 64)-byte allocate/free pairs through the shim, million per second"]
-        lines.append(BenchTable.pad("backend", 16) + BenchTable.lpad("1 thread", 12) + BenchTable.lpad("\(results.first?.threads ?? 0) threads", 12) + BenchTable.lpad("scaling", 10))
+        lines.append(BenchTable.pad("backend", 16) + BenchTable.lpad("1 thread", 12) + BenchTable.lpad("\(results.first?.threads ?? 0) threads", 14) + BenchTable.lpad("scaling", 10))
         for result in results {
             lines.append(
                 BenchTable.pad(result.backend, 16) + BenchTable.lpad(String(format1: result.singleThreadMops), 12)
-                    + BenchTable.lpad(String(format1: result.multiThreadMops), 12) + BenchTable.lpad(String(format1: result.scaling), 10))
+                    + BenchTable.lpad(String(format1: result.multiThreadMops), 14) + BenchTable.lpad(String(format1: result.scaling), 10))
         }
         return lines.joined(separator: "\n")
     }
 
     /// Million pairs per second over all threads, timed from a common start to the last finish.
-    private static func measure(_ allocator: any Allocator, threads: Int, size: Int, operations: Int) throws -> Double {
-        let start = DispatchSemaphore(value: 0)
-        let finished = DispatchGroup()
-        let failures = Atomic<Int>(0)
-        for _ in 0..<threads {
-            finished.enter()
-            Thread {
-                start.wait()
-                for index in 0..<operations {
-                    guard let block = try? allocator.allocateUninitialized(byteCount: size) else {
-                        failures.wrappingAdd(1, ordering: .relaxed)
-                        break
-                    }
-                    block.storeBytes(of: UInt8(truncatingIfNeeded: index), as: UInt8.self)
-                    allocator.deallocate(block, byteCount: size)
+    /// `starter` is replaceable so tests can make a thread start fail.
+    static func measure(
+        _ allocator: any Allocator, threads: Int, size: Int, operations: Int, starter: ThreadGroup.Starter = ThreadGroup.posixStart
+    ) throws -> Double {
+        let failures = Counter()
+        let nanoseconds = try ThreadGroup.run(count: threads, starter: starter) { _ in
+            for index in 0..<operations {
+                guard let block = try? allocator.allocateUninitialized(byteCount: size) else {
+                    failures.value.wrappingAdd(1, ordering: .relaxed)
+                    break
                 }
-                finished.leave()
-            }.start()
+                block.storeBytes(of: UInt8(truncatingIfNeeded: index), as: UInt8.self)
+                allocator.deallocate(block, byteCount: size)
+            }
         }
-        let begin = monotonicNanoseconds()
-        for _ in 0..<threads { start.signal() }
-        finished.wait()
-        let seconds = Double(monotonicNanoseconds() - begin) / 1e9
-        guard failures.load(ordering: .relaxed) == 0 else { throw MeasureError.failed("\(allocator.name): allocation failed during the thread benchmark") }
-        return Double(threads * operations) / seconds / 1e6
+        guard failures.value.load(ordering: .relaxed) == 0 else { throw MeasureError.failed("\(allocator.name): allocation failed during the thread benchmark") }
+        return Double(threads * operations) / (Double(nanoseconds) / 1e9) / 1e6
+    }
+
+    private final class Counter: Sendable {
+        let value = Atomic<Int>(0)
     }
 }

@@ -1,0 +1,59 @@
+import AllocShim
+import AllocShimMeasure
+import ArgumentParser
+
+/// Parsers for option values. Each one's error says what is allowed; ArgumentParser puts the
+/// bad value and the option in front ("The value '-1' is invalid for '--size <size>': ...").
+///
+/// Options using them are declared with `parsing: .unconditional` (or
+/// `.unconditionalSingleValue` for repeatable ones), so a value starting with "-" (`--size -1`)
+/// reaches the parser and is rejected for what it is, instead of being read as an option and
+/// reported as a missing value.
+enum ArgumentValue {
+    /// A whole number within `range`, e.g. "allowed: a whole number from 1 to 100000".
+    static func integer(in range: ClosedRange<Int>, unit: String = "") -> @Sendable (String) throws -> Int {
+        { text in
+            guard let value = Int(text), range.contains(value) else {
+                throw ValidationError("allowed: a whole number\(unit.isEmpty ? "" : " of \(unit)") from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+    }
+
+    /// A backend name.
+    @Sendable
+    static func backend(_ text: String) throws -> BackendName {
+        guard let backend = BackendName(rawValue: text) else { throw ValidationError("allowed: \(BackendName.validNames)") }
+        return backend
+    }
+
+    /// A benchmark scenario name.
+    @Sendable
+    static func benchScenario(_ text: String) throws -> BenchScenario {
+        guard let scenario = BenchScenario(rawValue: text) else {
+            throw ValidationError("allowed: \(BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return scenario
+    }
+
+    /// A residue scenario name.
+    @Sendable
+    static func residueScenario(_ text: String) throws -> ResidueScenario {
+        guard let scenario = ResidueScenario(rawValue: text) else {
+            throw ValidationError("allowed: \(ResidueScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return scenario
+    }
+}
+
+/// The ranges of the counts the commands take: wide enough for any real use, narrow enough
+/// that a typo (an extra zero or three) is an error instead of an hour-long run.
+enum ArgumentRange {
+    static let rounds = 1...100_000
+    static let iterations = 1...10_000_000
+    static let repetitions = 1...1_000
+    static let residueSize = 1...ResidueRunner.maximumSize
+
+    /// "1 to 100000", for help texts.
+    static func text(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound) to \(range.upperBound)" }
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Runs the built `allocshim` with bad arguments and environment values and checks that each is
+# exactly one line on standard error, "allocshim: error: ...", naming the bad value and what is
+# allowed, with exit status 2 and nothing measured; then a few things that must work.
+#   usage: scripts/test-cli.sh [path/to/allocshim]      (make test-cli builds it first)
+# Every run is bounded by `timeout`; the whole script takes a few seconds.
+set -uo pipefail
+
+binary=${1:-.build/debug/allocshim}
+[ -x "$binary" ] || { echo "test-cli: $binary is not an executable (build it: swift build --product allocshim)" >&2; exit 1; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+checks=0
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# expect_error "<substring>..." -- [env VAR=value ...] allocshim-arguments...
+expect_error() {
+    local expected=()
+    while [ "$1" != "--" ]; do expected+=("$1"); shift; done
+    shift
+    checks=$((checks + 1))
+    local status=0
+    timeout 20 "$@" >"$work/out" 2>"$work/err" || status=$?
+    local shown="$*"
+    if [ "$status" -ne 2 ]; then fail "$shown: exit status $status, expected 2 (stderr: $(head -c 300 "$work/err"))"; return; fi
+    if [ -s "$work/out" ]; then fail "$shown: wrote to standard output: $(head -c 200 "$work/out")"; return; fi
+    local lines
+    lines=$(wc -l <"$work/err")
+    if [ "$lines" -ne 1 ]; then fail "$shown: $lines lines on standard error, expected 1: $(cat "$work/err")"; return; fi
+    if ! grep -q '^allocshim: error: ' "$work/err"; then fail "$shown: no 'allocshim: error: ' prefix: $(cat "$work/err")"; return; fi
+    if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$work/err"; then fail "$shown: control characters in the message"; return; fi
+    local piece
+    for piece in "${expected[@]}"; do
+        grep -qF -- "$piece" "$work/err" || fail "$shown: message lacks '$piece': $(cat "$work/err")"
+    done
+}
+
+a=$binary
+
+# Counts and sizes: negative numbers reach the value parser instead of reading as options.
+expect_error "'-1'" "--size" "from 1 to 268435456" -- "$a" residue --size -1
+expect_error "'-1'" "from 1 to 268435456" -- "$a" residue --size=-1
+expect_error "'0'" "from 1 to 268435456" -- "$a" residue --size 0
+expect_error "'abc'" "--rounds" "from 1 to 100000" -- "$a" residue --rounds abc
+expect_error "'-5'" "from 1 to 100000" -- "$a" residue --rounds -5
+expect_error "'0'" "from 1 to 100000" -- "$a" residue --rounds 0
+expect_error "'nope'" "--scenario" "same-size" -- "$a" residue --scenario nope
+expect_error "--no-default-sizes needs at least one --size" -- "$a" residue --no-default-sizes
+expect_error "Missing value for '--size" -- "$a" residue --size
+expect_error "'0'" "--iterations" "from 1 to 10000000" -- "$a" bench --iterations 0
+expect_error "'1001'" "--repetitions" "from 1 to 1000" -- "$a" bench --repetitions 1001
+expect_error "'nope'" "alloc-100B" -- "$a" bench --scenario nope
+expect_error "'nope'" "--backend" "system, jemalloc" -- "$a" bench --backend nope
+expect_error "'100000'" "--threads" "from 1 to 1024" -- "$a" threads --threads 100000
+expect_error "'0'" "from 1 to 1024" -- "$a" threads --threads 0
+expect_error "'-1'" "from 1 to 1024" -- "$a" threads --threads -1
+expect_error "'abc'" "--rounds" -- "$a" report --rounds abc --output "$work/never"
+expect_error "Unknown option '--frob'" -- "$a" residue --frob
+# An unavailable backend asked for by name (in a build without jemalloc, or a missing library).
+unavailable=$(timeout 20 "$a" backends --json 2>/dev/null | tr -d ' \n' | grep -o '"available":false,"name":"[a-z-]*"' | head -1 | sed 's/.*"name":"\(.*\)"/\1/')
+if [ -n "$unavailable" ]; then
+    expect_error "--backend" "'$unavailable' is unavailable" "to use it" -- "$a" bench --backend "$unavailable"
+    grep -q "to use it.*to use it" "$work/err" && fail "the unavailable-backend message repeats itself: $(cat "$work/err")"
+fi
+
+# report --output is checked before anything is measured (each of these returns at once).
+touch "$work/file"
+expect_error "exists and is not a directory" -- "$a" report --output "$work/file"
+expect_error "cannot create" "is not a directory" -- "$a" report --output "$work/file/sub"
+expect_error "allowed: a directory path" -- "$a" report --output ""
+expect_error "--from" "cannot read" -- "$a" report --from "$work/missing.json" --output "$work/out-dir"
+echo '{"not": "a report"}' >"$work/bad.json"
+expect_error "--from" "is not a report.json" -- "$a" report --from "$work/bad.json" --output "$work/out-dir"
+[ -e "$work/out-dir" ] && fail "report created its output folder although its arguments were bad"
+
+# Environment values: checked up front, escaped, cut when long.
+expect_error "ALLOCSHIM_ZERO_FILL" "'maybe'" "allowed: 1, true, yes, on" -- env ALLOCSHIM_ZERO_FILL=maybe "$a" config
+expect_error "ALLOCSHIM_POOL_SIZE" "'12'" "from 64 to" -- env ALLOCSHIM_POOL_SIZE=12 "$a" residue --rounds 1
+expect_error "ALLOCSHIM_BACKEND" "'evil\\n\\u{1B}[31mred'" "valid backends are" -- env ALLOCSHIM_BACKEND=$'evil\n\e[31mred' "$a" backends
+long=$(printf 'x%.0s' $(seq 1 3000))
+expect_error "… (3000 characters)" -- env ALLOCSHIM_BACKEND="$long" "$a" backends
+if [ "$(wc -c <"$work/err")" -gt 400 ]; then fail "a 3000-character value made a $(wc -c <"$work/err")-byte message"; fi
+
+# What must work.
+checks=$((checks + 1))
+version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$(dirname "$0")/../Sources/AllocShim/AllocShimVersion.swift")
+printed=$(timeout 20 "$a" --version) || fail "--version: exit status $?"
+[ -n "$version" ] && [ "$printed" = "$version" ] || fail "--version printed '$printed', AllocShimVersion.current is '$version'"
+
+checks=$((checks + 1))
+if ! timeout 20 env ALLOCSHIM_BACKEND= ALLOCSHIM_ZERO_FILL= ALLOCSHIM_POOL_SIZE= ALLOCSHIM_MIMALLOC_LIBRARY= ALLOCSHIM_TCMALLOC_LIBRARY= \
+    "$a" config --json >"$work/config.json" 2>"$work/err"; then
+    fail "empty ALLOCSHIM_* values must mean unset: $(cat "$work/err")"
+else
+    grep -q '"backend" : "system"' "$work/config.json" || fail "empty ALLOCSHIM_BACKEND did not select system: $(cat "$work/config.json")"
+    grep -q '"poolSize" : 8192' "$work/config.json" || fail "empty ALLOCSHIM_POOL_SIZE did not select 8192"
+    grep -q '"environment" : {' "$work/config.json" && ! grep -q '"ALLOCSHIM_' "$work/config.json" || fail "empty values listed as set"
+fi
+
+checks=$((checks + 1))
+timeout 20 "$a" backends --json >"$work/plain.json" 2>/dev/null
+timeout 20 env ALLOCSHIM_MIMALLOC_LIBRARY= ALLOCSHIM_TCMALLOC_LIBRARY= "$a" backends --json >"$work/empty.json" 2>/dev/null
+cmp -s "$work/plain.json" "$work/empty.json" || fail "empty ALLOCSHIM_*_LIBRARY changed backend availability: $(diff "$work/plain.json" "$work/empty.json" | head -5)"
+
+# A thread that cannot start is an error, not a hang: with the address space capped, 1024
+# stacks of 256 KiB do not fit (the run stops at the first failed start).
+checks=$((checks + 1))
+status=0
+(ulimit -v 200000 && exec timeout 30 "$a" threads --threads 1024 --backend system --quiet) >"$work/out" 2>"$work/err" || status=$?
+if [ "$status" -ne 1 ]; then
+    fail "threads under a 200 MB address-space cap: exit status $status, expected 1: $(head -c 300 "$work/err")"
+elif ! grep -q '^allocshim: error: could not start thread [0-9]* of 1024: pthread_create failed' "$work/err" || [ "$(wc -l <"$work/err")" -ne 1 ]; then
+    fail "threads under a 200 MB address-space cap: unexpected message: $(cat "$work/err")"
+fi
+
+# Progress: plain lines when standard error is not a terminal, nothing with --quiet.
+checks=$((checks + 1))
+timeout 60 "$a" threads --threads 2 --backend system >"$work/out" 2>"$work/err" || fail "threads --threads 2: exit status $?"
+grep -q '^\[ 0%\] threads: system, 1 thread — ' "$work/err" || fail "threads: no progress line for the 1-thread run: $(cat "$work/err")"
+grep -q '^\[50%\] threads: system, 2 threads — ' "$work/err" || fail "threads: no progress line for the 2-thread run"
+grep -q '^done in ' "$work/err" || fail "threads: no closing progress line"
+grep -q 'million per second' "$work/out" || fail "threads: no table on standard output"
+checks=$((checks + 1))
+timeout 60 "$a" threads --threads 2 --backend system --quiet >"$work/out" 2>"$work/err" || fail "threads --quiet: exit status $?"
+[ -s "$work/err" ] && fail "--quiet still wrote: $(cat "$work/err")"
+
+if [ "$failures" -ne 0 ]; then
+    echo "test-cli: $failures failures in $checks checks" >&2
+    exit 1
+fi
+echo "test-cli: all $checks checks passed"
