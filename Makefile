@@ -7,7 +7,7 @@ NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
 .PHONY: test-run soak
-.PHONY: deps build tools report test test-default test-compile-checks test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
+.PHONY: deps build tools report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -101,6 +101,27 @@ test-tools: tools
 	.build-tools/residue-probe-glibc --self-test
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
+# Every ```swift block of README.md and docs/*.md, built in a consumer package that depends on
+# this checkout (scripts/check-snippets.sh; blocks marked <!-- snippet: partial --> skipped).
+test-snippets: deps
+	bash scripts/check-snippets.sh
+
+# DocC for each product, with the integrations' traits so their modules are not empty; any
+# DocC warning fails it.
+DOCS_BUILD := .build-docs
+test-docs: deps
+	@mkdir -p $(DOCS_BUILD); for target in AllocShim AllocShimNIO AllocShimMetrics; do \
+	  echo "docs: $$target"; \
+	  $(SWIFT) package --traits Jemalloc,NIO,Metrics --scratch-path $(DOCS_BUILD) \
+	    generate-documentation --target $$target --warnings-as-errors >$(DOCS_BUILD)/docs-$$target.log 2>&1 \
+	    || { grep -E "warning|error" $(DOCS_BUILD)/docs-$$target.log | head -20; exit 1; }; \
+	  if grep -q "warning:" $(DOCS_BUILD)/docs-$$target.log; then grep "warning:" $(DOCS_BUILD)/docs-$$target.log | head -20; exit 1; fi; \
+	done
+
+# The Hummingbird 2 example builds, serves on the AllocShim allocator, and stops on SIGTERM.
+test-hummingbird: deps
+	bash Examples/HummingbirdService/smoke.sh
+
 # `allocshim run` and the trim/purge API, fast (under a minute once built): the child's malloc is
 # each installed allocator's, refusals are one line. Once with jemalloc linked (the refusal
 # paths), once without (glibc in the child for `--backend system`).
@@ -119,7 +140,7 @@ soak: deps
 	$(NO_JEMALLOC_BUILD)/release/allocshim soak --output soak-results $(SOAK_ARGS)
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools .build-audit Fuzz/.build-*
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools .build-audit .build-snippets $(DOCS_BUILD) Fuzz/.build-*
 
 # `allocshim audit` (docs/audit.md): the analyzer's snippet corpus, the command line's exit
 # statuses, and AllocShim's own sources, which must have no unjustified uninitialized allocation.

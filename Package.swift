@@ -8,7 +8,7 @@
 //   CAllocShimsBench the benchmark's C baseline loops (measurement only)
 //   AllocShim        the library users embed: Allocator, backends, selection, statistics, buffers
 //   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
-//   AllocShimMetrics swift-metrics gauges and a swift-log start-up record (trait `Metrics`)
+//   AllocShimMetrics swift-metrics gauges as a ServiceLifecycle Service, a swift-log start-up record (trait `Metrics`)
 //   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
 //   AllocShimAudit   the uninitialized-allocation analyzer (swift-syntax; never a dependency
 //                    of AllocShim: users who embed buffers do not build swift-syntax)
@@ -32,7 +32,7 @@ let package = Package(
             description: "Link the system jemalloc (Debian: libjemalloc-dev). It then becomes malloc for the whole process."
         ),
         .trait(name: "NIO", description: "Build AllocShimNIO: a SwiftNIO ByteBufferAllocator backed by AllocShim."),
-        .trait(name: "Metrics", description: "Build AllocShimMetrics: swift-metrics gauges and swift-log start-up logging."),
+        .trait(name: "Metrics", description: "Build AllocShimMetrics: swift-metrics gauges (a swift-service-lifecycle Service) and swift-log start-up logging."),
         .trait(
             name: "Audit",
             description: "Build `allocshim audit` and the audit-allocations plugin's analyzer (needs swift-syntax)."
@@ -46,6 +46,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The audit's parser. 603 is the release made for Swift 6.3.
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
+        // AllocatorMetrics is a ServiceLifecycle `Service` (trait Metrics only).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // `swift package generate-documentation` (make test-docs); never linked into a product.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -86,6 +90,7 @@ let package = Package(
                 "AllocShim",
                 .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Metrics"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Metrics"])),
             ]
         ),
         .target(
@@ -140,6 +145,7 @@ let package = Package(
                 .product(name: "MetricsTestKit", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
                 .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Metrics"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Metrics"])),
             ]
         ),
         .testTarget(

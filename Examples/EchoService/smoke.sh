@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the example service, run by `make test`: builds it, starts it on loopback
 # for each available backend, and checks /healthz, /echo (shared and per tenant), 413 on an
-# oversized body, /metrics, a clean SIGTERM stop, and the start-up error on a bad backend.
+# oversized body, /metrics, a clean SIGTERM stop, and the start-up error on a bad backend; then
+# graceful shutdown: a request in flight at SIGINT is answered in full, new connections are
+# refused meanwhile, and the service exits with status 0.
 set -euo pipefail
 cd "$(dirname "$0")"
 swift build -c release
@@ -29,12 +31,42 @@ for backend in system jemalloc jemalloc-arena mimalloc tcmalloc; do
     code=$(head -c 70000 /dev/zero | curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @- "http://127.0.0.1:$PORT/echo")
     [ "$code" = 413 ] || fail "$backend: oversized body gave $code, expected 413"
     sleep 1.2  # one metrics sample
-    curl -fs "http://127.0.0.1:$PORT/metrics" | grep -q "^allocshim_allocations_total{backend=\"$backend\"" || fail "$backend: /metrics"
+    curl -fs "http://127.0.0.1:$PORT/metrics" >/tmp/echo-smoke.metrics || fail "$backend: /metrics"
+    grep -q "^allocshim_allocations_total{backend=\"$backend\"" /tmp/echo-smoke.metrics || fail "$backend: /metrics"
+    case $backend in
+    jemalloc*) grep -q '^allocshim_tenant_live_bytes{tenant="acme"' /tmp/echo-smoke.metrics || fail "$backend: no tenant series in /metrics" ;;
+    system) # glibc reports no resident figure: it must be absent, not 0
+        ! grep -q '^allocshim_resident_bytes{backend="system"' /tmp/echo-smoke.metrics || fail "system: absent figure exported" ;;
+    esac
     kill -TERM "$SERVER_PID"
     wait "$SERVER_PID" || fail "$backend: exit status $? after SIGTERM"
     SERVER_PID=""
     echo "smoke: $backend ok"
 done
+# Graceful shutdown (ServiceGroup): SIGINT while a slow upload is in flight.
+start_server() {
+    ALLOCSHIM_BACKEND=system PORT=$PORT "$BINARY" >/tmp/echo-smoke.log 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return; sleep 0.1; done
+    fail "the service did not start: $(tail -3 /tmp/echo-smoke.log)"
+}
+start_server
+head -c 40000 /dev/zero | tr '\0' a >/tmp/echo-smoke.body
+# About 2 s at 20 KB/s: SIGINT lands in the middle of the request.
+curl -fs --limit-rate 20k -X POST --data-binary @/tmp/echo-smoke.body "http://127.0.0.1:$PORT/echo" >/tmp/echo-smoke.out &
+CURL_PID=$!
+sleep 0.7
+kill -INT "$SERVER_PID"
+sleep 0.3
+if curl -fs -m 2 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then fail "graceful shutdown: a new connection was accepted after SIGINT"; fi
+wait "$CURL_PID" || fail "graceful shutdown: the request in flight failed (curl status $?)"
+[ "$(wc -c </tmp/echo-smoke.out)" = 40000 ] && [ -z "$(tr -d A </tmp/echo-smoke.out)" ] ||
+    fail "graceful shutdown: the request in flight got $(wc -c </tmp/echo-smoke.out) bytes, not 40000 upper-case As"
+wait "$SERVER_PID" || fail "graceful shutdown: exit status $?"
+SERVER_PID=""
+grep -q "shutting down" /tmp/echo-smoke.log || fail "graceful shutdown: no shutdown record in the log"
+echo "smoke: graceful shutdown ok (request in flight answered, new connections refused, exit 0)"
+
 if ALLOCSHIM_BACKEND=bogus "$BINARY" 2>/tmp/echo-smoke.err; then fail "a bogus backend started"; fi
 grep -q "valid backends are" /tmp/echo-smoke.err || fail "bogus backend message: $(cat /tmp/echo-smoke.err)"
 echo "smoke: all ok"

@@ -12,6 +12,9 @@ public enum AllocShimStartupLog {
         "GLIBC_TUNABLES", "MIMALLOC_VERBOSE", "TCMALLOC_RELEASE_RATE",
     ]
 
+    /// Writes one `info` record to `logger`, with the configuration as metadata: `backend`
+    /// (or `backend.error` when the default backend cannot be had), `zeroFill`, `poolSize`,
+    /// `available.<name>` per backend, and `env.<VARIABLE>` for each allocator variable set.
     public static func log(_ logger: Logger) {
         let environment = ProcessInfo.processInfo.environment
         var metadata: Logger.Metadata = [:]

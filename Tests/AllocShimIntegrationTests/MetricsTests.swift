@@ -3,11 +3,14 @@ import AllocShim
 import AllocShimMetrics
 import Logging
 import MetricsTestKit
+import ServiceLifecycle
 import Synchronization
 import Testing
 
 @Suite("Metrics and logging")
 struct MetricsTests {
+    let systemLabels = [("backend", "system"), ("instance", "system")]
+
     @Test("gauges and counters move when buffers are allocated and freed")
     func valuesMove() throws {
         guard JemallocControl.isAvailable else { return }
@@ -48,11 +51,117 @@ struct MetricsTests {
         metrics.start()
         try await Task.sleep(for: .milliseconds(300))
         metrics.stop()
-        let samples = try recorded.expectGauge("allocshim_live_bytes", [("backend", "system"), ("instance", "system")]).values.count
+        let samples = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
         #expect(samples >= 3)
         try await Task.sleep(for: .milliseconds(100))
-        let later = try recorded.expectGauge("allocshim_live_bytes", [("backend", "system"), ("instance", "system")]).values.count
+        let later = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
         #expect(later == samples, "sampling went on after stop()")
+    }
+
+    /// The README's one-liner: nothing holds the object, yet it samples until stopped.
+    /// (Before, the timer held it weakly and `deinit` cancelled it: zero samples.)
+    @Test("AllocatorMetrics(...).start() keeps sampling without a stored reference", .timeLimit(.minutes(1)))
+    func oneLinerKeepsSampling() async throws {
+        let recorded = TestMetrics()
+        weak var started: AllocatorMetrics?
+        do {
+            let metrics = AllocatorMetrics(allocators: [SystemAllocator.shared], interval: .milliseconds(20), factory: recorded)
+            metrics.start()
+            started = metrics
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let samples = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
+        #expect(samples >= 3, "the started instance stopped sampling once nobody held it")
+        try #require(started, "the started instance was released while running").stop()
+        // stop() breaks the instance's hold on itself: it can then go away.
+        for _ in 0..<100 where started != nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(started == nil, "stop() left the instance alive")
+    }
+
+    @Test("as a Service it samples until graceful shutdown, then returns", .timeLimit(.minutes(1)))
+    func serviceRunsUntilGracefulShutdown() async throws {
+        let recorded = TestMetrics()
+        let metrics = AllocatorMetrics(allocators: [SystemAllocator.shared], interval: .milliseconds(20), factory: recorded)
+        let group = ServiceGroup(services: [metrics], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await Task.sleep(for: .milliseconds(300))
+            let whileRunning = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
+            #expect(whileRunning >= 3)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()  // run() returned: the group finished
+        }
+        let afterShutdown = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count == afterShutdown)
+    }
+
+    @Test("figures an allocator does not report are not exported, not exported as 0")
+    func absentFiguresAreAbsent() throws {
+        let recorded = TestMetrics()
+        let metrics = AllocatorMetrics(allocators: [SystemAllocator.shared], factory: recorded)
+        metrics.update()
+        let figures = SystemAllocator.shared.statistics()
+        #expect(figures.residentBytes == nil && figures.activeBytes == nil && figures.retainedBytes == nil)  // glibc has none
+        for absent in ["allocshim_resident_bytes", "allocshim_active_bytes", "allocshim_retained_bytes"] {
+            #expect(recorded.recorders(label: absent).isEmpty, "\(absent) exported for glibc")
+        }
+        #expect(figures.allocatedBytes == nil || !recorded.recorders(label: "allocshim_allocated_bytes").isEmpty)
+    }
+
+    @Test("a figure that goes away (destroyed arena) has its gauge removed")
+    func vanishingFigureRemovesGauge() throws {
+        guard JemallocControl.isAvailable else { return }
+        let arena = try JemallocArena()
+        let recorded = TestMetrics()
+        let metrics = AllocatorMetrics(allocators: [arena], factory: recorded)
+        metrics.update()
+        #expect(recorded.recorders(label: "allocshim_allocated_bytes").count == 1)
+        try arena.destroy()
+        metrics.update()
+        #expect(recorded.recorders(label: "allocshim_allocated_bytes").isEmpty)
+        #expect(recorded.recorders(label: "allocshim_live_bytes").count == 1)  // the shim's counters stay
+    }
+
+    @Test("tenant arenas: labelled series, bounded, evicted tenants removed")
+    func tenantSeries() throws {
+        guard JemallocControl.isAvailable else { return }
+        let tenants = try TenantArenas(maximumTenants: 8)
+        defer { tenants.evictAll() }
+        let recorded = TestMetrics()
+        let metrics = AllocatorMetrics(allocators: [], tenants: tenants, maximumTenantSeries: 2, factory: recorded)
+        var held: [String: SharedBytes] = [:]
+        for tenant in ["a", "b", "c", "d"] {
+            held[tenant] = try SharedBytes.alloc(1000, using: tenants.source(for: tenant))
+        }
+        metrics.update()
+        func liveSeries() -> [String: Double] {
+            Dictionary(
+                uniqueKeysWithValues: recorded.recorders(label: "allocshim_tenant_live_bytes").map { recorder in
+                    (recorder.dimensions.first { $0.0 == "tenant" }!.1, recorder.lastValue ?? -1)
+                })
+        }
+        // Two tenants of their own (sorted: a, b), the other two summed.
+        #expect(Set(liveSeries().keys) == ["a", "b", "_other"])
+        #expect(liveSeries()["a"] ?? 0 >= 1000)
+        #expect(liveSeries()["_other"] ?? 0 >= 2000)
+        let arenaA = try tenants.arena(for: "a").index
+        #expect(try recorded.expectCounter("allocshim_tenant_allocations_total", [("tenant", "a"), ("arena", "\(arenaA)")]).totalValue >= 1)
+        #expect(try recorded.expectCounter("allocshim_tenant_allocations_total", [("tenant", "_other"), ("arena", "multiple")]).totalValue >= 2)
+
+        held["a"] = nil
+        tenants.evict("a")
+        metrics.update()
+        // a's series are gone; its place goes to the next tenant (c), d stays summed.
+        #expect(Set(liveSeries().keys) == ["b", "c", "_other"])
+        // c's allocation was counted in the summed series already: not counted again under c.
+        let arenaC = try tenants.arena(for: "c").index
+        #expect(try recorded.expectCounter("allocshim_tenant_allocations_total", [("tenant", "c"), ("arena", "\(arenaC)")]).totalValue == 0)
+        #expect(recorded.counters(label: "allocshim_tenant_allocations_total").allSatisfy { $0.dimensions.first!.1 != "a" })
+        for tenant in ["b", "c", "d"] { tenants.evict(tenant) }
+        held.removeAll()
+        metrics.update()
+        #expect(liveSeries().isEmpty)
     }
 
     @Test("the start-up record names the backend and the configuration")

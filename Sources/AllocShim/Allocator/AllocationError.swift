@@ -14,6 +14,7 @@ public enum AllocationError: Error, Equatable, Sendable, CustomStringConvertible
     /// The backend cannot serve this request in its current state (for example a destroyed arena).
     case unusable(backend: String, reason: String)
 
+    /// One line naming the bad value and what is allowed.
     public var description: String {
         switch self {
         case .negativeSize(let size):

@@ -3,6 +3,8 @@
 /// The shim's counters are always present. The allocator's own figures are `nil` where it has
 /// no such notion (glibc has no "resident" figure; mimalloc reports process-wide values).
 public struct AllocatorStatistics: Sendable, Codable, Equatable {
+    /// The name of the allocator the figures are from (a ``BackendName`` raw value for the
+    /// built-in backends).
     public var backend: String
     /// Blocks handed out through this allocator object since the process started.
     public var allocations: Int
@@ -24,6 +26,17 @@ public struct AllocatorStatistics: Sendable, Codable, Equatable {
     /// Where the allocator's figures come from, e.g. "jemalloc stats.* (process-wide)".
     public var source: String
 
+    /// Takes the shim's counters from `counters` now, and the allocator's own figures as given.
+    ///
+    /// - Parameters:
+    ///   - backend: the allocator's name.
+    ///   - counters: the allocator's ``AllocationCounters``, read once here.
+    ///   - source: where the allocator's figures come from, for readers of the figures.
+    ///   - allocatedBytes: see ``allocatedBytes``; `nil` when the allocator has no such figure.
+    ///   - activeBytes: see ``activeBytes``.
+    ///   - residentBytes: see ``residentBytes``.
+    ///   - mappedBytes: see ``mappedBytes``.
+    ///   - retainedBytes: see ``retainedBytes``.
     public init(
         backend: String, counters: AllocationCounters, source: String,
         allocatedBytes: Int? = nil, activeBytes: Int? = nil, residentBytes: Int? = nil,

@@ -47,6 +47,7 @@ public enum ByteEncodingError: Error, Equatable, Sendable, CustomStringConvertib
     /// Bytes that do not decode as text in this encoding (e.g. a byte ≥ 0x80 as ascii).
     case invalidByte(encoding: ByteEncoding, byte: UInt8, offset: Int)
 
+    /// One line naming the encoding, the bad input and what is allowed.
     public var description: String {
         switch self {
         case .unknownEncoding(let name):

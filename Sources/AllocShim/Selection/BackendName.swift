@@ -11,6 +11,7 @@ public enum BackendName: String, CaseIterable, Sendable, Codable, CustomStringCo
     /// tcmalloc (gperftools), loaded with dlopen.
     case tcmalloc
 
+    /// The name as written in `ALLOCSHIM_BACKEND` (the raw value).
     public var description: String { rawValue }
 
     /// Every valid name, comma separated, for error messages.
@@ -51,6 +52,7 @@ public enum BackendSelectionError: Error, Equatable, Sendable, CustomStringConve
     /// jemalloc refused to create a new arena (`arenas.create`).
     case arenaCreationFailed(String)
 
+    /// One line naming the bad value, every valid name, or what to install.
     public var description: String {
         switch self {
         case .unknownBackend(let value, let source):

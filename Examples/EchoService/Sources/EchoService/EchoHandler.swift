@@ -36,8 +36,22 @@ final class EchoHandler: ChannelInboundHandler {
     /// Set once a request was answered 413 before its end: the rest of it is discarded, and the
     /// connection is closed at its end (or after the grace period), once the answer is written.
     private var rejection: EventLoopFuture<Void>?
+    /// Set when the service shuts down: the request in progress is answered with
+    /// `Connection: close`, and no further request is read.
+    private var shuttingDown = false
 
     init(context: ServiceContext) { self.context = context }
+
+    /// Graceful shutdown (`ShutdownRequested`, from HTTPServer): an idle connection is closed
+    /// now; one with a request in progress is closed once that request is answered.
+    func userInboundEventTriggered(context channelContext: ChannelHandlerContext, event: Any) {
+        guard event is ShutdownRequested else {
+            channelContext.fireUserInboundEventTriggered(event)
+            return
+        }
+        shuttingDown = true
+        if head == nil { channelContext.close(promise: nil) }
+    }
 
     func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -150,7 +164,7 @@ final class EchoHandler: ChannelInboundHandler {
         _ channelContext: ChannelHandlerContext, _ head: HTTPRequestHead, status: HTTPResponseStatus, body: ByteBuffer,
         contentType: String, extraHeaders: [(String, String)] = [], keepAlive: Bool? = nil, closeWhenWritten: Bool = true
     ) -> EventLoopFuture<Void> {
-        let keepAlive = keepAlive ?? head.isKeepAlive
+        let keepAlive = (keepAlive ?? head.isKeepAlive) && !shuttingDown
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.readableBytes))

@@ -1,7 +1,8 @@
-// EchoService settings from the environment: PORT, MAX_BODY, MAX_TENANTS. The allocator
+// EchoService settings from the environment: PORT, MAX_BODY, MAX_TENANTS, SHUTDOWN_GRACE. The allocator
 // settings (ALLOCSHIM_BACKEND, ALLOCSHIM_ZERO_FILL, ALLOCSHIM_POOL_SIZE) are the library's own
 // and are read by AllocShim itself.
 import Foundation
+import NIOCore
 
 /// The service's settings, from the environment. Invalid values stop the service at start
 /// with a message naming the variable, the value and what is allowed.
@@ -9,6 +10,8 @@ struct ServiceConfiguration {
     var port: Int
     var maximumBodyBytes: Int
     var maximumTenants: Int
+    /// How long requests in flight may take to finish after SIGINT/SIGTERM.
+    var shutdownGrace: TimeAmount
 
     /// AllocShimNIO routes at most 64 ByteBufferAllocators at once; the shared allocator takes
     /// one route and every live tenant another.
@@ -18,7 +21,8 @@ struct ServiceConfiguration {
         ServiceConfiguration(
             port: try integer("PORT", in: environment, default: 8080, allowed: 1...65535),
             maximumBodyBytes: try integer("MAX_BODY", in: environment, default: 1 << 20, allowed: 1...(1 << 30)),
-            maximumTenants: try integer("MAX_TENANTS", in: environment, default: 32, allowed: 1...maximumTenantsLimit))
+            maximumTenants: try integer("MAX_TENANTS", in: environment, default: 32, allowed: 1...maximumTenantsLimit),
+            shutdownGrace: .seconds(Int64(try integer("SHUTDOWN_GRACE", in: environment, default: 10, allowed: 1...300))))
     }
 
     private static func integer(_ name: String, in environment: [String: String], default value: Int, allowed: ClosedRange<Int>) throws -> Int {

@@ -1,0 +1,27 @@
+// swift-tools-version:6.1
+// HummingbirdService: a small Hummingbird 2 service on AllocShim — every connection's
+// ByteBuffers from the AllocShim NIO allocator (backend chosen by ALLOCSHIM_BACKEND), request
+// bodies copied into AllocShim buffers. Its own package, so the library never depends on it.
+import PackageDescription
+
+let package = Package(
+    name: "HummingbirdService",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "AllocShim", path: "../..", traits: ["Jemalloc", "NIO"]),
+        // No default traits: the example needs neither swift-configuration nor full Foundation.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "HummingbirdService",
+            dependencies: [
+                .product(name: "AllocShim", package: "AllocShim"),
+                .product(name: "AllocShimNIO", package: "AllocShim"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        )
+    ]
+)
