@@ -22,10 +22,12 @@ tools: deps
 report: build tools
 	$(SWIFT) run -c release --skip-build allocshim report --output report
 
-# What CI runs (.ci/run). Sanitizer builds and fuzzing are part of it: about 45 minutes on
-# an idle 2-core machine (docs/design.md, "Tests and CI").
+# What CI runs (.ci/run): the three builds, type-system and CLI checks, the C probe, both
+# examples, the README's snippets, the API docs, the audit of our own sources, sanitizers and
+# bounded fuzzing. Timed on a fresh clone: see docs/design.md, "Tests and CI".
 test: test-default test-without-jemalloc test-integrations test-compile-checks test-cli \
-	test-example test-tools test-asan test-tsan test-ubsan-c test-fuzz
+	test-tools test-example test-hummingbird test-snippets test-docs test-audit \
+	test-asan test-tsan test-ubsan-c test-fuzz
 
 test-default: deps
 	$(SWIFT) test
