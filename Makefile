@@ -43,9 +43,10 @@ test-integrations: deps
 
 # AddressSanitizer over the whole suite with the integrations; jemalloc off, since ASan must
 # own malloc (linked beside it, frees cross allocators: bad-free). allocator_may_return_null:
-# tests ask for impossible sizes and expect a typed error, not ASan's abort. Leaks of third-party libraries are suppressed in Tests/lsan-suppressions.txt.
+# tests ask for impossible sizes and expect a typed error, not ASan's abort. The static TLS
+# room lets the ASan tests that need it load jemalloc with dlopen (jemalloc_sanitizer.c). Leaks of third-party libraries are suppressed in Tests/lsan-suppressions.txt.
 test-asan: deps
-	ASAN_OPTIONS=allocator_may_return_null=1 \
+	ASAN_OPTIONS=allocator_may_return_null=1 GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536 \
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
 	  $(SWIFT) test --sanitize=address --disable-default-traits --traits NIO,Metrics --scratch-path .build-asan
 

@@ -6,6 +6,7 @@
 // its stable ABI, which is what lets Swift use them through these functions.
 #include "CAllocShims.h"
 #include "failure_injection_internal.h"
+#include "sanitizer_detection.h"
 
 #include <errno.h>
 #include <strings.h>
@@ -61,7 +62,8 @@ int CAllocShims_MALLOCX_TCACHE_NONE(void) { return MALLOCX_TCACHE_NONE; }
 unsigned CAllocShims_MALLCTL_ARENAS_ALL(void) { return MALLCTL_ARENAS_ALL; }
 unsigned CAllocShims_MALLCTL_ARENAS_DESTROYED(void) { return MALLCTL_ARENAS_DESTROYED; }
 
-#else // jemalloc not linked: every call reports absence.
+#else // jemalloc not linked: every call reports absence...
+#if !ALLOCSHIM_ADDRESS_SANITIZER  // ...except under ASan, where jemalloc_sanitizer.c may load it
 
 int CAllocShims_jemalloc_is_linked(void) { return 0; }
 void *CAllocShims_jemalloc_mallocx(size_t size, int flags) { (void)size; (void)flags; return NULL; }
@@ -89,6 +91,7 @@ int CAllocShims_jemalloc_mallctlbymib(const size_t *mib, size_t mib_length, void
     (void)mib; (void)mib_length; (void)old_value; (void)old_length; (void)new_value; (void)new_length;
     return ENOENT;
 }
+#endif
 // Same encodings as jemalloc 5.x, so flag values stay meaningful in diagnostics.
 int CAllocShims_MALLOCX_LG_ALIGN(unsigned lg_alignment) { return (int)lg_alignment; }
 int CAllocShims_MALLOCX_ALIGN(size_t alignment) { return ffs((int)alignment) - 1; }

@@ -2,6 +2,10 @@ import AllocShim
 import CAllocShims
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// AddressSanitizer must see AllocShim's own memory (issue 11): before, a write past a pooled
 /// buffer's end, and any overflow of a `system` block (reached through `__libc_malloc`, which
 /// ASan does not intercept), went unreported. Each test overflows by one byte in a child
@@ -53,6 +57,39 @@ struct AddressSanitizerVisibilityTests {
             owned.withUnsafeMutableBytes { bytes in (bytes.baseAddress! + 100).storeBytes(of: 0x41, as: UInt8.self) }
         }
         #expect(reported(result, "AddressSanitizer: heap-buffer-overflow"))
+    }
+
+    @Test("one byte past a jemalloc block is reported (jemalloc loaded beside ASan, see jemalloc_sanitizer.c)")
+    func jemallocBlockOverflow() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            setenv("ALLOCSHIM_SANITIZER_JEMALLOC", "1", 1)  // before jemalloc is first looked for
+            guard let jemalloc = JemallocAllocator.shared else {
+                // Exits cleanly, so the expectation of a failure fails and says why.
+                print("jemalloc could not be loaded beside ASan: is GLIBC_TUNABLES=glibc.rtld.optional_static_tls=65536 set?")
+                exit(0)
+            }
+            let block = try jemalloc.allocateUninitialized(byteCount: 100)
+            (block + 100).storeBytes(of: 0x41, as: UInt8.self)
+        }
+        #expect(reported(result, "AddressSanitizer: use-after-poison"))
+    }
+
+    @Test("one byte past an OwnedBytes on jemalloc, and a write after its release, are reported")
+    func jemallocOwnedOverflowAndUseAfterFree() async {
+        let overflow = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            setenv("ALLOCSHIM_SANITIZER_JEMALLOC", "1", 1)
+            var owned = try OwnedBytes(uninitializedUnpooledCount: 100, using: BufferSource.backend(.jemalloc))
+            owned.withUnsafeMutableBytes { bytes in (bytes.baseAddress! + 100).storeBytes(of: 0x41, as: UInt8.self) }
+        }
+        #expect(reported(overflow, "AddressSanitizer: use-after-poison"))
+        let afterFree = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            setenv("ALLOCSHIM_SANITIZER_JEMALLOC", "1", 1)
+            let jemalloc = try BackendRegistry.allocator(.jemalloc)
+            let block = try jemalloc.allocateUninitialized(byteCount: 64)
+            jemalloc.deallocate(block, byteCount: 64)
+            block.storeBytes(of: 0x41, as: UInt8.self)
+        }
+        #expect(reported(afterFree, "AddressSanitizer: use-after-poison"))
     }
 
     @Test("in-bounds use of pooled buffers is not reported")
