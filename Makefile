@@ -7,7 +7,7 @@ NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
 .PHONY: test-run soak
-.PHONY: deps build tools report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
+.PHONY: deps build tools service report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,7 +19,12 @@ build: deps
 tools: deps
 	bash Tools/residue-c/build.sh
 
-report: build tools
+# The example service without the Jemalloc trait, so its process allocator can be chosen with
+# `allocshim run`: the report's "Your service's allocator" section soaks it briefly.
+service: deps
+	cd Examples/EchoService && $(SWIFT) build -c release --disable-default-traits --scratch-path .build-nojemalloc
+
+report: build tools service
 	$(SWIFT) run -c release --skip-build allocshim report --output report
 
 # What CI runs (.ci/run): the three builds, type-system and CLI checks, the C probe, both
