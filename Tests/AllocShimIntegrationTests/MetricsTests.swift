@@ -69,9 +69,8 @@ struct MetricsTests {
             metrics.start()
             started = metrics
         }
-        try await Task.sleep(for: .milliseconds(300))
-        let samples = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
-        #expect(samples >= 3, "the started instance stopped sampling once nobody held it")
+        let sampled = try await samples(of: recorded, labels: systemLabels, atLeast: 3)
+        #expect(sampled >= 3, "the started instance stopped sampling once nobody held it")
         try #require(started, "the started instance was released while running").stop()
         // stop() breaks the instance's hold on itself: it can then go away.
         for _ in 0..<100 where started != nil { try await Task.sleep(for: .milliseconds(10)) }
@@ -85,8 +84,9 @@ struct MetricsTests {
         let group = ServiceGroup(services: [metrics], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
-            try await Task.sleep(for: .milliseconds(300))
-            let whileRunning = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
+            // Wait for three samples rather than a fixed time: the shared 2-thread test pool
+            // may start the group late under a parallel suite (a fixed 300 ms failed in CI).
+            let whileRunning = try await samples(of: recorded, labels: systemLabels, atLeast: 3)
             #expect(whileRunning >= 3)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()  // run() returned: the group finished
@@ -196,4 +196,17 @@ final class LogCollector: LogHandler, @unchecked Sendable {
         stored.withLock { $0.append(Entry(message: "\(event.message)", metadata: flat)) }
     }
 }
+/// The number of `allocshim_live_bytes` samples for `system` once there are `count`, or after
+/// 30 s, whichever comes first (bounded, and independent of how busy the test pool is).
+private func samples(of recorded: TestMetrics, labels: [(String, String)], atLeast count: Int) async throws -> Int {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < deadline {
+        if let gauge = try? recorded.expectGauge("allocshim_live_bytes", labels), gauge.values.count >= count {
+            return gauge.values.count
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return (try? recorded.expectGauge("allocshim_live_bytes", labels).values.count) ?? 0
+}
+
 #endif
