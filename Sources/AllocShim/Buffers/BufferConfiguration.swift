@@ -89,6 +89,7 @@ public enum BufferConfiguration {
 public enum BufferConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidValue(variable: String, value: String, allowed: String)
 
+    /// Names the environment variable, the value it had and what is allowed.
     public var description: String {
         switch self {
         case .invalidValue(let variable, let value, let allowed):

@@ -10,6 +10,7 @@ public enum BufferError: Error, Equatable, Sendable, CustomStringConvertible {
     /// length: `Int.min..<Int.max` has no `Int` length.
     case rangeOutOfBounds(Range<Int>, count: Int)
 
+    /// The underlying error's description, or the offending bounds and the buffer's size.
     public var description: String {
         switch self {
         case .allocation(let error): return error.description

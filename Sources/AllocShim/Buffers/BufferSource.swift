@@ -5,7 +5,9 @@ import Synchronization
 /// buffers. One source per built-in backend is shared process-wide ("a slab pool per backend");
 /// make your own with ``init(allocator:slabSize:)`` for a custom allocator or a tenant arena.
 public final class BufferSource: Sendable {
+    /// The allocator every block and slab of this source comes from.
     public let allocator: any Allocator
+    /// The slab pool that serves this source's small uninitialized buffers from `allocator`.
     public let pool: SlabPool
     /// Direct C calls for whole blocks when the allocator is a built-in process-lifetime
     /// backend (see FastPath.swift); nil for arenas and user allocators.
@@ -91,6 +93,7 @@ public enum BufferSourceError: Error, Equatable, Sendable, CustomStringConvertib
     case backend(BackendSelectionError)
     case configuration(BufferConfigurationError)
 
+    /// The description of the underlying backend or configuration error.
     public var description: String {
         switch self {
         case .backend(let error): return error.description

@@ -11,6 +11,7 @@ public struct Exposure: Sendable, Equatable, Hashable, CustomStringConvertible {
         self.length = length
     }
 
+    /// For example "12 unwritten bytes at offset 40".
     public var description: String { "\(length) unwritten bytes at offset \(offset)" }
 }
 
@@ -18,6 +19,7 @@ public struct Exposure: Sendable, Equatable, Hashable, CustomStringConvertible {
 public enum ExposureDetectorError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidMinimumRun(Int)
 
+    /// Names the bad value and the allowed range.
     public var description: String {
         switch self {
         case .invalidMinimumRun(let value):
