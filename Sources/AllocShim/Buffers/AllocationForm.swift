@@ -53,6 +53,7 @@ public enum AllocationForm: String, CaseIterable, Sendable, Codable {
 
 /// Why `AllocationForm/init(parsing:)` refused a name.
 public enum AllocationFormError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not an `AllocationForm` raw value.
     case unknownForm(String)
 
     /// Names the bad value and lists every valid form.

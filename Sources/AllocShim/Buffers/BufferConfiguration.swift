@@ -87,6 +87,7 @@ public enum BufferConfiguration {
 
 /// An invalid buffer setting.
 public enum BufferConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `variable` holds `value`, which is not what `allowed` describes.
     case invalidValue(variable: String, value: String, allowed: String)
 
     /// Names the environment variable, the value it had and what is allowed.

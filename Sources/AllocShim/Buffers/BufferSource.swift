@@ -90,7 +90,9 @@ public final class BufferSource: Sendable {
 
 /// Why a buffer source could not be had.
 public enum BufferSourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The backend asked for (or the process default) is unavailable.
     case backend(BackendSelectionError)
+    /// A buffer setting (slab size, zero-fill) is invalid.
     case configuration(BufferConfigurationError)
 
     /// The description of the underlying backend or configuration error.

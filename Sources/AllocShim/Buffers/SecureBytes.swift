@@ -107,7 +107,9 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
 
 /// Why a secure buffer could not be made.
 public enum SecureBytesError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The allocator could not provide the memory.
     case allocation(AllocationError)
+    /// The process default backend is unavailable.
     case backend(BackendSelectionError)
     /// mlock refused (ENOMEM: over RLIMIT_MEMLOCK; EPERM: not allowed).
     case lockFailed(errno: Int32, byteCount: Int)

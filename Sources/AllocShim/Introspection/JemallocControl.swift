@@ -12,6 +12,7 @@ import Darwin
 /// A value type that a mallctl key can hold: fixed-size and trivially copyable (size_t is
 /// `Int`, unsigned is `UInt32`, uint64_t is `UInt64`, ssize_t is `Int`, bool is `Bool`).
 public protocol JemallocScalar: BitwiseCopyable, Sendable {
+    /// The all-zero value: the initial value of the buffer a read hands to `mallctl`.
     static var zero: Self { get }
 }
 extension Int: JemallocScalar { public static var zero: Int { 0 } }

@@ -17,6 +17,7 @@ public struct Exposure: Sendable, Equatable, Hashable, CustomStringConvertible {
 
 /// An invalid detector setting.
 public enum ExposureDetectorError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A minimum run below 1 byte.
     case invalidMinimumRun(Int)
 
     /// Names the bad value and the allowed range.
