@@ -119,7 +119,7 @@ public enum JemallocControl {
 
     /// Reads a string-valued key (`const char *`), such as `version` or `opt.dss`.
     ///
-    /// Only keys jemalloc documents as `const char *` are read (``JemallocKeyKinds``): mallctl
+    /// Only keys jemalloc documents as `const char *` are read (`JemallocKeyKinds`): mallctl
     /// checks sizes only, and a number read as a pointer would be dereferenced. Any other key
     /// is ``JemallocControlError/notAString(name:stringKeys:)``, before mallctl is called.
     public static func read(_ name: String, as type: String.Type) throws(JemallocControlError) -> String {
