@@ -100,7 +100,7 @@
 
         /// - Parameters:
         ///   - action: what to do after reporting (default: report only).
-        ///   - detector: run length and pattern (default: ``ExposureDetector/standard``).
+        ///   - detector: run length and pattern (default: `ExposureDetector.standard`).
         ///   - reporter: where findings go; default: one line on standard error.
         public init(
             action: ExposureAction = .report, detector: ExposureDetector = .standard,
