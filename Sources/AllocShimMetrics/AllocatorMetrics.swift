@@ -14,7 +14,7 @@ import Synchronization
 
 /// Reports allocator, slab-pool and tenant-arena figures to swift-metrics.
 ///
-/// Run it as a swift-service-lifecycle ``Service`` next to your other services — it samples
+/// Run it as a swift-service-lifecycle `Service` next to your other services — it samples
 /// every ``interval`` for as long as ``run()`` runs, and returns on graceful shutdown or
 /// cancellation:
 ///
@@ -36,7 +36,7 @@ import Synchronization
 ///   absent figure is not exported, rather than exported as 0;
 /// - per buffer source: `allocshim_pool_live_slabs`, `allocshim_pool_retained_bytes`,
 ///   `allocshim_pool_referenced_bytes`;
-/// - per tenant arena of a ``TenantArenas``, dimensions `tenant` and `arena`: the same
+/// - per tenant arena of a `TenantArenas`, dimensions `tenant` and `arena`: the same
 ///   figures named `allocshim_tenant_*`, for at most `maximumTenantSeries` tenants, the
 ///   others summed under `tenant="_other"`; an evicted tenant's series are removed;
 /// - `allocshim_process_resident_bytes`.

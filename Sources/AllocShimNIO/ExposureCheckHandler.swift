@@ -62,6 +62,8 @@
         /// Not an ``ExposureAction`` name.
         case unknownAction(String)
 
+        /// For `exposed`, the channel, the buffer's size and every run found; for `unknownAction`,
+        /// the bad name and the valid ones.
         public var description: String {
             switch self {
             case .exposed(let found):
@@ -83,7 +85,10 @@
     /// slice of a larger one (`readSlice`) starts at an unknown offset and is not checked
     /// reliably (docs/leaks.md).
     public final class ExposureCheckHandler: ChannelOutboundHandler, RemovableChannelHandler, Sendable {
+        /// Outbound writes as the pipeline carries them: byte buffers are checked, file regions pass
+        /// through unchecked.
         public typealias OutboundIn = IOData
+        /// The same `IOData`, forwarded unchanged when the write is allowed.
         public typealias OutboundOut = IOData
 
         /// Receives every finding (log it, count it).
@@ -95,7 +100,7 @@
 
         /// - Parameters:
         ///   - action: what to do after reporting (default: report only).
-        ///   - detector: run length and pattern (default: ``ExposureDetector/standard``).
+        ///   - detector: run length and pattern (default: `ExposureDetector.standard`).
         ///   - reporter: where findings go; default: one line on standard error.
         public init(
             action: ExposureAction = .report, detector: ExposureDetector = .standard,
@@ -114,6 +119,12 @@
             writeToStandardErrorDescriptor(&line)
         }
 
+        /// Scans a `ByteBuffer` write's readable bytes when poison mode is on; passes every other
+        /// write, and every write when poison mode is off, straight through.
+        ///
+        /// On a finding, calls the reporter, then acts: `.report` forwards the write, `.closeChannel`
+        /// fails `promise` with `ExposureCheckError.exposed` and closes the channel, `.trap` stops the
+        /// process.
         public func write(
             context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?
         ) {

@@ -57,19 +57,25 @@ public protocol Allocator: AnyObject, Sendable {
 }
 
 extension Allocator {
+    /// Returns `byteCount` uninitialized bytes at the allocator's `naturalAlignment`.
+    /// Throws what `allocateUninitialized(byteCount:alignment:)` throws.
     public func allocateUninitialized(byteCount: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         // allocshim: uninitialized — the protocol's uninitialized entry point passes the request on; the caller initializes what it reads
         try allocateUninitialized(byteCount: byteCount, alignment: naturalAlignment)
     }
 
+    /// Returns `byteCount` zeroed bytes at the allocator's `naturalAlignment`.
+    /// Throws what `allocateZeroed(byteCount:alignment:)` throws.
     public func allocateZeroed(byteCount: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         try allocateZeroed(byteCount: byteCount, alignment: naturalAlignment)
     }
 
+    /// Releases a block allocated at `naturalAlignment`, passing its `byteCount` for sized release.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         deallocate(pointer, byteCount: byteCount, alignment: naturalAlignment)
     }
 
+    /// The usable bytes of a live block allocated at `naturalAlignment`.
     public func usableSize(of pointer: UnsafeMutableRawPointer) -> Int {
         usableSize(of: pointer, alignment: naturalAlignment)
     }
@@ -92,7 +98,9 @@ extension Allocator {
         return try allocateZeroed(byteCount: byteCount, alignment: alignment ?? naturalAlignment)
     }
 
+    /// Does nothing: an allocator without a way to give memory back keeps this default.
     public func releaseFreeMemory() {}
 
+    /// False: buffers retain a user allocator, so it lives as long as any of its blocks.
     public var livesForWholeProcess: Bool { false }
 }

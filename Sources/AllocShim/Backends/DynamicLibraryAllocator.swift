@@ -9,8 +9,12 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     // @unchecked: every stored property is immutable after init; the function pointers point
     // into a library that is never unloaded (see dynamic_allocators.c).
 
+    /// `"mimalloc"` or `"tcmalloc"`: the `BackendName` raw value of the loaded library.
     public let name: String
+    /// The platform malloc's alignment (`alignof(max_align_t)`); a request that needs more, or a
+    /// block smaller than its alignment, takes the aligned path.
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
+    /// The shim's own counts of blocks and bytes requested through this object.
     public let counters = AllocationCounters()
     /// A process-wide instance held by a static constant: never deallocated.
     public var livesForWholeProcess: Bool { true }
@@ -52,6 +56,8 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         self.library = withUnsafeBytes(of: table.library) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
+    /// Calls the library's `malloc` (`mi_malloc`, `tc_malloc`), or its aligned entry point
+    /// (`mi_malloc_aligned`, `tc_memalign`) when `alignment` needs one.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         let block =
@@ -62,6 +68,9 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         return block
     }
 
+    /// Calls the library's `calloc` (`mi_calloc`, `tc_calloc`); for an aligned request,
+    /// `mi_zalloc_aligned`, or the aligned allocation zeroed by hand where the library has no
+    /// aligned calloc (tcmalloc).
     public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         let block: UnsafeMutableRawPointer?
@@ -80,6 +89,9 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         return block
     }
 
+    /// Calls the library's `realloc` (`mi_realloc`, `tc_realloc`). Aligned blocks are moved by
+    /// allocate, copy and free, and tcmalloc blocks are shrunk by copy so that their sized free
+    /// stays correct.
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
@@ -124,6 +136,8 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         CAllocShims_FastPath(kind: Int32(CAllocShims_fast_table), counters: counters, detail: UInt(bitPattern: tablePointer))
     }
 
+    /// Calls the library's sized free where it has one (`tc_free_sized`, for blocks from the plain
+    /// path), otherwise its `free` (`mi_free`, `tc_free`).
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
         let size = AllocationRequest.cSize(byteCount)
         if let freeSized, !AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
@@ -134,10 +148,13 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         counters.recordDeallocation(byteCount: byteCount)
     }
 
+    /// The library's own figure: the corresponding C function is `mi_usable_size` or `tc_malloc_size`.
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
         Int(table.usable_size(pointer))
     }
 
+    /// tcmalloc's `MallocExtension` properties or mimalloc's `mi_process_info`, both covering the
+    /// whole library rather than this object; the shim's counters only when neither is available.
     public func statistics() -> AllocatorStatistics {
         if let property = table.numeric_property {
             func read(_ key: String) -> Int? {
@@ -160,6 +177,8 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         return AllocatorStatistics(backend: name, counters: counters, source: "shim counters only")
     }
 
+    /// Calls `mi_collect(true)` or `MallocExtension_ReleaseFreeMemory`; does nothing when the
+    /// library lacks it.
     public func releaseFreeMemory() {
         table.collect?()
     }

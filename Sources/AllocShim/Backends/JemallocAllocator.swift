@@ -11,8 +11,12 @@ public final class JemallocAllocator: Allocator {
     public static let shared: JemallocAllocator? =
         CAllocShims_jemalloc_is_linked() != 0 ? JemallocAllocator() : nil
 
+    /// `"jemalloc"`.
     public let name = BackendName.jemalloc.rawValue
+    /// The platform malloc's alignment (`alignof(max_align_t)`); a request that needs more, or a
+    /// block smaller than its alignment, takes the aligned path.
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
+    /// The shim's own counts of blocks and bytes requested through this backend.
     public let counters = AllocationCounters()
     /// A process-wide instance held by a static constant: never deallocated.
     public var livesForWholeProcess: Bool { true }
@@ -22,6 +26,7 @@ public final class JemallocAllocator: Allocator {
         calls = JemallocCalls(baseFlags: 0, naturalAlignment: naturalAlignment)
     }
 
+    /// The corresponding C function is `mallocx`, with `MALLOCX_ALIGN` when `alignment` needs it.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         guard let block = calls.allocate(size: size, alignment: alignment, zeroed: false) else {
@@ -31,6 +36,8 @@ public final class JemallocAllocator: Allocator {
         return block
     }
 
+    /// The corresponding C function is `mallocx` with `MALLOCX_ZERO` (and `MALLOCX_ALIGN` when
+    /// `alignment` needs it).
     public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         guard let block = calls.allocate(size: size, alignment: alignment, zeroed: true) else {
@@ -40,6 +47,8 @@ public final class JemallocAllocator: Allocator {
         return block
     }
 
+    /// The corresponding C function is `rallocx`, which keeps the alignment flag, so aligned blocks
+    /// are resized in place where jemalloc can.
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
@@ -55,15 +64,20 @@ public final class JemallocAllocator: Allocator {
         CAllocShims_FastPath(kind: Int32(CAllocShims_fast_jemalloc), counters: counters, detail: UInt(bitPattern: Int(calls.baseFlags)))
     }
 
+    /// The corresponding C function is `sdallocx`: the size and alignment flags let jemalloc skip
+    /// the size-class lookup.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
         calls.deallocate(pointer, size: AllocationRequest.cSize(byteCount), alignment: alignment)
         counters.recordDeallocation(byteCount: byteCount)
     }
 
+    /// The block's size class. The corresponding C function is `sallocx`.
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
         calls.usableSize(pointer)
     }
 
+    /// jemalloc's process-wide `stats.*` figures, read after an `epoch` advance, plus the shim's
+    /// counters. Figures are `nil` if mallctl fails.
     public func statistics() -> AllocatorStatistics {
         let stats = try? JemallocControl.processStatistics()
         return AllocatorStatistics(

@@ -18,8 +18,12 @@ import Synchronization
 /// `deinit` destroys the arena: by then no buffer can refer to it, since buffers keep their
 /// allocator alive.
 public final class JemallocArena: Allocator {
+    /// `"jemalloc-arena"`, whichever arena this is; `index` tells arenas apart.
     public let name = BackendName.jemallocArena.rawValue
+    /// The platform malloc's alignment (`alignof(max_align_t)`); a request that needs more, or a
+    /// block smaller than its alignment, takes the aligned path.
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
+    /// The shim's own counts of blocks and bytes requested from this arena.
     public let counters = AllocationCounters()
     /// jemalloc's index of this arena (the `<i>` in `arena.<i>.*` and `stats.arenas.<i>.*`).
     public let index: UInt32
@@ -65,10 +69,14 @@ public final class JemallocArena: Allocator {
     /// Blocks of this arena that are allocated and not yet released (slabs count as one each).
     public var liveBlocks: Int { lifecycle.liveBlocks }
 
+    /// The corresponding C function is `mallocx` with this arena's flags. Throws
+    /// `AllocationError.unusable` while the arena is being reset or destroyed, or once destroyed.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         try allocate(byteCount: byteCount, alignment: alignment, zeroed: false)
     }
 
+    /// The corresponding C function is `mallocx` with this arena's flags and `MALLOCX_ZERO`.
+    /// Throws `AllocationError.unusable` while the arena is being reset or destroyed, or once destroyed.
     public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         try allocate(byteCount: byteCount, alignment: alignment, zeroed: true)
     }
@@ -84,6 +92,7 @@ public final class JemallocArena: Allocator {
         return block
     }
 
+    /// The corresponding C function is `rallocx` with this arena's flags: the block stays in this arena.
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
@@ -96,12 +105,15 @@ public final class JemallocArena: Allocator {
         return block
     }
 
+    /// The corresponding C function is `sdallocx` with this arena's flags. Releasing the last live
+    /// block lets a waiting `reset()` or `destroy()` proceed.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
         calls.deallocate(pointer, size: AllocationRequest.cSize(byteCount), alignment: alignment)
         counters.recordDeallocation(byteCount: byteCount)
         lifecycle.releaseBlock()  // after the free: a reset waiting for zero finds the memory returned
     }
 
+    /// The block's size class. The corresponding C function is `sallocx`.
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
         calls.usableSize(pointer)
     }
@@ -115,6 +127,7 @@ public final class JemallocArena: Allocator {
             mappedBytes: stats?.mapped, retainedBytes: stats?.retained)
     }
 
+    /// Calls `purge()`, ignoring its error.
     public func releaseFreeMemory() { try? purge() }
 
     /// Returns this arena's unused dirty pages to the OS (`arena.<i>.purge`). Live blocks are
@@ -187,6 +200,7 @@ public enum JemallocArenaError: Error, Equatable, Sendable, CustomStringConverti
     /// jemalloc refused the control call.
     case control(JemallocControlError)
 
+    /// A sentence naming the arena and, for `inUse`, how many blocks are still live.
     public var description: String {
         switch self {
         case .inUse(let arena, let live):

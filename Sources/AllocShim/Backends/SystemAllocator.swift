@@ -7,14 +7,19 @@ public final class SystemAllocator: Allocator {
     /// The one instance: its counters cover every `system` block in the process.
     public static let shared = SystemAllocator()
 
+    /// `"system"`.
     public let name = BackendName.system.rawValue
+    /// The platform malloc's alignment: `alignof(max_align_t)`, 16 on x86_64 and arm64.
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
+    /// The shim's own counts of blocks and bytes requested through this backend.
     public let counters = AllocationCounters()
     /// A process-wide instance held by a static constant: never deallocated.
     public var livesForWholeProcess: Bool { true }
 
     private init() {}
 
+    /// The corresponding C function is `malloc` (glibc's `__libc_malloc`), or `memalign` when
+    /// `alignment` needs the aligned path.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         let block =
@@ -25,6 +30,8 @@ public final class SystemAllocator: Allocator {
         return block
     }
 
+    /// The corresponding C function is `calloc` (glibc's `__libc_calloc`). glibc has no aligned
+    /// calloc, so an aligned request is `memalign` followed by zeroing.
     public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         let block: UnsafeMutableRawPointer?
@@ -40,6 +47,8 @@ public final class SystemAllocator: Allocator {
         return block
     }
 
+    /// The corresponding C function is `realloc` (glibc's `__libc_realloc`); aligned blocks are
+    /// moved by allocate, copy and free, since `realloc` would lose the alignment.
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
@@ -57,15 +66,20 @@ public final class SystemAllocator: Allocator {
 
     var fastPath: CAllocShims_FastPath? { CAllocShims_FastPath(kind: Int32(CAllocShims_fast_platform), counters: counters, detail: 0) }
 
+    /// The corresponding C function is `free` (glibc's `__libc_free`); glibc has no sized free.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
         CAllocShims_platform_free(pointer)
         counters.recordDeallocation(byteCount: byteCount)
     }
 
+    /// The corresponding C function is `malloc_usable_size` (glibc's own, even when jemalloc
+    /// has replaced `malloc`).
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
         Int(CAllocShims_platform_usable_size(pointer))
     }
 
+    /// glibc's `mallinfo2` figures for the whole process (in-use bytes, and sbrk plus mmapped
+    /// bytes as mapped), plus the shim's counters; the counters only where there is no `mallinfo2`.
     public func statistics() -> AllocatorStatistics {
         var info = CAllocShims_PlatformHeapInfo()
         guard CAllocShims_platform_heap_info(&info) != 0 else {
@@ -76,6 +90,7 @@ public final class SystemAllocator: Allocator {
             allocatedBytes: Int(info.in_use), mappedBytes: Int(info.arena + info.mmapped))
     }
 
+    /// The corresponding C function is `malloc_trim(0)`; does nothing where the platform lacks it.
     public func releaseFreeMemory() {
         _ = CAllocShims_platform_trim()
     }

@@ -51,9 +51,12 @@ public enum AllocationForm: String, CaseIterable, Sendable, Codable {
     }
 }
 
+/// Why `AllocationForm/init(parsing:)` refused a name.
 public enum AllocationFormError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not an `AllocationForm` raw value.
     case unknownForm(String)
 
+    /// Names the bad value and lists every valid form.
     public var description: String {
         switch self {
         case .unknownForm(let name):

@@ -87,8 +87,10 @@ public enum BufferConfiguration {
 
 /// An invalid buffer setting.
 public enum BufferConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// `variable` holds `value`, which is not what `allowed` describes.
     case invalidValue(variable: String, value: String, allowed: String)
 
+    /// Names the environment variable, the value it had and what is allowed.
     public var description: String {
         switch self {
         case .invalidValue(let variable, let value, let allowed):

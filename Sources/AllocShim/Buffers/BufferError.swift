@@ -1,8 +1,11 @@
 import CAllocShims
 /// Why a buffer operation failed.
 public enum BufferError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The allocator could not provide the memory.
     case allocation(AllocationError)
+    /// No buffer source: the backend is unavailable or a buffer setting is invalid.
     case source(BufferSourceError)
+    /// Text to encode or decode was malformed or over the limit.
     case encoding(ByteEncodingError)
     /// `length` bytes at `offset` do not lie within a buffer of `count` bytes.
     case outOfBounds(offset: Int, length: Int, count: Int)
@@ -10,6 +13,7 @@ public enum BufferError: Error, Equatable, Sendable, CustomStringConvertible {
     /// length: `Int.min..<Int.max` has no `Int` length.
     case rangeOutOfBounds(Range<Int>, count: Int)
 
+    /// The underlying error's description, or the offending bounds and the buffer's size.
     public var description: String {
         switch self {
         case .allocation(let error): return error.description
@@ -26,8 +30,11 @@ public enum BufferError: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// What `SharedBytes.alloc(_:fill:)` writes into a new buffer, repeated to its end.
 public enum FillPattern: Sendable, Equatable {
+    /// One byte, repeated.
     case byte(UInt8)
+    /// A byte sequence, repeated; an empty one fills with zeros.
     case bytes([UInt8])
+    /// A string in `encoding`, repeated; an empty string fills with zeros.
     case string(String, encoding: ByteEncoding = .utf8)
 }
 

@@ -5,7 +5,9 @@ import Synchronization
 /// buffers. One source per built-in backend is shared process-wide ("a slab pool per backend");
 /// make your own with ``init(allocator:slabSize:)`` for a custom allocator or a tenant arena.
 public final class BufferSource: Sendable {
+    /// The allocator every block and slab of this source comes from.
     public let allocator: any Allocator
+    /// The slab pool that serves this source's small uninitialized buffers from `allocator`.
     public let pool: SlabPool
     /// Direct C calls for whole blocks when the allocator is a built-in process-lifetime
     /// backend (see FastPath.swift); nil for arenas and user allocators.
@@ -88,9 +90,12 @@ public final class BufferSource: Sendable {
 
 /// Why a buffer source could not be had.
 public enum BufferSourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The backend asked for (or the process default) is unavailable.
     case backend(BackendSelectionError)
+    /// A buffer setting (slab size, zero-fill) is invalid.
     case configuration(BufferConfigurationError)
 
+    /// The description of the underlying backend or configuration error.
     public var description: String {
         switch self {
         case .backend(let error): return error.description

@@ -41,10 +41,14 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
         return SharedBytes(storage: storage, offset: 0, count: count)
     }
 
+    /// Calls `body` with a read-only view of the buffer's `count` bytes. The pointer must not
+    /// escape `body`.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
+    /// Calls `body` with a writable view of the buffer's `count` bytes. The pointer must not
+    /// escape `body`.
     public mutating func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeMutableRawBufferPointer(start: base, count: count))
     }

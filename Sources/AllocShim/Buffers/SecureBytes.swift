@@ -80,10 +80,14 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
         allocator.deallocate(base, byteCount: allocatedCount, alignment: alignment)
     }
 
+    /// Calls `body` with a read-only view of the secret's `count` bytes. The pointer must not
+    /// escape `body`, and nothing should copy the bytes out where they would not be wiped.
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
+    /// Calls `body` with a writable view of the secret's `count` bytes. The pointer must not
+    /// escape `body`.
     public mutating func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeMutableRawBufferPointer(start: base, count: count))
     }
@@ -103,11 +107,14 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
 
 /// Why a secure buffer could not be made.
 public enum SecureBytesError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The allocator could not provide the memory.
     case allocation(AllocationError)
+    /// The process default backend is unavailable.
     case backend(BackendSelectionError)
     /// mlock refused (ENOMEM: over RLIMIT_MEMLOCK; EPERM: not allowed).
     case lockFailed(errno: Int32, byteCount: Int)
 
+    /// The underlying error's description, or the `mlock` errno with its meaning.
     public var description: String {
         switch self {
         case .allocation(let error): return error.description

@@ -98,6 +98,7 @@ extension SharedBytes: Equatable, Hashable, Comparable {
     /// Byte-wise order, shorter first on a common prefix (Node's `Buffer.compare`).
     public static func < (lhs: SharedBytes, rhs: SharedBytes) -> Bool { compare(lhs, rhs) < 0 }
 
+    /// Hashes the bytes, consistent with `==`: views with equal bytes hash alike.
     public func hash(into hasher: inout Hasher) {
         withUnsafeBytes { hasher.combine(bytes: $0) }
     }
@@ -125,7 +126,9 @@ private func memcmpBytes(_ a: UnsafeMutableRawPointer, _ b: UnsafeMutableRawPoin
 }
 
 extension SharedBytes: RandomAccessCollection, MutableCollection {
+    /// Always 0: indices are offsets into this view, not into the underlying storage.
     public var startIndex: Int { 0 }
+    /// The view's byte count.
     public var endIndex: Int { count }
 
     /// The byte at `index`; traps when out of range, like `Array`. Writes are shared with
@@ -141,6 +144,7 @@ extension SharedBytes: RandomAccessCollection, MutableCollection {
         }
     }
 
+    /// Calls `body` with the bytes: they are always contiguous, so this never returns `nil`.
     public func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
         try withExtendedLifetime(storage) {
             try body(UnsafeBufferPointer(start: baseAddress.assumingMemoryBound(to: UInt8.self), count: count))

@@ -15,6 +15,7 @@ import Synchronization
 /// releases it. Other pools (arenas, your allocators) share one cursor under a lock, so that
 /// an arena can take its idle slab back before a reset.
 public final class SlabPool: Sendable {
+    /// The allocator slabs are taken from and returned to.
     public let allocator: any Allocator
     /// Bytes per slab.
     public let slabSize: Int
@@ -28,6 +29,9 @@ public final class SlabPool: Sendable {
     private let threadIdentity: UInt64
     let ledger = PoolLedger()
 
+    /// A pool cutting `slabSize`-byte slabs from `allocator` behind one shared, locked cursor.
+    /// If `allocator` is a `JemallocArena`, the pool registers with it so the arena can take
+    /// back the idle slab before a reset or destroy.
     public init(allocator: any Allocator, slabSize: Int) {
         self.allocator = allocator
         self.slabSize = slabSize
@@ -167,7 +171,9 @@ enum ThreadSlabs {
 
 /// A snapshot of a pool's memory: what its slabs hold versus what live buffers use.
 public struct PoolAccounting: Sendable, Codable, Equatable {
+    /// The name of the pool's allocator.
     public var backend: String
+    /// Bytes per slab.
     public var slabSize: Int
     /// Slabs currently allocated (the pool's current slab plus any pinned by live buffers).
     public var liveSlabs: Int

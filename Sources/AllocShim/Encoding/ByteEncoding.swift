@@ -4,6 +4,7 @@
 /// hex needs an even number of hex digits, base64 needs the standard alphabet with correct
 /// padding, latin1 and ascii refuse characters they cannot represent.
 public enum ByteEncoding: String, CaseIterable, Sendable, Codable {
+    /// UTF-8. Decoding replaces invalid sequences with U+FFFD, as Node does.
     case utf8
     /// UTF-16, little-endian, no byte-order mark.
     case utf16le
@@ -35,6 +36,7 @@ public enum ByteEncoding: String, CaseIterable, Sendable, Codable {
 
 /// Malformed or over-limit encoded input. Each case names the offending value.
 public enum ByteEncodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Not a name `ByteEncoding(name:)` accepts.
     case unknownEncoding(String)
     /// A character the encoding cannot represent or does not allow, at a character offset.
     case invalidCharacter(encoding: ByteEncoding, character: String, offset: Int)

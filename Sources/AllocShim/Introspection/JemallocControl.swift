@@ -12,6 +12,7 @@ import Darwin
 /// A value type that a mallctl key can hold: fixed-size and trivially copyable (size_t is
 /// `Int`, unsigned is `UInt32`, uint64_t is `UInt64`, ssize_t is `Int`, bool is `Bool`).
 public protocol JemallocScalar: BitwiseCopyable, Sendable {
+    /// The all-zero value: the initial value of the buffer a read hands to `mallctl`.
     static var zero: Self { get }
 }
 extension Int: JemallocScalar { public static var zero: Int { 0 } }
@@ -22,24 +23,39 @@ extension Bool: JemallocScalar { public static var zero: Bool { false } }
 
 /// A mallctl key together with the Swift type of its value, so reads cannot use the wrong type.
 public struct JemallocKey<Value: JemallocScalar>: Sendable, Hashable {
+    /// The mallctl name, e.g. `"stats.allocated"`.
     public let name: String
+    /// A key for `name`; the caller vouches that its value has type `Value`.
     public init(_ name: String) { self.name = name }
 }
 
 extension JemallocKey where Value == Int {
+    /// Bytes allocated by the application (`stats.allocated`).
     public static let allocated = JemallocKey("stats.allocated")
+    /// Bytes in active pages, a multiple of the page size (`stats.active`).
     public static let active = JemallocKey("stats.active")
+    /// Bytes in physically resident pages mapped by jemalloc, metadata included (`stats.resident`).
     public static let resident = JemallocKey("stats.resident")
+    /// Bytes in active extents mapped by jemalloc (`stats.mapped`).
     public static let mapped = JemallocKey("stats.mapped")
+    /// Bytes of virtual memory kept mapped but not counted in `mapped`, rather than returned to
+    /// the OS (`stats.retained`).
     public static let retained = JemallocKey("stats.retained")
+    /// Bytes of jemalloc's own metadata (`stats.metadata`).
     public static let metadata = JemallocKey("stats.metadata")
+    /// jemalloc's page size in bytes (`arenas.page`).
     public static let pageSize = JemallocKey("arenas.page")
     /// Per-arena keys are written with arena 0 and re-targeted by MIB (see `read(_:arena:)`).
     public static let arenaMapped = JemallocKey("stats.arenas.0.mapped")
+    /// An arena's physically resident bytes (`stats.arenas.<i>.resident`).
     public static let arenaResident = JemallocKey("stats.arenas.0.resident")
+    /// An arena's retained virtual memory in bytes (`stats.arenas.<i>.retained`).
     public static let arenaRetained = JemallocKey("stats.arenas.0.retained")
+    /// An arena's active pages: a page count, not bytes (`stats.arenas.<i>.pactive`).
     public static let arenaActivePages = JemallocKey("stats.arenas.0.pactive")
+    /// Bytes an arena holds in small size classes (`stats.arenas.<i>.small.allocated`).
     public static let arenaSmallAllocated = JemallocKey("stats.arenas.0.small.allocated")
+    /// Bytes an arena holds in large size classes (`stats.arenas.<i>.large.allocated`).
     public static let arenaLargeAllocated = JemallocKey("stats.arenas.0.large.allocated")
 }
 
@@ -50,15 +66,21 @@ extension JemallocKey where Value == UInt64 {
 }
 
 extension JemallocKey where Value == UInt32 {
+    /// The current limit on the number of arenas (`arenas.narenas`).
     public static let arenaCount = JemallocKey("arenas.narenas")
 }
 
 /// jemalloc's figures for the process or for one arena, in bytes.
 public struct JemallocStatistics: Sendable, Codable, Equatable {
+    /// Bytes allocated by the application; for an arena, small plus large allocations.
     public var allocated: Int
+    /// Bytes in active pages (≥ `allocated`, a multiple of the page size).
     public var active: Int
+    /// Bytes physically resident.
     public var resident: Int
+    /// Bytes in active extents mapped by jemalloc.
     public var mapped: Int
+    /// Bytes of virtual memory retained rather than returned to the OS (not part of `mapped`).
     public var retained: Int
 }
 
@@ -97,7 +119,7 @@ public enum JemallocControl {
 
     /// Reads a string-valued key (`const char *`), such as `version` or `opt.dss`.
     ///
-    /// Only keys jemalloc documents as `const char *` are read (``JemallocKeyKinds``): mallctl
+    /// Only keys jemalloc documents as `const char *` are read (`JemallocKeyKinds`): mallctl
     /// checks sizes only, and a number read as a pointer would be dereferenced. Any other key
     /// is ``JemallocControlError/notAString(name:stringKeys:)``, before mallctl is called.
     public static func read(_ name: String, as type: String.Type) throws(JemallocControlError) -> String {

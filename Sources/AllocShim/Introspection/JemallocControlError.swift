@@ -26,6 +26,7 @@ public enum JemallocControlError: Error, Equatable, Sendable, CustomStringConver
     /// An arena index that `MALLOCX_ARENA` cannot carry: allowed are 0 through `limit`.
     case arenaIndexOutOfRange(index: UInt32, limit: UInt32)
 
+    /// Names the mallctl key and the failure; for `failed`, the errno's mallctl meaning and its `strerror` text.
     public var description: String {
         switch self {
         case .notLinked(let name):

@@ -11,13 +11,16 @@ public struct Exposure: Sendable, Equatable, Hashable, CustomStringConvertible {
         self.length = length
     }
 
+    /// For example "12 unwritten bytes at offset 40".
     public var description: String { "\(length) unwritten bytes at offset \(offset)" }
 }
 
 /// An invalid detector setting.
 public enum ExposureDetectorError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A minimum run below 1 byte.
     case invalidMinimumRun(Int)
 
+    /// Names the bad value and the allowed range.
     public var description: String {
         switch self {
         case .invalidMinimumRun(let value):

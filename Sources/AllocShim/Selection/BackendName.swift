@@ -18,7 +18,9 @@ public enum BackendName: String, CaseIterable, Sendable, Codable, CustomStringCo
     public static var validNames: String { allCases.map(\.rawValue).joined(separator: ", ") }
 
     /// Parses a backend name, exactly as written (names are lowercase).
-    /// - Parameter source: where the value came from, named in the error (e.g. "ALLOCSHIM_BACKEND").
+    /// - Parameters:
+    ///   - value: the name, e.g. "jemalloc".
+    ///   - source: where the value came from, named in the error (e.g. "ALLOCSHIM_BACKEND").
     public init(parsing value: String, source: String = "backend name") throws(BackendSelectionError) {
         guard let name = BackendName(rawValue: value) else {
             throw .unknownBackend(value: value, source: source)

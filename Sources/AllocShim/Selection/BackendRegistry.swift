@@ -2,7 +2,9 @@ import CAllocShims
 
 /// Whether a backend can be used in this process, and if not, why.
 public struct BackendAvailability: Sendable, Codable, Equatable {
+    /// The backend's name, a `BackendName` raw value.
     public var name: String
+    /// Whether the backend can be used in this process.
     public var available: Bool
     /// Why it is unavailable (and how to fix that); `nil` when available.
     public var reason: String?
@@ -55,6 +57,8 @@ public enum BackendRegistry {
         BackendName.allCases.map(availability)
     }
 
+    /// Availability of one backend: tries to get its allocator (loading mimalloc or tcmalloc,
+    /// creating the shared arena on first use) and reports the error's description if that fails.
     public static func availability(_ name: BackendName) -> BackendAvailability {
         do {
             let allocator = try allocator(name)

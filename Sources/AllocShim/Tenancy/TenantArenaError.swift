@@ -6,6 +6,7 @@ public enum TenantArenaError: Error, Equatable, Sendable, CustomStringConvertibl
     /// upper bound (jemalloc's arena limit or AllocShimNIO's routes).
     case invalidMaximum(Int, allowed: ClosedRange<Int>, limitedBy: String)
 
+    /// Why tenant arenas are unavailable, or the bad maximum with its allowed range and what limits it.
     public var description: String {
         switch self {
         case .unavailable(let reason): return "tenant arenas are unavailable: \(reason)"

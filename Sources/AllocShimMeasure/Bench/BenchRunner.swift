@@ -4,8 +4,11 @@ import CAllocShimsBench
 
 /// One (backend, scenario) measurement.
 public struct BenchResult: Codable, Sendable {
+    /// The backend measured, a `BackendName` raw value.
     public var backend: String
+    /// The scenario measured, a `BenchScenario` raw value.
     public var scenario: String
+    /// Buffers made per repetition.
     public var iterations: Int
     /// Median ns per buffer for the Node-like `SharedBytes` form.
     public var nsPerOp: Double
@@ -17,13 +20,16 @@ public struct BenchResult: Codable, Sendable {
     public var nodeNsPerOp: Double?
     /// min(nsPerOp, ownedNsPerOp) / cNsPerOp: the cost of the Swift layer's fastest form.
     public var fastestOverC: Double
+    /// Repetitions the medians are taken over.
     public var repetitions: Int
     /// The same two forms with no `using:` (the process default set to this backend): the
     /// path the README shows.
     public var defaultSourceNsPerOp: Double?
+    /// The `OwnedBytes` twin of `defaultSourceNsPerOp`: median ns per buffer with no `using:`.
     public var ownedDefaultSourceNsPerOp: Double?
     /// Spread of the repetitions, (max − min) / median, for `nsPerOp` and `ownedNsPerOp`.
     public var relativeSpread: Double?
+    /// The spread of `ownedNsPerOp` over the repetitions, (max − min) / median.
     public var ownedRelativeSpread: Double?
     /// What Swift offers without AllocShim, measured interleaved in the same run: ns per op by
     /// alternative (see `SwiftAlternatives`).
@@ -57,12 +63,18 @@ public struct BenchResult: Codable, Sendable {
 /// Runs the benchmark scenarios per backend: Swift (both buffer forms), the C baseline,
 /// and optionally Node, each as the median of several repetitions within one run.
 public struct BenchRunner {
+    /// Backends to measure, in this order.
     public var backends: [BackendName]
+    /// Scenarios to measure for each backend, in this order.
     public var scenarios: [BenchScenario]
+    /// Buffers made per repetition of each scenario.
     public var iterations: Int
+    /// Repetitions per measurement; results report their median.
     public var repetitions: Int
+    /// Whether `run(progress:)` also runs the scenarios in Node (needs `node` on the `PATH`).
     public var compareNode: Bool
 
+    /// A runner for every (backend, scenario) pair; nothing runs until `run`.
     public init(backends: [BackendName], scenarios: [BenchScenario], iterations: Int = 10_000, repetitions: Int = 5, compareNode: Bool) {
         self.backends = backends
         self.scenarios = scenarios

@@ -56,7 +56,10 @@ public enum BenchScenario: String, CaseIterable, Sendable, Codable {
 
 /// A bad argument or a failed measurement step, with a message for the user.
 public struct MeasureError: Error, CustomStringConvertible, Equatable {
+    /// The message shown to the user.
     public let description: String
+    /// A bad argument: an unknown name, a value out of range.
     public static func invalidArgument(_ message: String) -> MeasureError { MeasureError(description: message) }
+    /// A measurement step that could not complete, such as an allocation failing mid-run.
     public static func failed(_ message: String) -> MeasureError { MeasureError(description: message) }
 }

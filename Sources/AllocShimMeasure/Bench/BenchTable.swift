@@ -1,5 +1,7 @@
 /// Plain-text rendering of benchmark results.
 public enum BenchTable {
+    /// One row per result: ns per buffer for `SharedBytes`, `OwnedBytes` and C, the fastest
+    /// Swift form over C, and Node where measured; a last line gives repetitions and iterations.
     public static func render(_ results: [BenchResult]) -> String {
         var lines = ["backend          scenario                SharedBytes   OwnedBytes       C   fastest/C      Node  Node/fastest"]
         for result in results {

@@ -3,6 +3,7 @@ import Foundation
 
 /// Memory growth of one backend under the churn workload, measured in its own process.
 public struct FragmentationResult: Codable, Sendable {
+    /// The backend measured, a `BackendName` raw value.
     public var backend: String
     /// RSS before the workload.
     public var baselineRssMiB: Double
@@ -16,13 +17,16 @@ public struct FragmentationResult: Codable, Sendable {
     public var afterDestroyRssMiB: Double?
     /// The allocator's own figures after the purge, where it has them.
     public var allocatorMappedMiB: Double?
+    /// The allocator's resident figure after the purge, where it has one.
     public var allocatorResidentMiB: Double?
+    /// Wall-clock seconds for the whole run, purge and destroy included.
     public var seconds: Double
 
     enum CodingKeys: String, CodingKey {
         case backend, baselineRssMiB, peakRssMiB, afterFreeRssMiB, afterPurgeRssMiB, afterDestroyRssMiB, allocatorMappedMiB, allocatorResidentMiB, seconds
     }
 
+    /// Writes `null` for absent figures so every object has every key.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(backend, forKey: .backend)
@@ -37,6 +41,8 @@ public struct FragmentationResult: Codable, Sendable {
     }
 }
 
+/// The churn workload's memory growth per backend: RSS before, at peak, after every buffer is
+/// freed, after a purge and (for `jemalloc-arena`) after destroying the arena.
 public enum Fragmentation {
     /// Runs the workload in this process on the process default backend (`ALLOCSHIM_BACKEND`).
     public static func runInProcess() throws -> FragmentationResult {
@@ -79,6 +85,7 @@ public enum Fragmentation {
         }
     }
 
+    /// A table of the RSS figures in MiB, one row per backend; "—" where a figure is absent.
     public static func render(_ results: [FragmentationResult]) -> String {
         var lines = ["RSS in MiB under the churn workload (each backend in its own process)"]
         lines.append(

@@ -6,7 +6,9 @@ import Foundation
 /// random allocation offsets, and every run of at least 1 byte is counted by its length.
 /// The default ``ExposureDetector/defaultMinimumRun`` is chosen from this (docs/leaks.md).
 public struct FalsePositiveRate: Codable, Sendable {
+    /// Buffers scanned.
     public var buffers: Int
+    /// Bytes scanned over all buffers.
     public var scannedBytes: Int
     /// Runs whose length is at least `n`, for n = 1...16 (index n - 1).
     public var runsAtLeast: [Int]

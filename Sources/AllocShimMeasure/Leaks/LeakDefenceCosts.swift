@@ -5,19 +5,25 @@ import Foundation
 /// an `allocUnsafe(size)` that is written (all but a tail) and converted to `[UInt8]` — the
 /// chapter's response path — under each defence.
 public struct LeakDefenceCost: Codable, Sendable {
+    /// The defence measured: a `LeakDefenceCosts.Defence` raw value.
     public var defence: String
     /// What it stops (for the report).
     public var stops: String
+    /// Bytes per buffer.
     public var size: Int
     /// Median per-thread CPU ns per buffer over the repetitions, and the spread.
     public var nsPerOp: Double
+    /// Fastest repetition, per-thread CPU ns per buffer.
     public var minNsPerOp: Double
+    /// Slowest repetition, per-thread CPU ns per buffer.
     public var maxNsPerOp: Double
     /// Exposures the defence reported during the run (the detector only).
     public var reported: Int
 }
 
+/// Measures what each in-process leak defence costs per buffer (see `LeakDefenceCost`).
 public enum LeakDefenceCosts {
+    /// The defences compared; raw values are the names the report shows.
     public enum Defence: String, CaseIterable, Sendable {
         case none = "allocUnsafe (no defence)"
         case zeroed = "alloc (zeroed buffer)"

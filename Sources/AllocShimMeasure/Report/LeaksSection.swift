@@ -9,17 +9,25 @@ public struct LeaksSection: Codable, Sendable {
     /// In-process defences: residue of the chapter's path (secret bytes recovered from a
     /// reused uninitialized 1 KiB buffer) next to ns per buffer.
     public struct DefenceRow: Codable, Sendable {
+        /// What the defence costs per buffer, measured with the others in one run.
         public var cost: LeakDefenceCost
         /// Mean % of a released secret recovered by the next buffer under this defence.
         public var recoveredPercent: Double
     }
 
+    /// When the section was measured, ISO 8601.
     public var date: String
+    /// The machine it was measured on.
     public var machine: MachineInfo
+    /// One row per in-process defence; empty when costs were not measured.
     public var defences: [DefenceRow]
+    /// Hardened and debug allocators; empty when not measured.
     public var hardened: [HardenedResult]
+    /// Residue by heap history; empty when not measured.
     public var heapHistory: [HeapHistoryCell]
+    /// Why heap-history cells could not be measured, one message each.
     public var heapHistoryErrors: [String]
+    /// The detector's false-positive rate; `nil` when not measured.
     public var falsePositives: FalsePositiveRate?
 
     /// Measures the selected parts (skipped parts are empty).

@@ -5,29 +5,43 @@ import Foundation
 public struct Report: Codable, Sendable {
     /// ``AllocShimVersion/current`` of the build that measured (absent in older reports).
     public var version: String?
+    /// The machine the report was measured on.
     public var machine: MachineInfo
+    /// The command line that produced the report.
     public var command: String
+    /// Every built-in backend and whether this process could use it.
     public var backends: [BackendAvailability]
+    /// Benchmark results, per backend and scenario.
     public var bench: [BenchResult]
     /// Per backend: geometric mean over the scenarios of Node's ns/op divided by AllocShim's
     /// fastest form (> 1: AllocShim is faster). Absent without Node.
     public var nodeOverAllocShimGeometricMean: [String: Double]
+    /// Residue probe results, per backend, scenario and size.
     public var residue: [ResidueResult]
+    /// Residue under each allocator configuration (the configuration matrix).
     public var configurations: [ConfigurationResult]
+    /// Fragmentation results, one per backend, each measured in its own process.
     public var fragmentation: [FragmentationResult]
+    /// Thread-scaling results, one per backend.
     public var threads: [ThreadScalingResult]
 }
 
 /// Runs every measurement for the report.
 public struct ReportRunner {
+    /// Backends to measure.
     public var backends: [BackendName]
+    /// Buffers per benchmark repetition.
     public var benchIterations = 10_000
+    /// Benchmark repetitions per measurement.
     public var benchRepetitions = 5
+    /// Rounds per residue probe cell; the configuration matrix uses half (at least 20).
     public var residueRounds = 100
+    /// Whether to compare with Node; skipped anyway when `node` or the benchmark script is missing.
     public var compareNode = true
     /// Threads for the multi-threaded part of the thread benchmark.
     public var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
 
+    /// A runner for `backends` with the default sizes of a full report.
     public init(backends: [BackendName]) { self.backends = backends }
 
     /// Runs everything, reporting progress in `style` through `write` (standard error).

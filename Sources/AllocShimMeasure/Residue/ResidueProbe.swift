@@ -5,9 +5,13 @@ import Foundation
 /// Observation points for tests: called right after the secret is released and right after
 /// the reuse allocation, with nothing else in between. Must not allocate.
 public struct ProbeHooks: Sendable {
+    /// Called right after the secret's block or buffer is released, before the scenario allocates.
     public var afterRelease: @Sendable () -> Void
+    /// Called right after the reuse allocation, with the memory about to be read.
     public var afterReuse: @Sendable (UnsafeMutableRawPointer) -> Void
 
+    /// Hooks for both observation points. Neither may allocate: that would change what the
+    /// scenario measures.
     public init(afterRelease: @escaping @Sendable () -> Void, afterReuse: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
         self.afterRelease = afterRelease
         self.afterReuse = afterReuse
@@ -21,21 +25,30 @@ public struct ProbeHooks: Sendable {
 /// all bookkeeping lives in buffers allocated before the rounds start, results are written
 /// into them by index, and nothing is formatted or logged until the rounds are over.
 public final class ResidueProbe {
+    /// The allocator the secret and the reuse allocations come from.
     public let allocator: any Allocator
+    /// Rounds per `run`; each plants a new secret.
     public let rounds: Int
     /// Allocations per round for `spray`.
     public let sprayCount: Int
+    /// Test observation points; `nil` (the default) outside tests.
     public var hooks: ProbeHooks?
     /// The secret of the current run. Every `run` draws a new random key: a secret left in
     /// freed memory by an earlier run must never count as recovered by a later one.
     private var secret = Secret(key: 0)
 
+    /// A probe over `allocator`. Nothing is allocated until `run`.
     public init(allocator: any Allocator, rounds: Int = 200, sprayCount: Int = 64) {
         self.allocator = allocator
         self.rounds = rounds
         self.sprayCount = sprayCount
     }
 
+    /// Runs `rounds` rounds of `scenario` at `size` bytes with a fresh random secret.
+    ///
+    /// Returns a result marked not applicable (and without running) when the scenario does not
+    /// apply to this allocator or size. Throws `MeasureError` for a size below 1, and the
+    /// allocator's or buffer's error when an allocation fails.
     public func run(_ scenario: ResidueScenario, size: Int) throws -> ResidueResult {
         guard size > 0 else { throw MeasureError.invalidArgument("invalid size \(size): sizes must be at least 1 byte") }
         let isJemalloc = allocator is JemallocAllocator || allocator is JemallocArena

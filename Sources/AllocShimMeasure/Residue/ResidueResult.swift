@@ -1,12 +1,18 @@
 /// What one (backend, scenario, size) probe found over its rounds.
 public struct ResidueResult: Codable, Sendable, Equatable {
+    /// The backend, configuration or C probe measured.
     public var backend: String
+    /// The scenario, a `ResidueScenario` raw value.
     public var scenario: String
+    /// Size of the secret and of the reuse allocation, in bytes.
     public var size: Int
+    /// Rounds measured; 0 when not applicable.
     public var rounds: Int
     /// Mean share of the secret's bytes found at their original offsets, 0–100.
     public var recoveredPercent: Double
+    /// The lowest share recovered in any round, 0–100.
     public var minPercent: Double
+    /// The highest share recovered in any round, 0–100.
     public var maxPercent: Double
     /// Byte ranges lost in most rounds that recovered anything (e.g. "0-15": where the
     /// allocator keeps its free-list metadata); empty when nothing or everything was found.

@@ -3,14 +3,19 @@ import Foundation
 
 /// Runs the probe over backends × scenarios × sizes.
 public struct ResidueRunner {
+    /// Backends to probe, in this order.
     public var backends: [BackendName]
+    /// Scenarios to probe for each backend.
     public var scenarios: [ResidueScenario]
+    /// Sizes to probe for each scenario, in bytes.
     public var sizes: [Int]
+    /// Rounds per cell; sizes of 1 MiB and more run a quarter of them.
     public var rounds: Int
 
     /// Largest size accepted: 256 MiB.
     public static let maximumSize = 256 << 20
 
+    /// A runner over every (backend, scenario, size); nothing runs until `run`.
     public init(backends: [BackendName], scenarios: [ResidueScenario], sizes: [Int], rounds: Int) {
         self.backends = backends
         self.scenarios = scenarios
@@ -58,6 +63,9 @@ public struct ResidueRunner {
     /// Steps ``runCProbes(progress:)`` reports: one per C probe found.
     public var cProbeProgressSteps: Int { Self.cProbePaths().count }
 
+    /// Probes every (backend, scenario, size) in this process, telling `progress` before each.
+    /// Throws `BackendSelectionError` for an unavailable backend and whatever `ResidueProbe.run`
+    /// throws.
     public func run(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
         var results: [ResidueResult] = []
         for backend in backends {
@@ -78,6 +86,8 @@ public struct ResidueRunner {
 
 /// The readable table: one block per scenario, sizes as rows, backends as columns.
 public enum ResidueTable {
+    /// One block per scenario with sizes as rows and backends as columns: mean % (min–max), or
+    /// "n/a" where the scenario does not apply.
     public static func render(_ results: [ResidueResult]) -> String {
         var backends: [String] = []
         var scenarios: [String] = []

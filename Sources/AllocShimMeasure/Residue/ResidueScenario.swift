@@ -19,6 +19,7 @@ public enum ResidueScenario: String, CaseIterable, Sendable, Codable {
     /// Secret in one dedicated jemalloc arena (tenant A), the allocation in another (tenant B).
     case arenaIsolated = "arena-isolated"
 
+    /// Parses a scenario name; the `MeasureError` names the bad value and every valid one.
     public init(parsing name: String) throws(MeasureError) {
         guard let scenario = ResidueScenario(rawValue: name) else {
             throw .invalidArgument("unknown scenario '\(name)'; valid scenarios are: \(ResidueScenario.allCases.map(\.rawValue).joined(separator: ", "))")
