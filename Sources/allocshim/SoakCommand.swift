@@ -67,7 +67,7 @@ struct SoakCommand: ParsableCommand {
 
     static let standardConfigurations = [
         "system", "system+arena-max=2", "jemalloc", "jemalloc+malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true",
-        "mimalloc", "tcmalloc", "scudo",
+        "mimalloc", "tcmalloc", "scudo", "system+release=5",
     ]
 
     func run() throws {
@@ -184,14 +184,14 @@ struct SoakCommand: ParsableCommand {
         return "\(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.memoryGiB) GiB, \(machine.swift)"
     }
 
-    /// `BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF]`.
+    /// `BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF][+release=SECONDS]`.
     static func parseConfiguration(_ text: String) throws -> ProcessAllocatorChoice {
         let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
         let backend = try ProcessAllocatorChoice.backend(named: parts[0])
-        var arenaMax: Int?, trimThreshold: Int?, mallocConf: String?
+        var arenaMax: Int?, trimThreshold: Int?, mallocConf: String?, release: Int?
         for part in parts.dropFirst() {
             let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
-            guard pair.count == 2 else { throw ProcessAllocatorError.badValue(option: "--config", value: text, allowed: "BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF]") }
+            guard pair.count == 2 else { throw ProcessAllocatorError.badValue(option: "--config", value: text, allowed: "BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF][+release=SECONDS]") }
             switch pair[0] {
             case "arena-max":
                 guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "arena-max", value: pair[1], allowed: "an integer 1 … 1024") }
@@ -200,9 +200,15 @@ struct SoakCommand: ParsableCommand {
                 guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "trim-threshold", value: pair[1], allowed: "a byte count") }
                 trimThreshold = value
             case "malloc-conf": mallocConf = pair[1]
-            default: throw ProcessAllocatorError.badValue(option: "--config", value: part, allowed: "arena-max=N, trim-threshold=N or malloc-conf=CONF after BACKEND+")
+            case "release":
+                guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "release", value: pair[1], allowed: "1 … 3600 seconds") }
+                release = value
+            default:
+                throw ProcessAllocatorError.badValue(
+                    option: "--config", value: part, allowed: "arena-max=N, trim-threshold=N, malloc-conf=CONF or release=SECONDS after BACKEND+")
             }
         }
-        return try ProcessAllocatorChoice(backend: backend, arenaMax: arenaMax, trimThreshold: trimThreshold, mallocConf: mallocConf)
+        return try ProcessAllocatorChoice(
+            backend: backend, arenaMax: arenaMax, trimThreshold: trimThreshold, mallocConf: mallocConf, releaseIntervalSeconds: release)
     }
 }

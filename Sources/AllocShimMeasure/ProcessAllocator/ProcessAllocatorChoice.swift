@@ -50,9 +50,15 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     public var trimThreshold: Int?
     /// jemalloc only: `MALLOC_CONF`, e.g. `dirty_decay_ms:1000,background_thread:true`.
     public var mallocConf: String?
+    /// Any backend: ask the service to call `FreeMemoryRelease.releaseNow()` every so many
+    /// seconds (`RELEASE_INTERVAL`, which the example service reads). The remedy the reports
+    /// apply by hand with `malloc_trim`, on whichever allocator serves `malloc`.
+    public var releaseIntervalSeconds: Int?
 
     /// Checks that each option belongs to the chosen backend.
-    public init(backend: Backend, arenaMax: Int? = nil, trimThreshold: Int? = nil, mallocConf: String? = nil) throws(ProcessAllocatorError) {
+    public init(
+        backend: Backend, arenaMax: Int? = nil, trimThreshold: Int? = nil, mallocConf: String? = nil, releaseIntervalSeconds: Int? = nil
+    ) throws(ProcessAllocatorError) {
         if backend != .system, arenaMax != nil { throw .optionNotForBackend(option: "--arena-max", backend: backend.rawValue, allowedWith: "system") }
         if backend != .system, trimThreshold != nil { throw .optionNotForBackend(option: "--trim-threshold", backend: backend.rawValue, allowedWith: "system") }
         if backend != .jemalloc, mallocConf != nil { throw .optionNotForBackend(option: "--malloc-conf", backend: backend.rawValue, allowedWith: "jemalloc") }
@@ -61,7 +67,11 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
         if let mallocConf, mallocConf.isEmpty || mallocConf.contains(where: { $0 == " " || $0 == "\n" }) {
             throw .badValue(option: "--malloc-conf", value: mallocConf, allowed: "jemalloc's key:value,key:value syntax without spaces")
         }
+        if let releaseIntervalSeconds, !(1...3600).contains(releaseIntervalSeconds) {
+            throw .badValue(option: "release", value: String(releaseIntervalSeconds), allowed: "1 … 3600 seconds")
+        }
         self.backend = backend
+        self.releaseIntervalSeconds = releaseIntervalSeconds
         self.arenaMax = arenaMax
         self.trimThreshold = trimThreshold
         self.mallocConf = mallocConf
@@ -79,6 +89,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
         if let arenaMax { parts.append("MALLOC_ARENA_MAX=\(arenaMax)") }
         if let trimThreshold { parts.append("trim_threshold=\(trimThreshold)") }
         if let mallocConf { parts.append("MALLOC_CONF=\(mallocConf)") }
+        if let releaseIntervalSeconds { parts.append("release every \(releaseIntervalSeconds) s") }
         return parts.joined(separator: " ")
     }
 
@@ -110,6 +121,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
             environment["GLIBC_TUNABLES"] = base["GLIBC_TUNABLES"].map { $0 + ":" + tunable } ?? tunable
         }
         if let mallocConf { environment["MALLOC_CONF"] = mallocConf }
+        if let releaseIntervalSeconds { environment["RELEASE_INTERVAL"] = String(releaseIntervalSeconds) }
         return environment
     }
 

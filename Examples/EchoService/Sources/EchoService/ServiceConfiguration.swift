@@ -1,6 +1,8 @@
-// EchoService settings from the environment: PORT, MAX_BODY, MAX_TENANTS, SHUTDOWN_GRACE. The allocator
+// EchoService settings from the environment: PORT, MAX_BODY, MAX_TENANTS, SHUTDOWN_GRACE,
+// RELEASE_INTERVAL. The allocator
 // settings (ALLOCSHIM_BACKEND, ALLOCSHIM_ZERO_FILL, ALLOCSHIM_POOL_SIZE) are the library's own
 // and are read by AllocShim itself.
+import AllocShim
 import Foundation
 import NIOCore
 
@@ -12,17 +14,20 @@ struct ServiceConfiguration {
     var maximumTenants: Int
     /// How long requests in flight may take to finish after SIGINT/SIGTERM.
     var shutdownGrace: TimeAmount
+    /// Seconds between releases of free memory to the OS; 0 (the default): never.
+    var releaseIntervalSeconds: Int
 
-    /// AllocShimNIO routes at most 64 ByteBufferAllocators at once; the shared allocator takes
-    /// one route and every live tenant another.
-    static let maximumTenantsLimit = 63
+    /// Tenants are bounded by what AllocShim can isolate (jemalloc's arena limit and
+    /// AllocShimNIO's routes, minus the shared allocator's route).
+    static let maximumTenantsLimit = TenantArenas.largestMaximumTenants
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
         ServiceConfiguration(
             port: try integer("PORT", in: environment, default: 8080, allowed: 1...65535),
             maximumBodyBytes: try integer("MAX_BODY", in: environment, default: 1 << 20, allowed: 1...(1 << 30)),
             maximumTenants: try integer("MAX_TENANTS", in: environment, default: 32, allowed: 1...maximumTenantsLimit),
-            shutdownGrace: .seconds(Int64(try integer("SHUTDOWN_GRACE", in: environment, default: 10, allowed: 1...300))))
+            shutdownGrace: .seconds(Int64(try integer("SHUTDOWN_GRACE", in: environment, default: 10, allowed: 1...300))),
+            releaseIntervalSeconds: try integer("RELEASE_INTERVAL", in: environment, default: 0, allowed: 0...3600))
     }
 
     private static func integer(_ name: String, in environment: [String: String], default value: Int, allowed: ClosedRange<Int>) throws -> Int {

@@ -46,9 +46,13 @@ let server = HTTPServer(
 
 // Services stop in reverse order: the server first (no new connections, requests in flight
 // answered), then metrics, which take a last sample on the way out.
+var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: metrics), .init(service: server)]
+if configuration.releaseIntervalSeconds > 0 {
+    services.insert(.init(service: MemoryReleaseService(interval: .seconds(configuration.releaseIntervalSeconds), logger: logger)), at: 0)
+}
 let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(
-        services: [.init(service: metrics), .init(service: server)],
+        services: services,
         gracefulShutdownSignals: [.sigterm, .sigint],
         logger: logger))
 do {
