@@ -69,4 +69,19 @@ echo "smoke: graceful shutdown ok (request in flight answered, new connections r
 
 if ALLOCSHIM_BACKEND=bogus "$BINARY" 2>/tmp/echo-smoke.err; then fail "a bogus backend started"; fi
 grep -q "valid backends are" /tmp/echo-smoke.err || fail "bogus backend message: $(cat /tmp/echo-smoke.err)"
+
+# Without the Jemalloc trait (what `allocshim run` and the soak use): it builds, serves, ignores
+# X-Tenant, runs the periodic release service, and stops cleanly. (A trap in its settings went
+# unnoticed once: only the jemalloc build was smoke-tested.)
+swift build -c release --disable-default-traits --scratch-path .build-nojemalloc
+RELEASE_INTERVAL=1 PORT=$PORT ./.build-nojemalloc/release/EchoService >/tmp/echo-smoke.log 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$SERVER_PID" 2>/dev/null || fail "without jemalloc: the service did not start: $(tail -3 /tmp/echo-smoke.log)"
+[ "$(curl -fs -X POST -H 'X-Tenant: acme' --data 'plain' "http://127.0.0.1:$PORT/echo")" = PLAIN ] || fail "without jemalloc: /echo with X-Tenant"
+sleep 1.5  # at least one periodic release
+kill -INT "$SERVER_PID"
+wait "$SERVER_PID" || fail "without jemalloc: exit status $?"
+SERVER_PID=""
+echo "smoke: without jemalloc ok"
 echo "smoke: all ok"

@@ -18,8 +18,9 @@ struct ServiceConfiguration {
     var releaseIntervalSeconds: Int
 
     /// Tenants are bounded by what AllocShim can isolate (jemalloc's arena limit and
-    /// AllocShimNIO's routes, minus the shared allocator's route).
-    static let maximumTenantsLimit = TenantArenas.largestMaximumTenants
+    /// AllocShimNIO's routes, minus the shared allocator's route). Without jemalloc there are
+    /// no tenant arenas (X-Tenant is ignored), and the limit is 0: keep the range valid.
+    static let maximumTenantsLimit = max(1, TenantArenas.largestMaximumTenants)
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
         ServiceConfiguration(
