@@ -20,7 +20,7 @@ public struct FalsePositiveRate: Codable, Sendable {
     /// Scans `buffers` buffers of 1...`maximumSize` bytes cut at random from a deterministic
     /// corpus (seeded), with the process's own pattern.
     public static func measure(buffers: Int, maximumSize: Int = 2048, seed: UInt64 = 0x5EED) throws -> FalsePositiveRate {
-        var generator = SeededGenerator(state: seed)
+        var generator = SplitMix64(state: seed)
         let corpus = Self.corpus(bytes: 32 << 20, generator: &generator)
         let detector = try ExposureDetector(minimumRun: 1)
         var histogram = [Int](repeating: 0, count: 17)
@@ -49,7 +49,7 @@ public struct FalsePositiveRate: Codable, Sendable {
     }
 
     /// Text (HTTP/JSON words), random bytes, zeros and repeated bytes in 4 KiB-ish blocks.
-    static func corpus(bytes: Int, generator: inout SeededGenerator) -> [UInt8] {
+    static func corpus(bytes: Int, generator: inout SplitMix64) -> [UInt8] {
         let words = ["the", "user", "token", "session", "GET", "/api/v1/items", "200", "OK", "content-length:", "{\"id\":", "null,", "\r\n"]
         var corpus: [UInt8] = []
         corpus.reserveCapacity(bytes)
@@ -67,17 +67,5 @@ public struct FalsePositiveRate: Codable, Sendable {
             kind += 1
         }
         return corpus
-    }
-}
-
-/// SplitMix64: a fixed seed gives the same corpus on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
