@@ -7,8 +7,9 @@ import NIOEmbedded
 import NIOPosix
 import Testing
 
-/// Echoes every inbound buffer back, copied into a buffer from the channel's allocator.
-private final class CopyingEcho: ChannelInboundHandler {
+/// Echoes every inbound buffer back, copied into a buffer from the channel's allocator
+/// (shared by the NIO test suites). Stateless, hence Sendable.
+final class CopyingEcho: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 

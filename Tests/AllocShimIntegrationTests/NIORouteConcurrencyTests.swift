@@ -54,16 +54,6 @@ struct NIORouteConcurrencyTests {
         let allocator = try ByteBufferAllocator.allocShim(SystemAllocator.shared)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 3)
 
-        final class Echo: ChannelInboundHandler, Sendable {
-            typealias InboundIn = ByteBuffer
-            typealias OutboundOut = ByteBuffer
-            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                var inbound = unwrapInboundIn(data)
-                var copy = context.channel.allocator.buffer(capacity: inbound.readableBytes)
-                copy.writeBuffer(&inbound)
-                context.writeAndFlush(wrapOutboundOut(copy), promise: nil)
-            }
-        }
         final class Counter: ChannelInboundHandler, Sendable {
             typealias InboundIn = ByteBuffer
             let expected: Int
@@ -82,7 +72,7 @@ struct NIORouteConcurrencyTests {
         let server = try await ServerBootstrap(group: group)
             .allocShimAllocator(allocator)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Echo()) }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(CopyingEcho()) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let total = 64 * 1024
