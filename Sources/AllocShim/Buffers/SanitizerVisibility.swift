@@ -16,7 +16,4 @@ enum SanitizerVisibility {
     static func takeBack(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
         if CAllocShims_address_sanitizer_enabled != 0 { CAllocShims_sanitizer_poison(pointer, byteCount) }
     }
-
-    /// Whether this build runs under AddressSanitizer.
-    static var isEnabled: Bool { CAllocShims_address_sanitizer_enabled != 0 }
 }
