@@ -77,7 +77,7 @@ struct RunCommand: ParsableCommand {
 
         // Second, independent check on the running child: the chosen library is mapped (and
         // for `system`, no other allocator is), once ld.so has mapped libc.
-        if let mapped = ProcessAllocatorLaunch.mappedAllocators(pid: process.processIdentifier) {
+        if let mapped = ProcessAllocatorLaunch.mappedAllocators(pid: process.processIdentifier, executable: launch.executable) {
             let expected = launch.choice.backend.family
             let others = mapped.filter { $0 != .glibc && $0 != expected }
             let ok = (expected == .glibc || mapped.contains(expected)) && (others.isEmpty || allowLinkedAllocator)
