@@ -157,11 +157,15 @@ struct FreeMemoryReleaseTests {
         let count = Counter()
         let task = Task { try await FreeMemoryRelease.runPeriodically(every: .milliseconds(10)) { _ in count.increment() } }
         // Wait for two releases, however busy the shared test thread pool is: with 2 cores it
-        // has 2 threads, and synchronous tests that wait for child processes can hold both for
-        // seconds (10 s was too short in the full parallel suite). Bounded: 60 s.
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(60)
-        while count.value < 2, clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        // has 2 threads, and synchronous tests that wait for child processes can hold both for a
+        // minute under TSan. A wall-clock deadline failed then (both tasks were starved past it);
+        // bounding the loop by its own wake-ups does not, since starvation delays the releasing
+        // task and this loop alike. Bounded: at least 6000 × 10 ms.
+        var waits = 0
+        while count.value < 2, waits < 6000 {
+            waits += 1
+            try await Task.sleep(for: .milliseconds(10))
+        }
         task.cancel()
         try await task.value  // returns normally on cancellation
         #expect(count.value >= 2)
