@@ -18,25 +18,18 @@
 #include "CAllocShims.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
-typedef struct Counts {
-    _Atomic int64_t allocations, deallocations, live_bytes;
-} Counts;
-
-typedef struct ThreadBlock {
-    Counts slots[CAllocShims_counter_slot_capacity];
-    struct ThreadBlock *next, *previous;
-} ThreadBlock;
+typedef CAllocShims_Counts Counts;
+typedef CAllocShims_CounterBlock ThreadBlock;
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static ThreadBlock *registry;
 static Counts retired[CAllocShims_counter_slot_capacity];
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
-static _Thread_local ThreadBlock *this_thread;
+_Thread_local ThreadBlock *CAllocShims_counter_this_thread __attribute__((tls_model("initial-exec")));
 /// Set by the fold: this thread's destructors are running, its block is gone for good.
 static _Thread_local bool this_thread_has_exited;
 
@@ -47,16 +40,21 @@ static int free_slots[CAllocShims_counter_slot_capacity];
 static int free_count;
 static int reserved_count;
 
+// The counts are plain int64_t shared with the inline writers in the header, so every access
+// here is a __atomic builtin: relaxed loads and read-modify-writes, visible to ThreadSanitizer.
+static int64_t load(const int64_t *counter) { return __atomic_load_n(counter, __ATOMIC_RELAXED); }
+static void add(int64_t *counter, int64_t delta) { __atomic_fetch_add(counter, delta, __ATOMIC_RELAXED); }
+
 static void add_into(Counts *into, const Counts *from) {
-    atomic_fetch_add_explicit(&into->allocations, atomic_load_explicit(&from->allocations, memory_order_relaxed), memory_order_relaxed);
-    atomic_fetch_add_explicit(&into->deallocations, atomic_load_explicit(&from->deallocations, memory_order_relaxed), memory_order_relaxed);
-    atomic_fetch_add_explicit(&into->live_bytes, atomic_load_explicit(&from->live_bytes, memory_order_relaxed), memory_order_relaxed);
+    add(&into->allocations, load(&from->allocations));
+    add(&into->deallocations, load(&from->deallocations));
+    add(&into->live_bytes, load(&from->live_bytes));
 }
 
 static void clear(Counts *counts) {
-    atomic_store_explicit(&counts->allocations, 0, memory_order_relaxed);
-    atomic_store_explicit(&counts->deallocations, 0, memory_order_relaxed);
-    atomic_store_explicit(&counts->live_bytes, 0, memory_order_relaxed);
+    __atomic_store_n(&counts->allocations, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&counts->deallocations, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&counts->live_bytes, 0, __ATOMIC_RELAXED);
 }
 
 static void fold_on_exit(void *argument) {
@@ -67,7 +65,7 @@ static void fold_on_exit(void *argument) {
     if (block->next) block->next->previous = block->previous;
     pthread_mutex_unlock(&registry_lock);
     // Before the free: a destructor that runs after this one must not find the block.
-    this_thread = NULL;
+    CAllocShims_counter_this_thread = NULL;
     this_thread_has_exited = true;
     free(block);
 }
@@ -77,7 +75,7 @@ static void make_key(void) { pthread_key_create(&exit_key, fold_on_exit); }
 /// This thread's block, or NULL when counts must go to `retired` directly (the thread has
 /// exited, or its block could not be allocated).
 static ThreadBlock *block_for_this_thread(void) {
-    if (this_thread != NULL) return this_thread;
+    if (CAllocShims_counter_this_thread != NULL) return CAllocShims_counter_this_thread;
     if (this_thread_has_exited) return NULL;
     pthread_once(&key_once, make_key);
     ThreadBlock *block = calloc(1, sizeof *block);
@@ -91,7 +89,7 @@ static ThreadBlock *block_for_this_thread(void) {
     if (registry) registry->previous = block;
     registry = block;
     pthread_mutex_unlock(&registry_lock);
-    this_thread = block;
+    CAllocShims_counter_this_thread = block;
     return block;
 }
 
@@ -130,62 +128,30 @@ int CAllocShims_counter_slots_in_use(void) {
     return count;
 }
 
-// Only this thread writes its block, so load-add-store cannot lose an update.
-static inline void bump(_Atomic int64_t *counter, int64_t delta) {
-    atomic_store_explicit(counter, atomic_load_explicit(counter, memory_order_relaxed) + delta, memory_order_relaxed);
-}
-
-/// The counts this thread writes for `slot`, or NULL for the shared `retired` path.
-static inline Counts *counts_for_this_thread(int slot) {
+void CAllocShims_counter_record_slow(int slot, int64_t allocations, int64_t deallocations, int64_t bytes) {
+    if (slot < 0 || slot >= CAllocShims_counter_slot_capacity) return;
     ThreadBlock *block = block_for_this_thread();
-    return block != NULL ? &block->slots[slot] : NULL;
-}
-
-void CAllocShims_counter_record_allocation(int slot, int64_t bytes) {
-    if (slot < 0 || slot >= CAllocShims_counter_slot_capacity) return;
-    Counts *counts = counts_for_this_thread(slot);
-    if (counts != NULL) {
-        bump(&counts->allocations, 1);
-        bump(&counts->live_bytes, bytes);
-    } else {
-        atomic_fetch_add_explicit(&retired[slot].allocations, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&retired[slot].live_bytes, bytes, memory_order_relaxed);
+    if (block != NULL) {
+        CAllocShims_counter_record(slot, allocations, deallocations, bytes);  // now the inline path
+        return;
     }
-}
-
-void CAllocShims_counter_record_deallocation(int slot, int64_t bytes) {
-    if (slot < 0 || slot >= CAllocShims_counter_slot_capacity) return;
-    Counts *counts = counts_for_this_thread(slot);
-    if (counts != NULL) {
-        bump(&counts->deallocations, 1);
-        bump(&counts->live_bytes, -bytes);
-    } else {
-        atomic_fetch_add_explicit(&retired[slot].deallocations, 1, memory_order_relaxed);
-        atomic_fetch_sub_explicit(&retired[slot].live_bytes, bytes, memory_order_relaxed);
-    }
-}
-
-void CAllocShims_counter_record_resize(int slot, int64_t delta_bytes) {
-    if (slot < 0 || slot >= CAllocShims_counter_slot_capacity) return;
-    Counts *counts = counts_for_this_thread(slot);
-    if (counts != NULL) {
-        bump(&counts->live_bytes, delta_bytes);
-    } else {
-        atomic_fetch_add_explicit(&retired[slot].live_bytes, delta_bytes, memory_order_relaxed);
-    }
+    // Several exiting threads may land here at once: read-modify-writes.
+    add(&retired[slot].allocations, allocations);
+    add(&retired[slot].deallocations, deallocations);
+    add(&retired[slot].live_bytes, bytes);
 }
 
 void CAllocShims_counter_read(int slot, int64_t *allocations, int64_t *deallocations, int64_t *live_bytes) {
     *allocations = *deallocations = *live_bytes = 0;
     if (slot < 0 || slot >= CAllocShims_counter_slot_capacity) return;
     pthread_mutex_lock(&registry_lock);
-    int64_t a = atomic_load_explicit(&retired[slot].allocations, memory_order_relaxed);
-    int64_t d = atomic_load_explicit(&retired[slot].deallocations, memory_order_relaxed);
-    int64_t l = atomic_load_explicit(&retired[slot].live_bytes, memory_order_relaxed);
+    int64_t a = load(&retired[slot].allocations);
+    int64_t d = load(&retired[slot].deallocations);
+    int64_t l = load(&retired[slot].live_bytes);
     for (ThreadBlock *block = registry; block != NULL; block = block->next) {
-        a += atomic_load_explicit(&block->slots[slot].allocations, memory_order_relaxed);
-        d += atomic_load_explicit(&block->slots[slot].deallocations, memory_order_relaxed);
-        l += atomic_load_explicit(&block->slots[slot].live_bytes, memory_order_relaxed);
+        a += load(&block->slots[slot].allocations);
+        d += load(&block->slots[slot].deallocations);
+        l += load(&block->slots[slot].live_bytes);
     }
     pthread_mutex_unlock(&registry_lock);
     *allocations = a;

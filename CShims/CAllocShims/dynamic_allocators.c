@@ -129,7 +129,6 @@ static void load_mimalloc(void) {
              resolve(handle, "mi_calloc", (void **)&t->calloc, 1, state) &&
              resolve(handle, "mi_realloc", (void **)&t->realloc, 1, state) &&
              resolve(handle, "mi_free", (void **)&t->free, 1, state) &&
-             resolve(handle, "mi_free_size", (void **)&t->free_sized, 0, state) &&
              resolve(handle, "mi_malloc_aligned", (void **)&mi_malloc_aligned_fn, 1, state) &&
              resolve(handle, "mi_zalloc_aligned", (void **)&t->aligned_zalloc, 0, state) &&
              resolve(handle, "mi_usable_size", (void **)&t->usable_size, 1, state) &&

@@ -11,12 +11,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-// initial-exec: a plain %fs-relative access instead of a __tls_get_addr call on each cut
-// (it showed in profiles). The block is small enough for glibc's static TLS surplus even
-// if this code ends up in a library loaded later.
-static _Thread_local CAllocShims_ThreadSlab entries[CAllocShims_thread_slab_slot_capacity]
+_Thread_local CAllocShims_ThreadSlab CAllocShims_thread_slab_entries[CAllocShims_thread_slab_slot_capacity]
     __attribute__((tls_model("initial-exec")));
-static _Thread_local int armed __attribute__((tls_model("initial-exec")));
+_Thread_local int CAllocShims_thread_slab_armed __attribute__((tls_model("initial-exec")));
 
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static int next_slot;
@@ -28,11 +25,11 @@ static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 static void release_thread_slabs(void *unused) {
     (void)unused;
-    armed = 0;  // a later cut on this thread arms again
+    CAllocShims_thread_slab_armed = 0;  // a later cut on this thread arms again
     void (*release)(void *) = atomic_load_explicit(&release_slab, memory_order_acquire);
     for (int slot = 0; slot < CAllocShims_thread_slab_slot_capacity; slot++) {
-        void *slab = entries[slot].slab;
-        memset(&entries[slot], 0, sizeof entries[slot]);
+        void *slab = CAllocShims_thread_slab_entries[slot].slab;
+        memset(&CAllocShims_thread_slab_entries[slot], 0, sizeof CAllocShims_thread_slab_entries[slot]);
         if (slab != NULL && release != NULL) release(slab);
     }
 }
@@ -55,13 +52,10 @@ void CAllocShims_thread_slab_slot_release(int slot) {
     pthread_mutex_unlock(&slots_lock);
 }
 
-CAllocShims_ThreadSlab *CAllocShims_thread_slab(int slot) {
-    if (!armed) {
-        pthread_once(&key_once, make_key);
-        pthread_setspecific(exit_key, (void *)1);  // any non-NULL value runs the destructor
-        armed = 1;
-    }
-    return &entries[slot];
+void CAllocShims_thread_slab_arm(void) {
+    pthread_once(&key_once, make_key);
+    pthread_setspecific(exit_key, (void *)1);  // any non-NULL value runs the destructor
+    CAllocShims_thread_slab_armed = 1;
 }
 
 void CAllocShims_thread_slab_set_release(void (*release)(void *slab)) {

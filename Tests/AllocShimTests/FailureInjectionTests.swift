@@ -144,12 +144,13 @@ struct FailureInjectionHookTests {
         #expect(throws: AllocationError.self) { try grown.result.get() }
         #expect(block.load(as: UInt8.self) == 0xAB)
         allocator.deallocate(block, byteCount: 64)
-        // The buffers' fast path (built-in process-lifetime backends).
-        if let path = (allocator as? any FastPathProviding)?.fastPath {
-            let fast = AllocationFailureInjection.run(.failingAll(after: 0)) {
-                [CAllocShims_fast_allocate(path, 100, 0), CAllocShims_fast_allocate(path, 100, 1)]
+        // The C calls themselves, as buffers of built-in backends reach them (plain and aligned).
+        if let calls = (allocator as? any ProcessLifetimeBackend)?.calls.c {
+            let direct = AllocationFailureInjection.run(.failingAll(after: 0)) {
+                [CAllocShims_backend_allocate(calls, 100, 1, 0), CAllocShims_backend_allocate(calls, 100, 1, 1),
+                 CAllocShims_backend_allocate(calls, 100, 64, 0), CAllocShims_backend_allocate(calls, 100, 64, 1)]
             }
-            #expect(try fast.result.get() == [nil, nil])
+            #expect(try direct.result.get() == [nil, nil, nil, nil])
         }
     }
 }

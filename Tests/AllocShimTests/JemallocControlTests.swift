@@ -87,14 +87,14 @@ struct JemallocEncodingTests {
     /// be represented in type 'int'"); UInt32.max wrapped to arena 0's flags.
     @Test("MALLOCX_ARENA is defined for every index jemalloc can encode, a typed error beyond")
     func arenaFlags() throws {
-        #expect(try JemallocCalls.arenaFlags(0) == 1 << 20)
-        #expect(try JemallocCalls.arenaFlags(2046) == 2047 << 20)
-        #expect(try JemallocCalls.arenaFlags(2048) == Int32(bitPattern: 2049 << 20))
-        #expect(try JemallocCalls.arenaFlags(4094) == Int32(bitPattern: 4095 << 20))
-        #expect(JemallocCalls.arenaIndexLimit == 4094)
+        #expect(try JemallocArenaFlags.arenaFlags(0) == 1 << 20)
+        #expect(try JemallocArenaFlags.arenaFlags(2046) == 2047 << 20)
+        #expect(try JemallocArenaFlags.arenaFlags(2048) == Int32(bitPattern: 2049 << 20))
+        #expect(try JemallocArenaFlags.arenaFlags(4094) == Int32(bitPattern: 4095 << 20))
+        #expect(JemallocArenaFlags.arenaIndexLimit == 4094)
         for index in [4095, 4096, UInt32(Int32.max), UInt32.max] {
             #expect(throws: JemallocControlError.arenaIndexOutOfRange(index: index, limit: 4094)) {
-                try JemallocCalls.arenaFlags(index)
+                try JemallocArenaFlags.arenaFlags(index)
             }
         }
     }
@@ -102,7 +102,7 @@ struct JemallocEncodingTests {
     @Test("arena flags address the arena they name", .enabled(if: JemallocControl.isAvailable))
     func flagsReachTheArena() throws {
         let arena = try JemallocArena()
-        let flags = try JemallocCalls.arenaFlags(arena.index) | CAllocShims_MALLOCX_TCACHE_NONE()
+        let flags = try JemallocArenaFlags.arenaFlags(arena.index) | CAllocShims_MALLOCX_TCACHE_NONE()
         let block = try #require(CAllocShims_jemalloc_mallocx(64, flags))
         defer { CAllocShims_jemalloc_dallocx(block, flags) }
         // arenas.lookup: pointer in, arena index out.

@@ -10,7 +10,7 @@
 //   counters.c             per-thread allocation counters (CAllocShimsCounters.h)
 //   (the benchmark's C baseline loops live in CShims/CAllocShimsBench, linked only by the
 //   measurement layer, never by embedders)
-//   fast_path.c            direct block calls for buffers of built-in backends (CAllocShimsFastPath.h)
+//   backend_calls.c        a built-in backend as one value of C calls (CAllocShimsBackendCalls.h)
 //   failure_injection.c    per-thread injected allocation failures for tests (CAllocShimsFailureInjection.h)
 //
 // Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
@@ -96,7 +96,7 @@ typedef struct CAllocShims_DynamicAllocator {
     void *(*calloc)(size_t count, size_t size);
     void *(*realloc)(void *pointer, size_t size);
     void (*free)(void *pointer);
-    void (*free_sized)(void *pointer, size_t size);                  // optional
+    void (*free_sized)(void *pointer, size_t size);                  // optional; set only where release must be sized (tcmalloc)
     void *(*aligned_alloc)(size_t alignment, size_t size);           // (alignment, size) order
     void *(*aligned_zalloc)(size_t size, size_t alignment);          // optional (mimalloc)
     size_t (*usable_size)(void *pointer);
@@ -138,7 +138,7 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #endif
 
 #include "CAllocShimsCounters.h"
-#include "CAllocShimsFastPath.h"
+#include "CAllocShimsBackendCalls.h"
 #include "CAllocShimsFailureInjection.h"
 #include "CAllocShimsSanitizer.h"
 #include "CAllocShimsThreadSlabs.h"

@@ -22,12 +22,11 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     public let version: String
     /// The soname that was loaded, e.g. "libtcmalloc.so.4".
     public let library: String
+    /// The backend's calls: the loaded library's entry points (see BackendCalls). tcmalloc
+    /// blocks are released with sized free and therefore shrunk by copy (backend_calls.c says why).
+    let calls: BackendCalls
+    /// The loader's table: valid for the life of the process (the library is never unloaded).
     private let table: CAllocShims_DynamicAllocator
-    /// The loader's own copy of `table`, valid for the life of the process (for the fast path).
-    private let tablePointer: UnsafePointer<CAllocShims_DynamicAllocator>
-    /// tcmalloc's sized free needs the exact size class of the block, which only matches for
-    /// blocks from its plain malloc; aligned blocks use the unsized free.
-    private let freeSized: (@convention(c) (UnsafeMutableRawPointer?, Int) -> Void)?
 
     /// mimalloc, or why libmimalloc.so.2 could not be loaded.
     public static let mimalloc: Result<DynamicLibraryAllocator, BackendSelectionError> = load(.mimalloc)
@@ -43,15 +42,14 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
             let reason = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(.unavailable(backend, reason: reason, remedy: backend.remedy))
         }
-        return .success(DynamicLibraryAllocator(name: backend.rawValue, table: table, useSizedFree: backend == .tcmalloc))
+        return .success(DynamicLibraryAllocator(backend, table: table))
     }
 
-    private init(name: String, table tablePointer: UnsafePointer<CAllocShims_DynamicAllocator>, useSizedFree: Bool) {
+    private init(_ backend: BackendName, table tablePointer: UnsafePointer<CAllocShims_DynamicAllocator>) {
         let table = tablePointer.pointee
-        self.tablePointer = tablePointer
-        self.name = name
+        self.name = backend.rawValue
+        self.calls = .table(tablePointer, backend: backend)
         self.table = table
-        self.freeSized = useSizedFree ? table.free_sized : nil
         self.version = withUnsafeBytes(of: table.version) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         self.library = withUnsafeBytes(of: table.library) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
@@ -59,34 +57,14 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     /// Calls the library's `malloc` (`mi_malloc`, `tc_malloc`), or its aligned entry point
     /// (`mi_malloc_aligned`, `tc_memalign`) when `alignment` needs one.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        let block =
-            AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment)
-            ? table.aligned_alloc(alignment, size) : table.malloc(size)
-        guard let block else { throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment) }
-        counters.recordAllocation(byteCount: byteCount)
-        return block
+        try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: false, counters: counters)
     }
 
     /// Calls the library's `calloc` (`mi_calloc`, `tc_calloc`); for an aligned request,
     /// `mi_zalloc_aligned`, or the aligned allocation zeroed by hand where the library has no
     /// aligned calloc (tcmalloc).
     public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        let block: UnsafeMutableRawPointer?
-        if AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
-            if let alignedZeroed = table.aligned_zalloc {
-                block = alignedZeroed(size, alignment)
-            } else {
-                block = table.aligned_alloc(alignment, size)
-                block?.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-            }
-        } else {
-            block = table.calloc(1, size)
-        }
-        guard let block else { throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment) }
-        counters.recordAllocation(byteCount: byteCount)
-        return block
+        try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: true, counters: counters)
     }
 
     /// Calls the library's `realloc` (`mi_realloc`, `tc_realloc`). Aligned blocks are moved by
@@ -95,62 +73,18 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
-        let oldAligned = AlignedPath.isNeeded(
-            size: AllocationRequest.cSize(oldByteCount), alignment: alignment, natural: naturalAlignment)
-        if oldAligned || AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
-            return try AlignedPath.reallocateByCopy(
-                self, pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment)
-        }
-        if let freeSized, newByteCount < oldByteCount {
-            return try shrinkByCopy(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, freeSized: freeSized)
-        }
-        guard let block = table.realloc(pointer, size) else {
-            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
-        }
-        counters.recordResize(from: oldByteCount, to: newByteCount)
-        return block
-    }
-
-    /// A shrink for an allocator released with sized free (tcmalloc). `tc_realloc` keeps a
-    /// block in place when the new size is at least half the old one, so the block keeps the
-    /// old size class while its owner now knows only the new size — and a later
-    /// `tc_free_sized(block, newSize)` would file it under a smaller class than it has.
-    /// Growing is safe: tcmalloc either moves the block to the new size's class or keeps it
-    /// when the new size still fits the old class, which is then the new size's class too.
-    /// Copying keeps the rule every sized free relies on: a block's class is its size's class.
-    private func shrinkByCopy(
-        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int,
-        freeSized: @convention(c) (UnsafeMutableRawPointer?, Int) -> Void
-    ) throws(AllocationError) -> UnsafeMutableRawPointer {
-        guard let block = table.malloc(AllocationRequest.cSize(newByteCount)) else {
-            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
-        }
-        block.copyMemory(from: pointer, byteCount: newByteCount)
-        freeSized(pointer, AllocationRequest.cSize(oldByteCount))
-        counters.recordResize(from: oldByteCount, to: newByteCount)
-        return block
-    }
-
-    var fastPath: CAllocShims_FastPath? {
-        CAllocShims_FastPath(kind: Int32(CAllocShims_fast_table), counters: counters, detail: UInt(bitPattern: tablePointer))
+        try calls.reallocate(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, counters: counters)
     }
 
     /// Calls the library's sized free where it has one (`tc_free_sized`, for blocks from the plain
     /// path), otherwise its `free` (`mi_free`, `tc_free`).
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
-        let size = AllocationRequest.cSize(byteCount)
-        if let freeSized, !AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
-            freeSized(pointer, size)
-        } else {
-            table.free(pointer)
-        }
-        counters.recordDeallocation(byteCount: byteCount)
+        calls.deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
     }
 
     /// The library's own figure: the corresponding C function is `mi_usable_size` or `tc_malloc_size`.
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
-        Int(table.usable_size(pointer))
+        calls.usableSize(of: pointer)
     }
 
     /// tcmalloc's `MallocExtension` properties or mimalloc's `mi_process_info`, both covering the

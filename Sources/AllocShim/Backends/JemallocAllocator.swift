@@ -20,31 +20,20 @@ public final class JemallocAllocator: Allocator {
     public let counters = AllocationCounters()
     /// A process-wide instance held by a static constant: never deallocated.
     public var livesForWholeProcess: Bool { true }
-    private let calls: JemallocCalls
+    /// The backend's calls: the mallocx family with no extra flags (see BackendCalls).
+    let calls = BackendCalls.jemalloc(flags: 0, backend: .jemalloc)
 
-    private init() {
-        calls = JemallocCalls(baseFlags: 0, naturalAlignment: naturalAlignment)
-    }
+    private init() {}
 
     /// The corresponding C function is `mallocx`, with `MALLOCX_ALIGN` when `alignment` needs it.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        guard let block = calls.allocate(size: size, alignment: alignment, zeroed: false) else {
-            throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment)
-        }
-        counters.recordAllocation(byteCount: byteCount)
-        return block
+        try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: false, counters: counters)
     }
 
     /// The corresponding C function is `mallocx` with `MALLOCX_ZERO` (and `MALLOCX_ALIGN` when
     /// `alignment` needs it).
     public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        guard let block = calls.allocate(size: size, alignment: alignment, zeroed: true) else {
-            throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment)
-        }
-        counters.recordAllocation(byteCount: byteCount)
-        return block
+        try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: true, counters: counters)
     }
 
     /// The corresponding C function is `rallocx`, which keeps the alignment flag, so aligned blocks
@@ -52,28 +41,18 @@ public final class JemallocAllocator: Allocator {
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
-        guard let block = calls.reallocate(pointer, size: size, alignment: alignment) else {
-            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
-        }
-        counters.recordResize(from: oldByteCount, to: newByteCount)
-        return block
-    }
-
-    var fastPath: CAllocShims_FastPath? {
-        CAllocShims_FastPath(kind: Int32(CAllocShims_fast_jemalloc), counters: counters, detail: UInt(bitPattern: Int(calls.baseFlags)))
+        try calls.reallocate(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, counters: counters)
     }
 
     /// The corresponding C function is `sdallocx`: the size and alignment flags let jemalloc skip
     /// the size-class lookup.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
-        calls.deallocate(pointer, size: AllocationRequest.cSize(byteCount), alignment: alignment)
-        counters.recordDeallocation(byteCount: byteCount)
+        calls.deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
     }
 
     /// The block's size class. The corresponding C function is `sallocx`.
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
-        calls.usableSize(pointer)
+        calls.usableSize(of: pointer)
     }
 
     /// jemalloc's process-wide `stats.*` figures, read after an `epoch` advance, plus the shim's

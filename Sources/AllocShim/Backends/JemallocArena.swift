@@ -27,7 +27,8 @@ public final class JemallocArena: Allocator {
     public let counters = AllocationCounters()
     /// jemalloc's index of this arena (the `<i>` in `arena.<i>.*` and `stats.arenas.<i>.*`).
     public let index: UInt32
-    private let calls: JemallocCalls
+    /// The backend's calls: the mallocx family with `MALLOCX_ARENA(index) | MALLOCX_TCACHE_NONE`.
+    let calls: BackendCalls
     private let lifecycle = ArenaLifecycle()
     /// Pools that cache this arena's slabs while idle; told to let go before reset/destroy.
     private let idleHolders = LockedValue<[WeakIdleHolder]>([])
@@ -45,7 +46,7 @@ public final class JemallocArena: Allocator {
         }
         let arenaFlags: Int32
         do {
-            arenaFlags = try JemallocCalls.arenaFlags(created)
+            arenaFlags = try JemallocArenaFlags.arenaFlags(created)
         } catch {
             // jemalloc never creates an index the flags cannot carry; if it did, the arena
             // could not be addressed, so it is given back unused.
@@ -53,7 +54,7 @@ public final class JemallocArena: Allocator {
             throw .arenaCreationFailed(error.description)
         }
         index = created
-        calls = JemallocCalls(baseFlags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), naturalAlignment: naturalAlignment)
+        calls = .jemalloc(flags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), backend: .jemallocArena)
     }
 
     deinit {
@@ -81,41 +82,35 @@ public final class JemallocArena: Allocator {
         try allocate(byteCount: byteCount, alignment: alignment, zeroed: true)
     }
 
+    /// The generic path, inside a block of the arena's lifecycle count.
     private func allocate(byteCount: Int, alignment: Int, zeroed: Bool) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         if let refusal = lifecycle.acquireBlock() { throw unusable(refusal) }
-        guard let block = calls.allocate(size: size, alignment: alignment, zeroed: zeroed) else {
+        do {
+            return try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: zeroed, counters: counters)
+        } catch {
             lifecycle.releaseBlock()
-            throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment)
+            throw error
         }
-        counters.recordAllocation(byteCount: byteCount)
-        return block
     }
 
     /// The corresponding C function is `rallocx` with this arena's flags: the block stays in this arena.
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
         // The caller holds a live block, so the arena can be neither reset nor destroyed now.
-        guard let block = calls.reallocate(pointer, size: size, alignment: alignment) else {
-            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
-        }
-        counters.recordResize(from: oldByteCount, to: newByteCount)
-        return block
+        try calls.reallocate(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, counters: counters)
     }
 
     /// The corresponding C function is `sdallocx` with this arena's flags. Releasing the last live
     /// block lets a waiting `reset()` or `destroy()` proceed.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
-        calls.deallocate(pointer, size: AllocationRequest.cSize(byteCount), alignment: alignment)
-        counters.recordDeallocation(byteCount: byteCount)
+        calls.deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
         lifecycle.releaseBlock()  // after the free: a reset waiting for zero finds the memory returned
     }
 
     /// The block's size class. The corresponding C function is `sallocx`.
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
-        calls.usableSize(pointer)
+        calls.usableSize(of: pointer)
     }
 
     /// This arena's own figures (`stats.arenas.<i>.*`, after an epoch advance).

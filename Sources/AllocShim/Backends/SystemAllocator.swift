@@ -16,35 +16,21 @@ public final class SystemAllocator: Allocator {
     /// A process-wide instance held by a static constant: never deallocated.
     public var livesForWholeProcess: Bool { true }
 
+    /// The backend's calls: `__libc_malloc` and family (see BackendCalls).
+    let calls = BackendCalls.platform
+
     private init() {}
 
     /// The corresponding C function is `malloc` (glibc's `__libc_malloc`), or `memalign` when
     /// `alignment` needs the aligned path.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        let block =
-            AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment)
-            ? CAllocShims_platform_aligned_alloc(alignment, size) : CAllocShims_platform_malloc(size)
-        guard let block else { throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment) }
-        counters.recordAllocation(byteCount: byteCount)
-        return block
+        try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: false, counters: counters)
     }
 
     /// The corresponding C function is `calloc` (glibc's `__libc_calloc`). glibc has no aligned
     /// calloc, so an aligned request is `memalign` followed by zeroing.
     public func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        let block: UnsafeMutableRawPointer?
-        if AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
-            // glibc has no aligned calloc: zero by hand.
-            block = CAllocShims_platform_aligned_alloc(alignment, size)
-            block?.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-        } else {
-            block = CAllocShims_platform_calloc(1, size)
-        }
-        guard let block else { throw .outOfMemory(backend: name, byteCount: byteCount, alignment: alignment) }
-        counters.recordAllocation(byteCount: byteCount)
-        return block
+        try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: true, counters: counters)
     }
 
     /// The corresponding C function is `realloc` (glibc's `__libc_realloc`); aligned blocks are
@@ -52,30 +38,18 @@ public final class SystemAllocator: Allocator {
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
-        let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
-        if AlignedPath.isNeeded(size: size, alignment: alignment, natural: naturalAlignment) {
-            return try AlignedPath.reallocateByCopy(
-                self, pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment)
-        }
-        guard let block = CAllocShims_platform_realloc(pointer, size) else {
-            throw .outOfMemory(backend: name, byteCount: newByteCount, alignment: alignment)
-        }
-        counters.recordResize(from: oldByteCount, to: newByteCount)
-        return block
+        try calls.reallocate(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, counters: counters)
     }
-
-    var fastPath: CAllocShims_FastPath? { CAllocShims_FastPath(kind: Int32(CAllocShims_fast_platform), counters: counters, detail: 0) }
 
     /// The corresponding C function is `free` (glibc's `__libc_free`); glibc has no sized free.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
-        CAllocShims_platform_free(pointer)
-        counters.recordDeallocation(byteCount: byteCount)
+        calls.deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
     }
 
     /// The corresponding C function is `malloc_usable_size` (glibc's own, even when jemalloc
     /// has replaced `malloc`).
     public func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int {
-        Int(CAllocShims_platform_usable_size(pointer))
+        calls.usableSize(of: pointer)
     }
 
     /// glibc's `mallinfo2` figures for the whole process (in-use bytes, and sbrk plus mmapped
@@ -93,32 +67,5 @@ public final class SystemAllocator: Allocator {
     /// The corresponding C function is `malloc_trim(0)`; does nothing where the platform lacks it.
     public func releaseFreeMemory() {
         _ = CAllocShims_platform_trim()
-    }
-}
-
-/// When a request needs an allocator's explicit aligned entry point.
-///
-/// Plain malloc guarantees `natural` alignment (16) only for blocks of at least that size:
-/// jemalloc and tcmalloc serve an 8-byte request from an 8-byte class aligned to 8. So a
-/// request goes the aligned way when it asks for more than natural alignment, or for more
-/// than 8 on a block smaller than its alignment. The rule depends only on (size, alignment),
-/// so allocation and sized deallocation always agree on the path.
-@usableFromInline
-enum AlignedPath {
-    @inlinable @inline(__always)
-    static func isNeeded(size: Int, alignment: Int, natural: Int) -> Bool {
-        alignment > natural || (alignment > 8 && size < alignment)
-    }
-
-    /// Reallocation for allocators without an aligned realloc: allocate, copy, free.
-    static func reallocateByCopy(
-        _ allocator: some Allocator, _ pointer: UnsafeMutableRawPointer,
-        oldByteCount: Int, newByteCount: Int, alignment: Int
-    ) throws(AllocationError) -> UnsafeMutableRawPointer {
-        // allocshim: uninitialized — reallocate by copy: bytes past the old count are uninitialized by realloc's contract, and callers write them before exposing them
-        let block = try allocator.allocateUninitialized(byteCount: newByteCount, alignment: alignment)
-        block.copyMemory(from: pointer, byteCount: min(oldByteCount, newByteCount))
-        allocator.deallocate(pointer, byteCount: oldByteCount, alignment: alignment)
-        return block
     }
 }

@@ -98,7 +98,15 @@ enum RegionMaker {
         let zeroed: Bool
         if kind == .zeroed { zeroed = true } else { zeroed = try zeroFillEnabled() }
         if let handle = source.fastPath {
-            return (try makeDirect(count, zeroed: zeroed, path: handle._withUnsafeGuaranteedRef { $0.path }, source: source), .fast(handle))
+            // The backend's own generic path, without touching the allocator object.
+            let base = try allocating { () throws(AllocationError) in
+                try handle._withUnsafeGuaranteedRef { backend in
+                    Result { () throws(AllocationError) in
+                        try backend.calls.allocate(byteCount: count, alignment: 1, zeroed: zeroed, counters: backend.counters)
+                    }
+                }.get()
+            }
+            return (base, .fast(handle))
         }
         let allocator = source.allocator
         let base = try allocating { () throws(AllocationError) in
@@ -106,19 +114,5 @@ enum RegionMaker {
             zeroed ? try allocator.allocateZeroed(byteCount: count) : try allocator.allocateUninitialized(byteCount: count)
         }
         return (base, .block(of: allocator))
-    }
-
-    /// A whole block through the backend's C calls: the same validation and errors as the
-    /// `Allocator` methods, without touching the allocator object.
-    @inline(__always)
-    private static func makeDirect(_ count: Int, zeroed: Bool, path: CAllocShims_FastPath, source: BufferSource) throws(BufferError)
-        -> UnsafeMutableRawPointer
-    {
-        _ = try allocating { () throws(AllocationError) in try AllocationRequest.validated(byteCount: count, alignment: 1) }
-        guard let base = CAllocShims_fast_allocate(path, count, zeroed ? 1 : 0) else {
-            let allocator = source.allocator
-            throw .allocation(.outOfMemory(backend: allocator.name, byteCount: count, alignment: allocator.naturalAlignment))
-        }
-        return base
     }
 }

@@ -14,7 +14,7 @@ enum RegionOwner: @unchecked Sendable {
     case allocator(any Allocator)
     /// The same, for an allocator that lives for the whole process: not reference counted.
     case processAllocator(UnretainedAllocator)
-    /// A whole block from a built-in backend's C calls: one unretained word.
+    /// A whole block from a built-in backend's calls (natural alignment): one unretained word.
     case fast(Unmanaged<FastPathHandle>)
     /// A slice of a pool slab: the slab is freed when its last slice is gone.
     case slab(Slab)
@@ -31,7 +31,7 @@ enum RegionOwner: @unchecked Sendable {
         case .processAllocator(let unretained):
             unretained.allocator.deallocate(base, byteCount: byteCount)
         case .fast(let handle):
-            CAllocShims_fast_deallocate(handle._withUnsafeGuaranteedRef { $0.path }, base, byteCount)
+            handle._withUnsafeGuaranteedRef { $0.calls.deallocate(base, byteCount: byteCount, alignment: 1, counters: $0.counters) }
         case .slab(let slab):
             slab.releaseSlice(base, byteCount: byteCount)
         case .view, .moved:

@@ -52,7 +52,7 @@ public struct SoakRunner: Sendable {
             throw .processAllocator(error)
         }
         let logPath = "\(logDirectory)/service-\(choice.label.replacingOccurrences(of: " ", with: "_").replacingOccurrences(of: "/", with: "_"))-\(repetition).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launch.executable)

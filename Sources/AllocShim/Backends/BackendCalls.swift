@@ -1,0 +1,59 @@
+import CAllocShims
+
+/// A built-in backend as one value: which C calls serve it (CAllocShimsBackendCalls.h) and its
+/// name for errors. `system`, `jemalloc`, `jemalloc-arena`, `mimalloc` and `tcmalloc` are each
+/// one of these; their `Allocator` objects and the buffers both go through the methods below,
+/// the one path that validates a request, makes the call, turns `NULL` into
+/// ``AllocationError/outOfMemory(backend:byteCount:alignment:)`` and counts.
+struct BackendCalls: Sendable {
+    let c: CAllocShims_BackendCalls
+    let backend: BackendName
+
+    /// glibc's own malloc family (`__libc_*`), even when jemalloc has replaced `malloc`.
+    static let platform = BackendCalls(c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendPlatform.rawValue), detail: 0), backend: .system)
+
+    /// The mallocx family with `flags` on every call (0 for the automatic arenas).
+    static func jemalloc(flags: Int32, backend: BackendName) -> BackendCalls {
+        BackendCalls(
+            c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendJemalloc.rawValue), detail: UInt(bitPattern: Int(flags))), backend: backend)
+    }
+
+    /// A library loaded at run time; `table` lives for the whole process (never unloaded).
+    static func table(_ table: UnsafePointer<CAllocShims_DynamicAllocator>, backend: BackendName) -> BackendCalls {
+        BackendCalls(c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendTable.rawValue), detail: UInt(bitPattern: table)), backend: backend)
+    }
+
+    @inline(__always)
+    func allocate(byteCount: Int, alignment: Int, zeroed: Bool, counters: AllocationCounters) throws(AllocationError)
+        -> UnsafeMutableRawPointer
+    {
+        let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
+        guard let block = CAllocShims_backend_allocate(c, size, alignment, zeroed ? 1 : 0) else {
+            throw .outOfMemory(backend: backend.rawValue, byteCount: byteCount, alignment: alignment)
+        }
+        counters.recordAllocation(byteCount: byteCount)
+        return block
+    }
+
+    /// On failure the old block is untouched and still the caller's.
+    func reallocate(
+        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int, counters: AllocationCounters
+    ) throws(AllocationError) -> UnsafeMutableRawPointer {
+        let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
+        guard let block = CAllocShims_backend_reallocate(c, pointer, AllocationRequest.cSize(oldByteCount), size, alignment) else {
+            throw .outOfMemory(backend: backend.rawValue, byteCount: newByteCount, alignment: alignment)
+        }
+        counters.recordResize(from: oldByteCount, to: newByteCount)
+        return block
+    }
+
+    @inline(__always)
+    func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int, counters: AllocationCounters) {
+        CAllocShims_backend_deallocate(c, pointer, AllocationRequest.cSize(byteCount), alignment)
+        counters.recordDeallocation(byteCount: byteCount)
+    }
+
+    func usableSize(of pointer: UnsafeMutableRawPointer) -> Int {
+        CAllocShims_backend_usable_size(c, pointer)
+    }
+}
