@@ -24,7 +24,7 @@ struct BackendCalls: Sendable {
     }
 
     @inline(__always)
-    func allocate(byteCount: Int, alignment: Int, zeroed: Bool, counters: AllocationCounters) throws(AllocationError)
+    func allocate(byteCount: Int, alignment: Int, zeroed: Bool, counters: some AllocationRecorder) throws(AllocationError)
         -> UnsafeMutableRawPointer
     {
         let size = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
@@ -37,7 +37,7 @@ struct BackendCalls: Sendable {
 
     /// On failure the old block is untouched and still the caller's.
     func reallocate(
-        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int, counters: AllocationCounters
+        _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int, counters: some AllocationRecorder
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
         let size = try AllocationRequest.validated(byteCount: newByteCount, alignment: alignment)
         guard let block = CAllocShims_backend_reallocate(c, pointer, AllocationRequest.cSize(oldByteCount), size, alignment) else {
@@ -48,7 +48,7 @@ struct BackendCalls: Sendable {
     }
 
     @inline(__always)
-    func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int, counters: AllocationCounters) {
+    func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int, counters: some AllocationRecorder) {
         CAllocShims_backend_deallocate(c, pointer, AllocationRequest.cSize(byteCount), alignment)
         counters.recordDeallocation(byteCount: byteCount)
     }

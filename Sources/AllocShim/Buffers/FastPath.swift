@@ -6,8 +6,8 @@ protocol ProcessLifetimeBackend: Allocator {
     var calls: BackendCalls { get }
     /// The backend's counters: buffers count into them exactly as its methods do.
     var counters: AllocationCounters { get }
-    /// The backend's one handle (made once, never freed).
-    var fastPathHandle: Unmanaged<FastPathHandle> { get }
+    /// The backend's one handle (made once, never freed); see FastPathHandle.makeImmortal.
+    var fastPathHandle: Unmanaged<FastPathHandle>? { get }
 }
 
 /// A process-lifetime backend's calls, counters and object together, made once per backend and
@@ -15,17 +15,21 @@ protocol ProcessLifetimeBackend: Allocator {
 /// four words, which are returned in registers) and never has to look the allocator up.
 final class FastPathHandle: Sendable {
     let calls: BackendCalls
-    /// The backend's own objects: process-lifetime, so unretained.
-    unowned(unsafe) let counters: AllocationCounters
+    /// The backend's counters by their C slot: counting touches no object.
+    let counters: CounterSlot
+    /// The backend object: process-lifetime, so unretained.
     unowned(unsafe) let allocator: any Allocator
 
-    /// The handle for `backend`; call once per backend and keep the result forever.
-    static func makeImmortal(for backend: some ProcessLifetimeBackend) -> Unmanaged<FastPathHandle> {
+    /// The handle for `backend`, to be made once per backend and kept forever; nil in the rare
+    /// case that its counters have no C slot (all were taken), when buffers use its `Allocator`
+    /// methods instead.
+    static func makeImmortal(for backend: some ProcessLifetimeBackend) -> Unmanaged<FastPathHandle>? {
         precondition(backend.livesForWholeProcess, "only a process-lifetime backend can be held unretained")
-        return Unmanaged.passRetained(FastPathHandle(calls: backend.calls, counters: backend.counters, allocator: backend))  // never released
+        guard let slot = CounterSlot(of: backend.counters) else { return nil }
+        return Unmanaged.passRetained(FastPathHandle(calls: backend.calls, counters: slot, allocator: backend))  // never released
     }
 
-    private init(calls: BackendCalls, counters: AllocationCounters, allocator: any Allocator) {
+    private init(calls: BackendCalls, counters: CounterSlot, allocator: any Allocator) {
         self.calls = calls
         self.counters = counters
         self.allocator = allocator
@@ -34,25 +38,25 @@ final class FastPathHandle: Sendable {
     /// The handle of `allocator` when it is a built-in process-lifetime backend; nil for arenas
     /// and user allocators. Asks the object itself: nothing is looked up or loaded.
     static func of(_ allocator: any Allocator) -> Unmanaged<FastPathHandle>? {
-        (allocator as? any ProcessLifetimeBackend)?.fastPathHandle
+        (allocator as? any ProcessLifetimeBackend)?.fastPathHandle ?? nil
     }
 }
 
 extension SystemAllocator: ProcessLifetimeBackend {
     private static let handle = FastPathHandle.makeImmortal(for: shared)
-    var fastPathHandle: Unmanaged<FastPathHandle> { Self.handle }
+    var fastPathHandle: Unmanaged<FastPathHandle>? { Self.handle }
 }
 
 extension JemallocAllocator: ProcessLifetimeBackend {
     // `shared` is the only instance, so a handle exists whenever one is asked for.
-    private static let handle = shared.map { FastPathHandle.makeImmortal(for: $0) }
-    var fastPathHandle: Unmanaged<FastPathHandle> { Self.handle! }
+    private static let handle = shared.flatMap { FastPathHandle.makeImmortal(for: $0) }
+    var fastPathHandle: Unmanaged<FastPathHandle>? { Self.handle }
 }
 
 extension DynamicLibraryAllocator: ProcessLifetimeBackend {
     // The two instances are the loaded `mimalloc` and `tcmalloc`; an instance asking means
     // its library is loaded already.
-    private static let mimallocHandle = (try? mimalloc.get()).map { FastPathHandle.makeImmortal(for: $0) }
-    private static let tcmallocHandle = (try? tcmalloc.get()).map { FastPathHandle.makeImmortal(for: $0) }
-    var fastPathHandle: Unmanaged<FastPathHandle> { name == BackendName.mimalloc.rawValue ? Self.mimallocHandle! : Self.tcmallocHandle! }
+    private static let mimallocHandle = (try? mimalloc.get()).flatMap { FastPathHandle.makeImmortal(for: $0) }
+    private static let tcmallocHandle = (try? tcmalloc.get()).flatMap { FastPathHandle.makeImmortal(for: $0) }
+    var fastPathHandle: Unmanaged<FastPathHandle>? { name == BackendName.mimalloc.rawValue ? Self.mimallocHandle : Self.tcmallocHandle }
 }
