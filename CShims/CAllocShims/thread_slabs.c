@@ -19,18 +19,19 @@ static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static int next_slot;
 static int free_slots[CAllocShims_thread_slab_slot_capacity];
 static int free_count;
-static void (*_Atomic release_slab)(void *slab);
+static void (*_Atomic release_slab)(void *slab, uint64_t cuts);
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
 static void release_thread_slabs(void *unused) {
     (void)unused;
     CAllocShims_thread_slab_armed = 0;  // a later cut on this thread arms again
-    void (*release)(void *) = atomic_load_explicit(&release_slab, memory_order_acquire);
+    void (*release)(void *, uint64_t) = atomic_load_explicit(&release_slab, memory_order_acquire);
     for (int slot = 0; slot < CAllocShims_thread_slab_slot_capacity; slot++) {
         void *slab = CAllocShims_thread_slab_entries[slot].slab;
+        uint64_t cuts = CAllocShims_thread_slab_entries[slot].cuts;
         memset(&CAllocShims_thread_slab_entries[slot], 0, sizeof CAllocShims_thread_slab_entries[slot]);
-        if (slab != NULL && release != NULL) release(slab);
+        if (slab != NULL && release != NULL) release(slab, cuts);
     }
 }
 
@@ -58,6 +59,6 @@ void CAllocShims_thread_slab_arm(void) {
     CAllocShims_thread_slab_armed = 1;
 }
 
-void CAllocShims_thread_slab_set_release(void (*release)(void *slab)) {
+void CAllocShims_thread_slab_set_release(void (*release)(void *slab, uint64_t cuts)) {
     atomic_store_explicit(&release_slab, release, memory_order_release);
 }

@@ -32,7 +32,7 @@ struct PerThreadPoolTests {
             let ranges = all.map {
                 (
                     $0.parcel.start..<($0.parcel.start + $0.parcel.byteCount), $0.thread,
-                    ObjectIdentifier($0.parcel.slab)
+                    ObjectIdentifier($0.parcel.slab.takeUnretainedValue())
                 )
             }
             .sorted { $0.0.lowerBound < $1.0.lowerBound }
@@ -66,10 +66,45 @@ struct PerThreadPoolTests {
             let pool = SlabPool(perThreadFor: allocator, slabSize: 1024)
             #expect(pool.cutsPerThread, "round \(round): slots are given back by dead pools")
             let slice = try pool.cut(byteCount: 100)
-            #expect(slice.slab.allocator === allocator, "round \(round): cut from a slab of this pool's allocator")
+            #expect(slice.slab.takeUnretainedValue().allocator === allocator, "round \(round): cut from a slab of this pool's allocator")
             #expect(allocator.allocations.load(ordering: .relaxed) == 1)
-            slice.slab.releaseSlice(slice.pointer, byteCount: 100)
+            Slab.releaseSlice(slice.slab, slice.pointer, byteCount: 100)
         }
+    }
+
+    @Test("a slab goes back exactly when its last slice is gone, before or after its cursor lets go", arguments: [true, false])
+    func slabCountIsExact(perThread: Bool) throws {
+        let allocator = RecordingAllocator()
+        let pool = perThread ? SlabPool(perThreadFor: allocator, slabSize: 1024) : SlabPool(allocator: allocator, slabSize: 1024)
+        func freed() -> Int { allocator.deallocations.load(ordering: .relaxed) }
+        // Slices released before the cursor lets go: the slab stays until it does.
+        let first = try (0..<5).map { _ in try pool.cut(byteCount: 16) }
+        for slice in first { Slab.releaseSlice(slice.slab, slice.pointer, byteCount: 16) }
+        #expect(freed() == 0, "the cursor still owns the slab")
+        // Zero-byte slices do not advance the cursor: many of them must not exhaust the count.
+        let empty = try (0..<10_000).map { _ in try pool.cut(byteCount: 0) }
+        let kept = try pool.cut(byteCount: 16)
+        pool.releaseIdleSlab()
+        #expect(freed() == 0, "live slices keep the slab after its cursor let go")
+        for slice in empty { Slab.releaseSlice(slice.slab, slice.pointer, byteCount: 0) }
+        #expect(freed() == 0, "one slice is still live")
+        // The last slice, released on another thread, frees it.
+        let handOver = TestLocked<SliceParcel?>(SliceParcel(slice: kept, byteCount: 16))
+        runThreads(1) { _ in handOver.withLock { $0 = nil } }
+        #expect(freed() == 1)
+        #expect(allocator.allocations.load(ordering: .relaxed) == 1)
+    }
+
+    @Test("a pool with a shared cursor gives its current slab back when it dies")
+    func deadSharedPoolReturnsItsSlab() throws {
+        let allocator = RecordingAllocator()
+        do {
+            let pool = SlabPool(allocator: allocator, slabSize: 2048)
+            let slice = try pool.cut(byteCount: 100)
+            Slab.releaseSlice(slice.slab, slice.pointer, byteCount: 100)
+        }
+        #expect(allocator.allocations.load(ordering: .relaxed) == 1)
+        #expect(allocator.deallocations.load(ordering: .relaxed) == 1)
     }
 
     @Test("the shared pools of built-in backends cut per thread; arenas and user allocators do not")
@@ -86,10 +121,10 @@ private final class SliceParcel: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let start: Int
     let byteCount: Int
-    let slab: Slab
-    init(slice: (pointer: UnsafeMutableRawPointer, slab: Slab), byteCount: Int) {
+    let slab: Unmanaged<Slab>
+    init(slice: (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>), byteCount: Int) {
         (pointer, slab, self.byteCount) = (slice.pointer, slice.slab, byteCount)
         start = Int(bitPattern: slice.pointer)
     }
-    deinit { slab.releaseSlice(pointer, byteCount: byteCount) }
+    deinit { Slab.releaseSlice(slab, pointer, byteCount: byteCount) }
 }

@@ -18,9 +18,10 @@ enum { CAllocShims_thread_slab_slot_capacity = 16 };
 /// One thread's current slab for one pool. Only its thread reads or writes it.
 typedef struct CAllocShims_ThreadSlab {
     uint64_t pool_id;   // the pool the slab belongs to: a number never reused, unlike an address
-    void *slab;         // an owned (+1) reference to the slab object, or NULL
+    void *slab;         // the slab object, owned by this entry (see SlabPool.swift), or NULL
     char *cursor;       // the next free byte
     size_t remaining;   // free bytes from `cursor` to the slab's end
+    uint64_t cuts;      // slices cut from `slab` so far: handed to the slab when the entry lets go
 } CAllocShims_ThreadSlab;
 
 /// Reserves a slot for a pool; -1 when all are taken.
@@ -46,8 +47,9 @@ static inline CAllocShims_ThreadSlab *CAllocShims_thread_slab(int slot) {
     return &CAllocShims_thread_slab_entries[slot];
 }
 
-/// The function that drops an entry's slab reference at thread exit (set once, by Swift).
-void CAllocShims_thread_slab_set_release(void (*release)(void *slab));
+/// The function that lets go of an entry's slab at thread exit, given the slices cut from it
+/// (set once, by Swift).
+void CAllocShims_thread_slab_set_release(void (*release)(void *slab, uint64_t cuts));
 
 #ifdef __cplusplus
 }

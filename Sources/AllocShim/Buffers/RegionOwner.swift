@@ -17,7 +17,7 @@ enum RegionOwner: @unchecked Sendable {
     /// A whole block from a built-in backend's calls (natural alignment): one unretained word.
     case fast(Unmanaged<FastPathHandle>)
     /// A slice of a pool slab: the slab is freed when its last slice is gone.
-    case slab(Slab)
+    case slab(Unmanaged<Slab>)
     /// Memory owned elsewhere (an explicit view): nothing to free; `keepAlive` is retained.
     case view(keepAlive: AnyObject?)
     /// Ownership was moved elsewhere.
@@ -33,7 +33,7 @@ enum RegionOwner: @unchecked Sendable {
         case .fast(let handle):
             handle._withUnsafeGuaranteedRef { $0.calls.deallocate(base, byteCount: byteCount, alignment: 1, counters: $0.counters) }
         case .slab(let slab):
-            slab.releaseSlice(base, byteCount: byteCount)
+            Slab.releaseSlice(slab, base, byteCount: byteCount)
         case .view, .moved:
             break
         }
@@ -54,7 +54,7 @@ extension RegionOwner {
         case .allocator(let allocator): return allocator
         case .processAllocator(let unretained): return unretained.allocator
         case .fast(let handle): return handle.takeUnretainedValue().allocator
-        case .slab(let slab): return slab.allocator
+        case .slab(let slab): return slab._withUnsafeGuaranteedRef { $0.allocator }
         case .view, .moved: return nil
         }
     }

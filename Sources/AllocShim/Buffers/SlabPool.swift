@@ -4,15 +4,15 @@ import Synchronization
 /// The pool behind uninitialized small buffers: Node's `Buffer.allocUnsafe` pool, per backend.
 ///
 /// Requests smaller than half a slab are cut from the current slab at 8-byte-aligned offsets;
-/// when the remainder is too small a fresh slab is taken from the backend. A slab is an object
-/// that every buffer cut from it retains, so it goes back to its allocator exactly when the last
-/// such buffer is gone — and until then one small live buffer keeps the whole slab ("a small
-/// slice pins 8 KiB"), which ``accounting`` makes visible.
+/// when the remainder is too small a fresh slab is taken from the backend. A slab counts its
+/// live slices, so it goes back to its allocator exactly when the last buffer cut from it is
+/// gone — and until then one small live buffer keeps the whole slab ("a small slice pins
+/// 8 KiB"), which ``accounting`` makes visible.
 ///
 /// The shared pool of each built-in backend cuts **per thread**: every thread has its own
 /// current slab (in C thread-local storage) and cuts from it with no lock and no shared
-/// write; a slab still goes back exactly when its last slice is gone, on whichever thread
-/// releases it. Other pools (arenas, your allocators) share one cursor under a lock, so that
+/// write, and no atomic either (see ``Slab`` for how the count stays exact); a slab still goes
+/// back exactly when its last slice is gone, on whichever thread releases it. Other pools (arenas, your allocators) share one cursor under a lock, so that
 /// an arena can take its idle slab back before a reset.
 public final class SlabPool: Sendable {
     /// The allocator slabs are taken from and returned to.
@@ -22,7 +22,9 @@ public final class SlabPool: Sendable {
     /// Requests of fewer bytes than this are pooled (half a slab, as in Node).
     public var poolingThreshold: Int { slabSize >> 1 }
 
-    private let cursor: LockedValue<(slab: Slab?, offset: Int)>
+    /// The shared cursor: the current slab (owned by the cursor, see ``Slab``), the next free
+    /// offset in it, and the slices cut from it so far.
+    private let cursor: LockedValue<SharedCursor>
     /// The pool's slot in the per-thread slab table, or -1 for the shared cursor.
     private let threadSlot: Int32
     /// This pool's number in the per-thread table: unique for the process, never reused.
@@ -35,7 +37,7 @@ public final class SlabPool: Sendable {
     public init(allocator: any Allocator, slabSize: Int) {
         self.allocator = allocator
         self.slabSize = slabSize
-        self.cursor = LockedValue((nil, 0))
+        self.cursor = LockedValue(SharedCursor())
         self.threadSlot = -1
         self.threadIdentity = 0
         // An arena must be able to ask for the idle slab back before it resets or is destroyed.
@@ -46,15 +48,17 @@ public final class SlabPool: Sendable {
     init(perThreadFor allocator: any Allocator, slabSize: Int) {
         self.allocator = allocator
         self.slabSize = slabSize
-        self.cursor = LockedValue((nil, 0))
+        self.cursor = LockedValue(SharedCursor())
         ThreadSlabs.installRelease
         self.threadSlot = allocator is any IdleBlockHolderRegistry ? -1 : CAllocShims_thread_slab_slot_reserve()
         self.threadIdentity = ThreadSlabs.nextIdentity.wrappingAdd(1, ordering: .relaxed).newValue
     }
 
     deinit {
-        // The built-in pools never die; pools made for tests do, and give their slot back.
+        // The built-in pools never die; pools made for tests, arenas and user allocators do:
+        // they give their slot back and let go of the shared cursor's slab.
         if threadSlot >= 0 { CAllocShims_thread_slab_slot_release(threadSlot) }
+        cursor.withLock { $0.retireSlab() }
     }
 
     /// Whether this pool cuts from per-thread slabs.
@@ -65,69 +69,76 @@ public final class SlabPool: Sendable {
     public func pools(byteCount: Int) -> Bool { byteCount < poolingThreshold }
 
     /// Cuts `byteCount` uninitialized bytes from the current slab (or a fresh one).
-    /// The caller must hand the slice back with `Slab.releaseSlice(byteCount:)`.
+    /// The caller must hand the slice back with `Slab.releaseSlice(_:_:byteCount:)`.
     @inline(__always)
-    func cut(byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Slab) {
+    func cut(byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>) {
         if threadSlot >= 0 { return try cutFromThreadSlab(byteCount) }
-        let slice: (UnsafeMutableRawPointer, Slab)? = cursor.withLock { state in
-            guard let slab = state.slab, slabSize - state.offset >= byteCount else { return nil }
-            return take(byteCount, from: slab, state: &state)
+        let fromCurrent: (UnsafeMutableRawPointer, Unmanaged<Slab>)? = cursor.withLock { state in
+            guard state.slab != nil, slabSize - state.offset >= byteCount else { return nil }
+            return take(byteCount, state: &state)
         }
-        if let slice {
-            return slice
+        if let fromCurrent {
+            return fromCurrent
         }
         // Allocate outside the lock; another thread may have installed a slab meanwhile.
-        let fresh = try Slab(allocator: allocator, byteCount: slabSize, ledger: ledger)
-        return cursor.withLock { state in
-            if let slab = state.slab, slabSize - state.offset >= byteCount {
-                return take(byteCount, from: slab, state: &state)  // `fresh` is released unused
+        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger)
+        var letGo: (slab: Unmanaged<Slab>, cuts: Int)?
+        let slice = cursor.withLock { state in
+            if state.slab != nil, slabSize - state.offset >= byteCount {
+                letGo = (fresh, 0)  // unused
+                return take(byteCount, state: &state)
             }
-            state = (fresh, 0)
-            return take(byteCount, from: fresh, state: &state)
+            if let previous = state.slab { letGo = (previous, state.cuts) }
+            state = SharedCursor(slab: fresh, offset: 0, cuts: 0)
+            return take(byteCount, state: &state)
         }
+        // Outside the lock: letting go may free the slab into its allocator.
+        if let letGo { Slab.retire(letGo.slab, cuts: letGo.cuts) }
+        return slice
     }
 
     @inline(__always)
-    private func take(_ byteCount: Int, from slab: Slab, state: inout (slab: Slab?, offset: Int))
-        -> (UnsafeMutableRawPointer, Slab)
-    {
-        let pointer = slab.base + state.offset
+    private func take(_ byteCount: Int, state: inout SharedCursor) -> (UnsafeMutableRawPointer, Unmanaged<Slab>) {
+        let slab = state.slab!
+        let pointer = slab._withUnsafeGuaranteedRef { $0.base } + state.offset
         // Node's alignPool: the next slice starts on an 8-byte boundary (which also keeps every
         // slice in ASan shadow granules of its own, so its end can be poisoned exactly).
         state.offset = (state.offset + byteCount + 7) & ~7
+        state.cuts += 1
         SanitizerVisibility.handOut(pointer, byteCount: byteCount)
         ledger.sliceCut(byteCount)
         return (pointer, slab)
     }
 
-    /// Cuts from this thread's slab. Only this thread touches its entry, so no lock; the one
-    /// atomic is the slice's reference to its slab (released on whichever thread frees it).
+    /// Cuts from this thread's slab. Only this thread touches its entry: no lock, no atomic.
     @inline(__always)
-    private func cutFromThreadSlab(_ byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Slab) {
+    private func cutFromThreadSlab(_ byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>) {
         let entry = CAllocShims_thread_slab(threadSlot)!
         if entry.pointee.pool_id == threadIdentity, entry.pointee.remaining >= byteCount,
             let current = entry.pointee.slab
         {
-            return takeFromThreadSlab(byteCount, slab: Unmanaged<Slab>.fromOpaque(current).takeUnretainedValue(), entry: entry)
+            return takeFromThreadSlab(byteCount, slab: Unmanaged<Slab>.fromOpaque(current), entry: entry)
         }
-        let fresh = try Slab(allocator: allocator, byteCount: slabSize, ledger: ledger)
-        let previous = entry.pointee.slab
+        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger)
+        let previous = entry.pointee
         entry.pointee = CAllocShims_ThreadSlab(
-            pool_id: threadIdentity, slab: Unmanaged.passRetained(fresh).toOpaque(),
-            cursor: fresh.base.assumingMemoryBound(to: CChar.self), remaining: slabSize)
-        if let previous { Unmanaged<Slab>.fromOpaque(previous).release() }  // after the entry is consistent
+            pool_id: threadIdentity, slab: fresh.toOpaque(),
+            cursor: fresh._withUnsafeGuaranteedRef { $0.base }.assumingMemoryBound(to: CChar.self), remaining: slabSize, cuts: 0)
+        // After the entry is consistent: letting go may free the slab and run arbitrary code.
+        if let slab = previous.slab { Slab.retire(Unmanaged<Slab>.fromOpaque(slab), cuts: previous.cuts) }
         return takeFromThreadSlab(byteCount, slab: fresh, entry: entry)
     }
 
     @inline(__always)
-    private func takeFromThreadSlab(_ byteCount: Int, slab: Slab, entry: UnsafeMutablePointer<CAllocShims_ThreadSlab>)
-        -> (pointer: UnsafeMutableRawPointer, slab: Slab)
+    private func takeFromThreadSlab(_ byteCount: Int, slab: Unmanaged<Slab>, entry: UnsafeMutablePointer<CAllocShims_ThreadSlab>)
+        -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>)
     {
         let pointer = UnsafeMutableRawPointer(entry.pointee.cursor!)
         // Node's alignPool: the next slice starts on an 8-byte boundary (slabs are 16-aligned).
         let advance = Swift.min((byteCount + 7) & ~7, entry.pointee.remaining)
         entry.pointee.cursor += advance
         entry.pointee.remaining -= advance
+        entry.pointee.cuts += 1
         SanitizerVisibility.handOut(pointer, byteCount: byteCount)
         ledger.sliceCut(byteCount)
         return (pointer, slab)
@@ -139,15 +150,16 @@ public final class SlabPool: Sendable {
         if threadSlot >= 0 {
             let entry = CAllocShims_thread_slab(threadSlot)!
             guard entry.pointee.pool_id == threadIdentity, let current = entry.pointee.slab else { return }
+            let cuts = entry.pointee.cuts
             entry.pointee = CAllocShims_ThreadSlab()
-            Unmanaged<Slab>.fromOpaque(current).release()
+            Slab.retire(Unmanaged<Slab>.fromOpaque(current), cuts: cuts)
             return
         }
-        let dropped = cursor.withLock { state -> Slab? in
-            defer { state = (nil, 0) }
-            return state.slab
+        let dropped = cursor.withLock { state -> SharedCursor in
+            defer { state = SharedCursor() }
+            return state
         }
-        withExtendedLifetime(dropped) {}  // released here, outside the lock
+        if let slab = dropped.slab { Slab.retire(slab, cuts: dropped.cuts) }  // outside the lock
     }
 
     /// Live slabs, bytes they retain, and bytes live buffers actually reference.
@@ -160,9 +172,9 @@ extension SlabPool: IdleBlockHolder {
 
 /// Glue to the C per-thread slab table.
 enum ThreadSlabs {
-    /// Registers, once, how C drops a slab reference when a thread exits.
-    static let installRelease: Void = CAllocShims_thread_slab_set_release { slab in
-        if let slab { Unmanaged<Slab>.fromOpaque(slab).release() }
+    /// Registers, once, how C lets go of a thread's slabs when the thread exits.
+    static let installRelease: Void = CAllocShims_thread_slab_set_release { slab, cuts in
+        if let slab { Slab.retire(Unmanaged<Slab>.fromOpaque(slab), cuts: cuts) }
     }
 
     /// Source of pool numbers; 0 is never handed out (an empty entry).
@@ -217,15 +229,46 @@ final class PoolLedger: Sendable {
     }
 }
 
+/// The shared cursor of a pool that does not cut per thread (under the pool's lock).
+struct SharedCursor {
+    var slab: Unmanaged<Slab>? = nil
+    var offset = 0
+    var cuts = 0
+
+    /// Lets go of the current slab, if any; the cursor is empty afterwards.
+    mutating func retireSlab() {
+        if let slab { Slab.retire(slab, cuts: cuts) }
+        self = SharedCursor()
+    }
+}
+
 /// One slab: a block from the backend, freed into it when the last slice cut from it is gone.
+///
+/// Counting without an atomic per cut: while a cursor (a thread's entry, or a shared cursor)
+/// owns the slab, `outstanding` holds a large charge instead of the live slice count, and the
+/// owner counts its cuts privately. Each released slice subtracts 1 (the one atomic per
+/// buffer); when the owner lets go it subtracts the charge minus its cuts. Before that,
+/// releases never exceed cuts, so `outstanding` stays above zero; after it, `outstanding` is
+/// exactly the live slices, and the subtraction that reaches zero frees the slab — whichever
+/// thread makes it. The object itself is held unmanaged: that last subtraction releases it.
 final class Slab: @unchecked Sendable {
     // @unchecked: `base` is immutable; the bytes are handed out in disjoint slices.
     let base: UnsafeMutableRawPointer
     let byteCount: Int
     let allocator: any Allocator
     let ledger: PoolLedger
+    private let outstanding = Atomic<Int>(Slab.ownerCharge)
 
-    init(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) {
+    /// More than any owner can cut (zero-byte slices do not advance the cursor, so the count of
+    /// cuts is not bounded by the slab's size).
+    private static let ownerCharge = Int.max / 2
+
+    /// A new slab, owned by the caller's cursor (which must hand it to ``retire(_:cuts:)``).
+    static func make(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) -> Unmanaged<Slab> {
+        Unmanaged.passRetained(try Slab(allocator: allocator, byteCount: byteCount, ledger: ledger))
+    }
+
+    private init(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) {
         // Slabs are 16-byte aligned like any malloc block; slices within are 8-byte aligned.
         // allocshim: uninitialized — a slab is cut into slices that are handed out uninitialized (Node's pool); zero-fill and poison modes apply per slice
         self.base = try allocator.allocateUninitialized(byteCount: byteCount)
@@ -236,11 +279,26 @@ final class Slab: @unchecked Sendable {
         SanitizerVisibility.takeBack(base, byteCount: byteCount)  // nothing is handed out yet
     }
 
-    /// A buffer cut from this slab is gone (called by its owner's deinit).
+    /// The owning cursor lets go after cutting `cuts` slices.
+    static func retire(_ slab: Unmanaged<Slab>, cuts: some BinaryInteger) {
+        drop(slab, ownerCharge - Int(cuts))
+    }
+
+    /// A buffer cut from `slab` is gone (called by its owner's release, on any thread).
     @inline(__always)
-    func releaseSlice(_ slice: UnsafeMutableRawPointer, byteCount: Int) {
-        SanitizerVisibility.takeBack(slice, byteCount: byteCount)
-        ledger.sliceReleased(byteCount)
+    static func releaseSlice(_ slab: Unmanaged<Slab>, _ slice: UnsafeMutableRawPointer, byteCount: Int) {
+        slab._withUnsafeGuaranteedRef {
+            SanitizerVisibility.takeBack(slice, byteCount: byteCount)
+            $0.ledger.sliceReleased(byteCount)
+        }
+        drop(slab, 1)
+    }
+
+    /// Acquiring and releasing: every write to a slice happens before the slab is freed.
+    @inline(__always)
+    private static func drop(_ slab: Unmanaged<Slab>, _ count: Int) {
+        let left = slab._withUnsafeGuaranteedRef { $0.outstanding.subtract(count, ordering: .acquiringAndReleasing).newValue }
+        if left == 0 { slab.release() }
     }
 
     deinit {
