@@ -30,10 +30,31 @@ public struct BenchResult: Codable, Sendable {
     /// What Swift offers without AllocShim, measured interleaved in the same run: ns per op by
     /// alternative (see `SwiftAlternatives`).
     public var swiftAlternativesNsPerOp: [String: Double]?
+    /// How many child processes measured this row (`allocshim bench --processes N`): each
+    /// figure above is then the median of their medians, and `relativeSpread` and
+    /// `ownedRelativeSpread` the median of their within-process spreads. `nil`: measured in
+    /// this process alone.
+    public var processes: Int?
+    /// Spread of `nsPerOp` across the processes, (max − min) / median; `nil` in-process.
+    /// Unlike `relativeSpread`, it sees what differs from one process to the next: address
+    /// layout, which core, the allocator's start-up state.
+    public var processSpread: Double?
+    /// Spread of `ownedNsPerOp` across the processes; `nil` in-process and for `from-*`.
+    public var ownedProcessSpread: Double?
+    /// Spread of `defaultSourceNsPerOp` across the processes; `nil` in-process.
+    public var defaultSourceProcessSpread: Double?
+    /// Spread of `ownedDefaultSourceNsPerOp` across the processes; `nil` in-process and for `from-*`.
+    public var ownedDefaultSourceProcessSpread: Double?
+    /// Spread of `cNsPerOp` across the processes; `nil` in-process.
+    public var cProcessSpread: Double?
+    /// Spread of each of `swiftAlternativesNsPerOp` across the processes; `nil` in-process.
+    public var swiftAlternativesProcessSpread: [String: Double]?
 
     enum CodingKeys: String, CodingKey {
         case backend, scenario, iterations, nsPerOp, ownedNsPerOp, cNsPerOp, nodeNsPerOp, fastestOverC, repetitions
         case defaultSourceNsPerOp, ownedDefaultSourceNsPerOp, relativeSpread, ownedRelativeSpread, swiftAlternativesNsPerOp
+        case processes, processSpread, ownedProcessSpread, defaultSourceProcessSpread, ownedDefaultSourceProcessSpread, cProcessSpread
+        case swiftAlternativesProcessSpread
     }
 
     /// Writes `null` for absent figures so every object has every key.
@@ -53,5 +74,12 @@ public struct BenchResult: Codable, Sendable {
         try container.encode(relativeSpread, forKey: .relativeSpread)
         try container.encode(ownedRelativeSpread, forKey: .ownedRelativeSpread)
         try container.encode(swiftAlternativesNsPerOp, forKey: .swiftAlternativesNsPerOp)
+        try container.encode(processes, forKey: .processes)
+        try container.encode(processSpread, forKey: .processSpread)
+        try container.encode(ownedProcessSpread, forKey: .ownedProcessSpread)
+        try container.encode(defaultSourceProcessSpread, forKey: .defaultSourceProcessSpread)
+        try container.encode(ownedDefaultSourceProcessSpread, forKey: .ownedDefaultSourceProcessSpread)
+        try container.encode(cProcessSpread, forKey: .cProcessSpread)
+        try container.encode(swiftAlternativesProcessSpread, forKey: .swiftAlternativesProcessSpread)
     }
 }

@@ -3,7 +3,8 @@ import CAllocShims
 import CAllocShimsBench
 
 /// Runs the benchmark scenarios per backend: Swift (both buffer forms), the C baseline,
-/// and optionally Node, each as the median of several repetitions within one run.
+/// and optionally Node, each as the median of several repetitions within one run, in this
+/// process or in several child processes (`processes`).
 public struct BenchRunner {
     /// Backends to measure, in this order.
     public var backends: [BackendName]
@@ -15,19 +16,34 @@ public struct BenchRunner {
     public var repetitions: Int
     /// Whether `run(progress:)` also runs the scenarios in Node (needs `node` on the `PATH`).
     public var compareNode: Bool
+    /// Processes to measure in, one after another: 1 measures in this process; more re-run
+    /// this executable that many times as `allocshim bench --processes 1 --json` with the same
+    /// backends, scenarios, iterations and repetitions, and combine their rows
+    /// (``BenchProcessCombination``). Only the `allocshim` executable can do that. Node, when
+    /// asked for, still runs once, from this process.
+    public var processes: Int
+
+    /// The process counts `processes` accepts: enough for a median that shrugs off a few odd
+    /// processes, few enough that a typo is not an hour-long run.
+    public static let processRange = 1...20
 
     /// A runner for every (backend, scenario) pair; nothing runs until `run`.
-    public init(backends: [BackendName], scenarios: [BenchScenario], iterations: Int = 10_000, repetitions: Int = 5, compareNode: Bool) {
+    public init(
+        backends: [BackendName], scenarios: [BenchScenario], iterations: Int = 10_000, repetitions: Int = 5, compareNode: Bool,
+        processes: Int = 1
+    ) {
         self.backends = backends
         self.scenarios = scenarios
         self.iterations = iterations
         self.repetitions = repetitions
         self.compareNode = compareNode
+        self.processes = processes
     }
 
     /// Steps ``run(progress:)`` reports for the Swift and C measurements: one per (backend,
-    /// scenario). The Node run, when asked for, reports one more step before them.
-    public var progressSteps: Int { backends.count * scenarios.count }
+    /// scenario) in this process, one per child process otherwise. The Node run, when asked
+    /// for, reports one more step before them.
+    public var progressSteps: Int { processes == 1 ? backends.count * scenarios.count : processes }
 
     /// Runs everything; `progress` is told what is about to run.
     public func run(progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
@@ -44,6 +60,11 @@ public struct BenchRunner {
     /// The Swift and C measurements, beside `nodeFigures` from ``runNode(progress:)`` (empty
     /// without Node).
     public func run(nodeFigures: [String: Double], progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
+        guard Self.processRange.contains(processes) else {
+            let allowed = "a whole number from \(Self.processRange.lowerBound) to \(Self.processRange.upperBound)"
+            throw MeasureError.invalidArgument("bench processes: '\(processes)' is not allowed; allowed: \(allowed)")
+        }
+        if processes > 1 { return try runInChildProcesses(nodeFigures: nodeFigures, progress: progress) }
         let inputs = try SwiftLoops.Inputs()
         var results: [BenchResult] = []
         for backend in backends {
