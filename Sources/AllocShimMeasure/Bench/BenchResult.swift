@@ -28,7 +28,7 @@ public struct BenchResult: Codable, Sendable {
     /// The spread of `ownedNsPerOp` over the repetitions, (max − min) / median.
     public var ownedRelativeSpread: Double?
     /// What Swift offers without AllocShim, measured interleaved in the same run: ns per op by
-    /// alternative (see `SwiftAlternatives`).
+    /// alternative (see `SwiftAlternative`; `ByteBuffer` rows in builds with the `NIO` trait).
     public var swiftAlternativesNsPerOp: [String: Double]?
     /// How many child processes measured this row (`allocshim bench --processes N`): each
     /// figure above is then the median of their medians, and `relativeSpread` and

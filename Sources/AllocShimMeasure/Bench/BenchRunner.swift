@@ -86,7 +86,7 @@ public struct BenchRunner {
         let previousDefault = try? ProcessDefaultAllocator.allocator()
         ProcessDefaultAllocator.set(source.allocator)
         defer { if let previousDefault { ProcessDefaultAllocator.set(previousDefault) } }
-        let alternatives = SwiftAlternatives.names(for: scenario)
+        let alternatives = SwiftAlternative.measured(for: scenario)
         var shared: [Double] = []
         var owned: [Double] = []
         var sharedDefault: [Double] = []
@@ -100,8 +100,8 @@ public struct BenchRunner {
             sharedDefault.append(perOp(try SwiftLoops.shared(scenario, source: nil, iterations: iterations, inputs: inputs)))
             if let timing = try SwiftLoops.owned(scenario, source: source, iterations: iterations) { owned.append(perOp(timing)) }
             if let timing = try SwiftLoops.owned(scenario, source: nil, iterations: iterations) { ownedDefault.append(perOp(timing)) }
-            for name in alternatives {
-                alternative[name, default: []].append(perOp(SwiftAlternatives.run(name, size: scenario.size, iterations: iterations)))
+            for candidate in alternatives {
+                alternative[candidate.rawValue, default: []].append(perOp(candidate.run(size: scenario.size, iterations: iterations)))
             }
             c.append(Double(try baseline(scenario, backend: backend, source: source)) / Double(iterations))
         }
