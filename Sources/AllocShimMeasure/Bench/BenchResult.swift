@@ -83,3 +83,21 @@ public struct BenchResult: Codable, Sendable {
         try container.encode(swiftAlternativesProcessSpread, forKey: .swiftAlternativesProcessSpread)
     }
 }
+
+extension BenchResult {
+    /// The largest spread across processes among the main figures (both forms, explicit and
+    /// default source, and C): how far apart the processes were for the least stable of them.
+    /// `nil` in-process.
+    public var largestProcessSpread: Double? {
+        [processSpread, ownedProcessSpread, defaultSourceProcessSpread, ownedDefaultSourceProcessSpread, cProcessSpread].compactMap { $0 }.max()
+    }
+
+    /// The spread tables show: `largestProcessSpread` for rows measured in several processes,
+    /// else the larger spread of the repetitions (kept for `SharedBytes` and `OwnedBytes`).
+    var shownSpread: Double? {
+        processes != nil ? largestProcessSpread : [relativeSpread, ownedRelativeSpread].compactMap { $0 }.max()
+    }
+
+    /// `OwnedBytes` over the bare C calls; `nil` where there is no `OwnedBytes` form (`from-*`).
+    public var ownedOverC: Double? { ownedNsPerOp.map { $0 / cNsPerOp } }
+}
