@@ -211,16 +211,16 @@ struct BenchProcessesTests {
         let table = ReportWriter.everyFormTable(try BenchProcessCombination.combine(runs))
         #expect(
             table.columns.map(\.title) == [
-                "scenario", "OwnedBytes", "OwnedBytes default", "SharedBytes", "SharedBytes default", "C", "OwnedBytes/C", "[UInt8]",
-                "ByteBuffer",
-                "spread",
+                "scenario", "OwnedBytes", "OwnedBytes default", "SharedBytes", "SharedBytes default", "C", "OwnedBytes/C", "`[UInt8]`",
+                "`ByteBuffer`", "spread",
             ])
         // Median 100 → OwnedBytes 50, default 100, SharedBytes 100, default 150, C 10; the
         // largest spread is SharedBytes' (120 − 90) / 100.
         #expect(table.rows == [["alloc-100B", "50.0", "100", "100", "150", "10.0", "5.00", "40.0", "70.0", "30.0%"]])
-        #expect(
-            ReportWriter.speedSection(Self.report(try BenchProcessCombination.combine(runs)), backends: ["system"]).contains(
-                "median across 3 processes"))
+        let section = ReportWriter.speedSection(Self.report(try BenchProcessCombination.combine(runs)), backends: ["system"])
+        #expect(section.contains("median across 3 processes"))
+        // Code spans, or Markdown would read `[UInt8](repeating:count:)` as a link.
+        #expect(section.contains("- `[UInt8]`: `[UInt8](repeating:count:)`\n"))
     }
 
     static func report(_ bench: [BenchResult]) -> Report {

@@ -89,7 +89,8 @@ extension BenchResult {
     /// default source, and C): how far apart the processes were for the least stable of them.
     /// `nil` in-process.
     public var largestProcessSpread: Double? {
-        [processSpread, ownedProcessSpread, defaultSourceProcessSpread, ownedDefaultSourceProcessSpread, cProcessSpread].compactMap { $0 }.max()
+        let spreads = [processSpread, ownedProcessSpread, defaultSourceProcessSpread, ownedDefaultSourceProcessSpread, cProcessSpread]
+        return spreads.compactMap { $0 }.max()
     }
 
     /// The spread tables show: `largestProcessSpread` for rows measured in several processes,

@@ -26,7 +26,8 @@ public enum BenchTable {
             columns.append(Column("Node", width: 8) { $0.nodeNsPerOp.map(format) ?? "—" })
             columns.append(
                 Column("Node/fastest", width: 12) { result in
-                    result.nodeNsPerOp.map { String(format1: $0 / Swift.min(result.nsPerOp, result.ownedNsPerOp ?? .infinity)) + "×" } ?? "—"
+                    let fastest = Swift.min(result.nsPerOp, result.ownedNsPerOp ?? .infinity)
+                    return result.nodeNsPerOp.map { String(format1: $0 / fastest) + "×" } ?? "—"
                 })
         }
         columns.append(Column("spread", width: 7) { $0.shownSpread.map { String(format1: $0 * 100) + "%" } ?? "—" })
@@ -53,7 +54,7 @@ public enum BenchTable {
         notes.append("(Shared, Owned: SharedBytes, OwnedBytes; default source: no `using:`, the process default set to the backend)")
         if alternatives {
             notes.append("(Swift alternatives, on the process's malloc whatever the backend:")
-            notes.append(contentsOf: SwiftAlternativeColumns.legend(in: results).map { "   \($0)" })
+            for column in SwiftAlternativeColumns.legend(in: results) { notes.append("   \(column.title): " + column.keys.joined(separator: " / ")) }
             notes[notes.count - 1] += ")"
         }
         return notes
@@ -67,12 +68,15 @@ public enum BenchTable {
             var end = index + 1
             while end < columns.count, columns[end].group == columns[index].group { end += 1 }
             let width = columns[index..<end].map(\.width).reduce(0, +) + (end - index - 1)
-            let label = " \(columns[index].group) "
-            let left = Swift.max(0, (width - label.count) / 2)
+            let group = columns[index].group
+            // A rule on both sides when there is room, else the bare name, cut to the width.
+            let label = group.count + 2 <= width ? " \(group) " : String(group.prefix(width))
+            let rule = group.count + 2 <= width ? "─" : " "
+            let left = (width - label.count) / 2
             segments.append(
-                columns[index].group.isEmpty
+                group.isEmpty
                     ? String(repeating: " ", count: width)
-                    : String(repeating: "─", count: left) + label + String(repeating: "─", count: Swift.max(0, width - label.count - left)))
+                    : String(repeating: rule, count: left) + label + String(repeating: rule, count: width - label.count - left))
             index = end
         }
         return String(segments.joined(separator: " ").reversed().drop { $0 == " " }.reversed())

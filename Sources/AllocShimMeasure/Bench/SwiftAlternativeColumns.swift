@@ -29,17 +29,16 @@ enum SwiftAlternativeColumns {
         result.swiftAlternativesNsPerOp?.first { self.title(forKey: $0.key) == title }?.value
     }
 
-    /// What each column of `results` measured, one entry per column, e.g. "Data: Data(count:) /
-    /// Data(capacity:)" (the zeroed alternative first, as `alloc` rows come first).
-    static func legend(in results: [BenchResult]) -> [String] {
+    /// What each column of `results` measured: its title and the alternatives' keys in it, e.g.
+    /// ("Data", ["Data(count:)", "Data(capacity:)"]) (the zeroed one first, as `alloc` rows come first).
+    static func legend(in results: [BenchResult]) -> [(title: String, keys: [String])] {
         titles(in: results).map { title in
             var keys: [String] = []
             for result in results {
-                for key in (result.swiftAlternativesNsPerOp ?? [:]).keys.sorted() where self.title(forKey: key) == title && !keys.contains(key) {
-                    keys.append(key)
-                }
+                let inColumn = (result.swiftAlternativesNsPerOp ?? [:]).keys.sorted().filter { self.title(forKey: $0) == title }
+                for key in inColumn where !keys.contains(key) { keys.append(key) }
             }
-            return "\(title): " + keys.joined(separator: " / ")
+            return (title, keys)
         }
     }
 }

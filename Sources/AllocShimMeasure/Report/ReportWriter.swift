@@ -143,11 +143,13 @@ public enum ReportWriter {
         let measured = first.processes.map { "median across \($0) processes of each one's \(perProcess)" } ?? perProcess
         var text = "## Speed: ns per buffer (\(measured))\n\n"
         text += "`fastest/C` is the Swift layer's cost over the bare C calls; `Node/fastest` > 1 means AllocShim is faster than Node.\n\n"
-        text += "The second table of each backend has every form: `OwnedBytes` and `SharedBytes` with `using:` the backend and with the "
-        text += "default source (no `using:`, the process default set to the backend: the path the README shows), the C calls, "
+        text += "The second table of each backend has every form: `OwnedBytes` and `SharedBytes` with `using:` the backend and with the\n"
+        text += "default source (no `using:`, the process default set to the backend: the path the README shows), the C calls,\n"
         text += "`OwnedBytes/C`, and what Swift offers without AllocShim, on the process's malloc whatever the backend"
         let legend = SwiftAlternativeColumns.legend(in: report.bench)
-        text += legend.isEmpty ? ".\n\n" : " (" + legend.joined(separator: "; ") + ").\n\n"
+        // Code spans: `[UInt8](repeating:count:)` would otherwise be read as a Markdown link.
+        let legendLines = legend.map { column in "- `\(column.title)`: " + column.keys.map { "`\($0)`" }.joined(separator: " / ") + "\n" }
+        text += legend.isEmpty ? ".\n\n" : ":\n\n" + legendLines.joined() + "\n"
         text += first.processes == nil
             ? "`spread`: (max − min) / median of the repetitions, the larger of SharedBytes and OwnedBytes.\n\n"
             : "`spread`: the largest (max − min) / median across the processes among OwnedBytes, SharedBytes (both sources) and C.\n\n"
@@ -173,7 +175,8 @@ public enum ReportWriter {
     /// One backend's rows with every form, the C calls, the Swift alternatives and the spread.
     static func everyFormTable(_ rows: [BenchResult]) -> MarkdownTable {
         let alternatives = SwiftAlternativeColumns.titles(in: rows)
-        let figureTitles = ["OwnedBytes", "OwnedBytes default", "SharedBytes", "SharedBytes default", "C", "OwnedBytes/C"] + alternatives + ["spread"]
+        let forms = ["OwnedBytes", "OwnedBytes default", "SharedBytes", "SharedBytes default", "C", "OwnedBytes/C"]
+        let figureTitles = forms + alternatives.map { "`\($0)`" } + ["spread"]
         var table = MarkdownTable([("scenario", .left)] + figureTitles.map { ($0, MarkdownTable.Alignment.right) })
         for row in rows {
             let forms: [Double?] = [row.ownedNsPerOp, row.ownedDefaultSourceNsPerOp, row.nsPerOp, row.defaultSourceNsPerOp, row.cNsPerOp]
