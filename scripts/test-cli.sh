@@ -64,6 +64,7 @@ expect_error "'100000'" "--threads" "from 1 to 1024" -- "$a" threads --threads 1
 expect_error "'0'" "from 1 to 1024" -- "$a" threads --threads 0
 expect_error "'-1'" "from 1 to 1024" -- "$a" threads --threads -1
 expect_error "'abc'" "--rounds" -- "$a" report --rounds abc --output "$work/never"
+expect_error "'0'" "--bench-processes" "from 1 to 20" -- "$a" report --bench-processes 0 --output "$work/never"
 expect_error "Unknown option '--frob'" -- "$a" residue --frob
 # An unavailable backend asked for by name (in a build without jemalloc, or a missing library).
 unavailable=$(timeout 20 "$a" backends --json 2>/dev/null | tr -d ' \n' | grep -o '"available":false,"name":"[a-z-]*"' | head -1 | sed 's/.*"name":"\(.*\)"/\1/')

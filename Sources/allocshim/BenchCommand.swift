@@ -51,7 +51,8 @@ struct BenchCommand: ParsableCommand {
         // Node runs one form where Swift runs three per backend: on the reference machine its
         // run takes about as long as 2.3 backends' Swift runs.
         let progress = progressOptions.reporter(phases: [
-            .init(name: "bench", weight: compareNode ? 2.3 * Double(runner.scenarios.count) : 0, steps: 1),
+            // Node repeats `processes` times as often (BenchRunner.nodeRepetitions).
+            .init(name: "bench", weight: compareNode ? 2.3 * Double(runner.scenarios.count * processes) : 0, steps: 1),
             // Each child process measures every (backend, scenario), one unit of weight each.
             .init(name: "bench", weight: Double(runner.backends.count * runner.scenarios.count * processes), steps: runner.progressSteps),
         ])

@@ -136,6 +136,7 @@ struct BenchProcessesTests {
                 "--backend system --backend jemalloc --scenario alloc-100B --scenario from-string-1MiB"))
         #expect(!arguments.contains("--compare-node"))
         #expect(runner.progressSteps == 3)
+        #expect(runner.nodeRepetitions == 12, "Node, run once, gets as many timed runs as each Swift figure has in all")
     }
 
     // MARK: - JSON

@@ -53,9 +53,13 @@ public struct BenchRunner {
     /// The Node part alone (one step): ns/op per scenario name. Separate from the Swift part
     /// so progress can show it as its own phase.
     public func runNode(progress: (String) -> Void = { _ in }) throws -> [String: Double] {
-        progress("node, \(scenarios.count) scenarios × \(repetitions) repetitions")
-        return try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: repetitions)
+        progress("node, \(scenarios.count) scenarios × \(nodeRepetitions) repetitions")
+        return try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: nodeRepetitions)
     }
+
+    /// Node's repetitions: as many timed runs as each Swift figure has across all processes,
+    /// so that Node's median is not the less careful one.
+    public var nodeRepetitions: Int { repetitions * processes }
 
     /// The Swift and C measurements, beside `nodeFigures` from ``runNode(progress:)`` (empty
     /// without Node).

@@ -142,7 +142,12 @@ public enum ReportWriter {
         let perProcess = "median of \(first.repetitions) × \(first.iterations)"
         let measured = first.processes.map { "median across \($0) processes of each one's \(perProcess)" } ?? perProcess
         var text = "## Speed: ns per buffer (\(measured))\n\n"
-        text += "`fastest/C` is the Swift layer's cost over the bare C calls; `Node/fastest` > 1 means AllocShim is faster than Node.\n\n"
+        text += "`fastest/C` is the Swift layer's cost over the bare C calls; `Node/fastest` > 1 means AllocShim is faster than Node.\n"
+        if let processes = first.processes, report.bench.contains(where: { $0.nodeNsPerOp != nil }) {
+            let repetitions = first.repetitions * processes
+            text += "Node runs in one process, median of \(repetitions) repetitions: as many as each Swift figure has in all.\n"
+        }
+        text += "\n"
         text += "The second table of each backend has every form: `OwnedBytes` and `SharedBytes` with `using:` the backend and with the\n"
         text += "default source (no `using:`, the process default set to the backend: the path the README shows), the C calls,\n"
         text += "`OwnedBytes/C`, and what Swift offers without AllocShim, on the process's malloc whatever the backend"
