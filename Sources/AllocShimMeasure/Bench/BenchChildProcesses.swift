@@ -24,7 +24,7 @@ extension BenchRunner {
         var runs: [[BenchResult]] = []
         for index in 1...processes {
             let name = "bench process \(index) of \(processes)"
-            progress("\(name): \(backends.count) backends × \(scenarios.count) scenarios")
+            progress("process \(index) of \(processes): \(backends.count) backends × \(scenarios.count) scenarios")
             let output = try ChildProcess.run(ChildProcess.selfExecutable, childArguments)
             guard output.status == 0 else {
                 let reason = output.stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "no message"
