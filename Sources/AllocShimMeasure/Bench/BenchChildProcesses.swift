@@ -24,7 +24,7 @@ extension BenchRunner {
         var runs: [[BenchResult]] = []
         for index in 1...processes {
             let name = "bench process \(index) of \(processes)"
-            progress("process \(index) of \(processes): \(backends.count) backends × \(scenarios.count) scenarios")
+            progress("process \(index) of \(processes): \(counted(backends.count, "backend")) × \(counted(scenarios.count, "scenario"))")
             let output = try ChildProcess.run(ChildProcess.selfExecutable, childArguments)
             guard output.status == 0 else {
                 let reason = output.stderr.split(whereSeparator: \.isNewline).last.map(String.init) ?? "no message"
@@ -40,4 +40,7 @@ extension BenchRunner {
         for index in combined.indices { combined[index].nodeNsPerOp = nodeFigures[combined[index].scenario] }
         return combined
     }
+
+    /// "1 backend", "5 backends".
+    private func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
 }
