@@ -95,7 +95,11 @@ let package = Package(
         ),
         .target(
             name: "AllocShimMeasure",
-            dependencies: ["AllocShim", "CAllocShims", "CAllocShimsBench"]
+            dependencies: [
+                "AllocShim", "CAllocShims", "CAllocShimsBench",
+                // The benchmark's ByteBuffer alternative (trait NIO only; AllocShim never depends on NIO).
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
+            ]
         ),
         .executableTarget(
             name: "allocshim",

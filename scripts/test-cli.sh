@@ -56,10 +56,15 @@ expect_error "'0'" "--iterations" "from 1 to 10000000" -- "$a" bench --iteration
 expect_error "'1001'" "--repetitions" "from 1 to 1000" -- "$a" bench --repetitions 1001
 expect_error "'nope'" "alloc-100B" -- "$a" bench --scenario nope
 expect_error "'nope'" "--backend" "system, jemalloc" -- "$a" bench --backend nope
+expect_error "'0'" "--processes" "from 1 to 20" -- "$a" bench --processes 0
+expect_error "'21'" "--processes" "from 1 to 20" -- "$a" bench --processes 21
+expect_error "'-2'" "from 1 to 20" -- "$a" bench --processes -2
+expect_error "'two'" "--processes" "from 1 to 20" -- "$a" bench --processes two
 expect_error "'100000'" "--threads" "from 1 to 1024" -- "$a" threads --threads 100000
 expect_error "'0'" "from 1 to 1024" -- "$a" threads --threads 0
 expect_error "'-1'" "from 1 to 1024" -- "$a" threads --threads -1
 expect_error "'abc'" "--rounds" -- "$a" report --rounds abc --output "$work/never"
+expect_error "'0'" "--bench-processes" "from 1 to 20" -- "$a" report --bench-processes 0 --output "$work/never"
 expect_error "Unknown option '--frob'" -- "$a" residue --frob
 # An unavailable backend asked for by name (in a build without jemalloc, or a missing library).
 unavailable=$(timeout 20 "$a" backends --json 2>/dev/null | tr -d ' \n' | grep -o '"available":false,"name":"[a-z-]*"' | head -1 | sed 's/.*"name":"\(.*\)"/\1/')
@@ -106,6 +111,16 @@ checks=$((checks + 1))
 timeout 20 "$a" backends --json >"$work/plain.json" 2>/dev/null
 timeout 20 env ALLOCSHIM_MIMALLOC_LIBRARY= ALLOCSHIM_TCMALLOC_LIBRARY= "$a" backends --json >"$work/empty.json" 2>/dev/null
 cmp -s "$work/plain.json" "$work/empty.json" || fail "empty ALLOCSHIM_*_LIBRARY changed backend availability: $(diff "$work/plain.json" "$work/empty.json" | head -5)"
+
+# bench --processes: the children's rows come back combined, with the spread across processes.
+checks=$((checks + 1))
+if ! timeout 60 "$a" bench --processes 2 --json --quiet --backend system --scenario alloc-100B --iterations 100 --repetitions 1 \
+    >"$work/bench.json" 2>"$work/err"; then
+    fail "bench --processes 2: exit status $?: $(head -c 300 "$work/err")"
+else
+    grep -q '"processes" : 2' "$work/bench.json" || fail "bench --processes 2: no \"processes\" : 2 in $(head -c 300 "$work/bench.json")"
+    grep -q '"cProcessSpread" : [0-9]' "$work/bench.json" || fail "bench --processes 2: no cProcessSpread figure"
+fi
 
 # A thread that cannot start is an error, not a hang: with the address space capped, 1024
 # stacks of 256 KiB do not fit (the run stops at the first failed start).

@@ -52,6 +52,7 @@ enum ArgumentRange {
     static let rounds = 1...100_000
     static let iterations = 1...10_000_000
     static let repetitions = 1...1_000
+    static let benchProcesses = BenchRunner.processRange
     static let residueSize = 1...ResidueRunner.maximumSize
 
     /// "1 to 100000", for help texts.

@@ -29,6 +29,15 @@ struct BenchCommand: ParsableCommand {
         transform: ArgumentValue.integer(in: ArgumentRange.repetitions))
     var repetitions = 5
 
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Measure in this many child processes, one after another, and report the median of their medians with the spread \
+            across processes (\(ArgumentRange.text(ArgumentRange.benchProcesses)); 1: in this process).
+            """,
+        transform: ArgumentValue.integer(in: ArgumentRange.benchProcesses))
+    var processes = 1
+
     @Flag(help: "Also run Benchmarks/node/bench.js with node (when on PATH) in the same run.")
     var compareNode = false
 
@@ -38,12 +47,14 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let runner = BenchRunner(
             backends: backendOptions.backends, scenarios: scenarios.isEmpty ? BenchScenario.allCases : scenarios, iterations: iterations,
-            repetitions: repetitions, compareNode: compareNode)
+            repetitions: repetitions, compareNode: compareNode, processes: processes)
         // Node runs one form where Swift runs three per backend: on the reference machine its
         // run takes about as long as 2.3 backends' Swift runs.
         let progress = progressOptions.reporter(phases: [
-            .init(name: "bench", weight: compareNode ? 2.3 * Double(runner.scenarios.count) : 0, steps: 1),
-            .init(name: "bench", weight: Double(runner.progressSteps), steps: runner.progressSteps),
+            // Node repeats `processes` times as often (BenchRunner.nodeRepetitions).
+            .init(name: "bench", weight: compareNode ? 2.3 * Double(runner.scenarios.count * processes) : 0, steps: 1),
+            // Each child process measures every (backend, scenario), one unit of weight each.
+            .init(name: "bench", weight: Double(runner.backends.count * runner.scenarios.count * processes), steps: runner.progressSteps),
         ])
         defer { progress.finish() }
         progress.beginPhase()

@@ -27,6 +27,16 @@ struct ReportCommand: ParsableCommand {
         transform: ArgumentValue.integer(in: ArgumentRange.rounds))
     var rounds = 100
 
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Child processes the benchmark runs in, one after another, \(ReportRunner.defaultBenchRepetitions) repetitions each; \
+            the report shows the median of their medians and the spread across them \
+            (\(ArgumentRange.text(ArgumentRange.benchProcesses)); 1: in this process).
+            """,
+        transform: ArgumentValue.integer(in: ArgumentRange.benchProcesses))
+    var benchProcesses = ReportRunner.defaultBenchProcesses
+
     @Flag(help: "Skip the Node comparison even when node is on PATH.")
     var noNode = false
 
@@ -47,6 +57,7 @@ struct ReportCommand: ParsableCommand {
         } else {
             var runner = ReportRunner(backends: backendOptions.backends)
             runner.benchIterations = iterations
+            runner.benchProcesses = benchProcesses
             runner.residueRounds = rounds
             runner.compareNode = !noNode
             let command = (["allocshim"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

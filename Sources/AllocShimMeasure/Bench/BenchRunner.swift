@@ -2,66 +2,9 @@ import AllocShim
 import CAllocShims
 import CAllocShimsBench
 
-/// One (backend, scenario) measurement.
-public struct BenchResult: Codable, Sendable {
-    /// The backend measured, a `BackendName` raw value.
-    public var backend: String
-    /// The scenario measured, a `BenchScenario` raw value.
-    public var scenario: String
-    /// Buffers made per repetition.
-    public var iterations: Int
-    /// Median ns per buffer for the Node-like `SharedBytes` form.
-    public var nsPerOp: Double
-    /// Median ns per buffer for the noncopyable `OwnedBytes` form (`nil` for `from-*`).
-    public var ownedNsPerOp: Double?
-    /// Median ns per iteration of the same work as bare C calls on the same allocator.
-    public var cNsPerOp: Double
-    /// Median ns per op of the same scenario in Node, when run with --compare-node.
-    public var nodeNsPerOp: Double?
-    /// min(nsPerOp, ownedNsPerOp) / cNsPerOp: the cost of the Swift layer's fastest form.
-    public var fastestOverC: Double
-    /// Repetitions the medians are taken over.
-    public var repetitions: Int
-    /// The same two forms with no `using:` (the process default set to this backend): the
-    /// path the README shows.
-    public var defaultSourceNsPerOp: Double?
-    /// The `OwnedBytes` twin of `defaultSourceNsPerOp`: median ns per buffer with no `using:`.
-    public var ownedDefaultSourceNsPerOp: Double?
-    /// Spread of the repetitions, (max − min) / median, for `nsPerOp` and `ownedNsPerOp`.
-    public var relativeSpread: Double?
-    /// The spread of `ownedNsPerOp` over the repetitions, (max − min) / median.
-    public var ownedRelativeSpread: Double?
-    /// What Swift offers without AllocShim, measured interleaved in the same run: ns per op by
-    /// alternative (see `SwiftAlternatives`).
-    public var swiftAlternativesNsPerOp: [String: Double]?
-
-    enum CodingKeys: String, CodingKey {
-        case backend, scenario, iterations, nsPerOp, ownedNsPerOp, cNsPerOp, nodeNsPerOp, fastestOverC, repetitions
-        case defaultSourceNsPerOp, ownedDefaultSourceNsPerOp, relativeSpread, ownedRelativeSpread, swiftAlternativesNsPerOp
-    }
-
-    /// Writes `null` for absent figures so every object has every key.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(backend, forKey: .backend)
-        try container.encode(scenario, forKey: .scenario)
-        try container.encode(iterations, forKey: .iterations)
-        try container.encode(nsPerOp, forKey: .nsPerOp)
-        try container.encode(ownedNsPerOp, forKey: .ownedNsPerOp)
-        try container.encode(cNsPerOp, forKey: .cNsPerOp)
-        try container.encode(nodeNsPerOp, forKey: .nodeNsPerOp)
-        try container.encode(fastestOverC, forKey: .fastestOverC)
-        try container.encode(repetitions, forKey: .repetitions)
-        try container.encode(defaultSourceNsPerOp, forKey: .defaultSourceNsPerOp)
-        try container.encode(ownedDefaultSourceNsPerOp, forKey: .ownedDefaultSourceNsPerOp)
-        try container.encode(relativeSpread, forKey: .relativeSpread)
-        try container.encode(ownedRelativeSpread, forKey: .ownedRelativeSpread)
-        try container.encode(swiftAlternativesNsPerOp, forKey: .swiftAlternativesNsPerOp)
-    }
-}
-
 /// Runs the benchmark scenarios per backend: Swift (both buffer forms), the C baseline,
-/// and optionally Node, each as the median of several repetitions within one run.
+/// and optionally Node, each as the median of several repetitions within one run, in this
+/// process or in several child processes (`processes`).
 public struct BenchRunner {
     /// Backends to measure, in this order.
     public var backends: [BackendName]
@@ -73,19 +16,34 @@ public struct BenchRunner {
     public var repetitions: Int
     /// Whether `run(progress:)` also runs the scenarios in Node (needs `node` on the `PATH`).
     public var compareNode: Bool
+    /// Processes to measure in, one after another: 1 measures in this process; more re-run
+    /// this executable that many times as `allocshim bench --processes 1 --json` with the same
+    /// backends, scenarios, iterations and repetitions, and combine their rows
+    /// (``BenchProcessCombination``). Only the `allocshim` executable can do that. Node, when
+    /// asked for, still runs once, from this process.
+    public var processes: Int
+
+    /// The process counts `processes` accepts: enough for a median that shrugs off a few odd
+    /// processes, few enough that a typo is not an hour-long run.
+    public static let processRange = 1...20
 
     /// A runner for every (backend, scenario) pair; nothing runs until `run`.
-    public init(backends: [BackendName], scenarios: [BenchScenario], iterations: Int = 10_000, repetitions: Int = 5, compareNode: Bool) {
+    public init(
+        backends: [BackendName], scenarios: [BenchScenario], iterations: Int = 10_000, repetitions: Int = 5, compareNode: Bool,
+        processes: Int = 1
+    ) {
         self.backends = backends
         self.scenarios = scenarios
         self.iterations = iterations
         self.repetitions = repetitions
         self.compareNode = compareNode
+        self.processes = processes
     }
 
     /// Steps ``run(progress:)`` reports for the Swift and C measurements: one per (backend,
-    /// scenario). The Node run, when asked for, reports one more step before them.
-    public var progressSteps: Int { backends.count * scenarios.count }
+    /// scenario) in this process, one per child process otherwise. The Node run, when asked
+    /// for, reports one more step before them.
+    public var progressSteps: Int { processes == 1 ? backends.count * scenarios.count : processes }
 
     /// Runs everything; `progress` is told what is about to run.
     public func run(progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
@@ -95,13 +53,22 @@ public struct BenchRunner {
     /// The Node part alone (one step): ns/op per scenario name. Separate from the Swift part
     /// so progress can show it as its own phase.
     public func runNode(progress: (String) -> Void = { _ in }) throws -> [String: Double] {
-        progress("node, \(scenarios.count) scenarios × \(repetitions) repetitions")
-        return try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: repetitions)
+        progress("node, \(scenarios.count) scenarios × \(nodeRepetitions) repetitions")
+        return try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: nodeRepetitions)
     }
+
+    /// Node's repetitions: as many timed runs as each Swift figure has across all processes,
+    /// so that Node's median is not the less careful one.
+    public var nodeRepetitions: Int { repetitions * processes }
 
     /// The Swift and C measurements, beside `nodeFigures` from ``runNode(progress:)`` (empty
     /// without Node).
     public func run(nodeFigures: [String: Double], progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
+        guard Self.processRange.contains(processes) else {
+            let allowed = "a whole number from \(Self.processRange.lowerBound) to \(Self.processRange.upperBound)"
+            throw MeasureError.invalidArgument("bench processes: '\(processes)' is not allowed; allowed: \(allowed)")
+        }
+        if processes > 1 { return try runInChildProcesses(nodeFigures: nodeFigures, progress: progress) }
         let inputs = try SwiftLoops.Inputs()
         var results: [BenchResult] = []
         for backend in backends {
@@ -123,7 +90,7 @@ public struct BenchRunner {
         let previousDefault = try? ProcessDefaultAllocator.allocator()
         ProcessDefaultAllocator.set(source.allocator)
         defer { if let previousDefault { ProcessDefaultAllocator.set(previousDefault) } }
-        let alternatives = SwiftAlternatives.names(for: scenario)
+        let alternatives = SwiftAlternative.measured(for: scenario)
         var shared: [Double] = []
         var owned: [Double] = []
         var sharedDefault: [Double] = []
@@ -137,8 +104,8 @@ public struct BenchRunner {
             sharedDefault.append(perOp(try SwiftLoops.shared(scenario, source: nil, iterations: iterations, inputs: inputs)))
             if let timing = try SwiftLoops.owned(scenario, source: source, iterations: iterations) { owned.append(perOp(timing)) }
             if let timing = try SwiftLoops.owned(scenario, source: nil, iterations: iterations) { ownedDefault.append(perOp(timing)) }
-            for name in alternatives {
-                alternative[name, default: []].append(perOp(SwiftAlternatives.run(name, size: scenario.size, iterations: iterations)))
+            for candidate in alternatives {
+                alternative[candidate.rawValue, default: []].append(perOp(candidate.run(size: scenario.size, iterations: iterations)))
             }
             c.append(Double(try baseline(scenario, backend: backend, source: source)) / Double(iterations))
         }

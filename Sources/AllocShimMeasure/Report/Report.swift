@@ -32,8 +32,18 @@ public struct ReportRunner {
     public var backends: [BackendName]
     /// Buffers per benchmark repetition.
     public var benchIterations = 10_000
-    /// Benchmark repetitions per measurement.
-    public var benchRepetitions = 5
+    /// Benchmark repetitions per measurement, in each process.
+    public var benchRepetitions = defaultBenchRepetitions
+    /// Child processes the benchmark runs in, one after another (`allocshim bench --processes`).
+    public var benchProcesses = defaultBenchProcesses
+
+    /// Three processes of three repetitions each: a median that outvotes one odd process
+    /// (address layout, a busy neighbour) and a spread across processes to judge the figures
+    /// by, for 9 timed runs of each figure where one process of 5 repetitions had 5 (about
+    /// 1.8 times the bench phase's time; see `run`'s weights).
+    public static let defaultBenchProcesses = 3
+    /// See ``defaultBenchProcesses``.
+    public static let defaultBenchRepetitions = 3
     /// Rounds per residue probe cell; the configuration matrix uses half (at least 20).
     public var residueRounds = 100
     /// Whether to compare with Node; skipped anyway when `node` or the benchmark script is missing.
@@ -49,11 +59,14 @@ public struct ReportRunner {
         let nodeAvailable = compareNode && NodeBench.nodeExecutable() != nil && NodeBench.scriptPath() != nil
         let residueRunner = ResidueRunner(backends: backends, scenarios: ResidueScenario.allCases, sizes: defaultResidueSizes, rounds: residueRounds)
         let benchRunner = BenchRunner(
-            backends: backends, scenarios: BenchScenario.allCases, iterations: benchIterations, repetitions: benchRepetitions, compareNode: nodeAvailable)
+            backends: backends, scenarios: BenchScenario.allCases, iterations: benchIterations, repetitions: benchRepetitions,
+            compareNode: nodeAvailable, processes: benchProcesses)
         // Weights: each phase's share of a default run on the 2-core reference machine
-        // (50 s: residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s, Swift bench 28 s, the
-        // rest 2 s); they scale with the options that lengthen a phase.
-        let benchScale = Double(benchIterations * benchRepetitions) / 50_000
+        // (residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s and the Swift bench 36 s of CPU
+        // time for 5 repetitions of 10000 in one process, the rest 2 s); they scale with the
+        // options that lengthen a phase. The bench's children take as long as that many runs
+        // in one process (3 × 3 repetitions: 66 s against 36 s for 1 × 5, 2026-11-25).
+        let benchScale = Double(benchIterations * benchRepetitions * benchProcesses) / 50_000
         let residueScale = Double(residueRounds) / 100
         let progress = ProgressReporter(
             phases: [
@@ -61,7 +74,7 @@ public struct ReportRunner {
                 .init(name: "residue", weight: 5 * residueScale * Double(residueRunner.cProbeProgressSteps), steps: residueRunner.cProbeProgressSteps),
                 .init(name: "configuration matrix", weight: 3 * residueScale, steps: ConfigurationMatrix.progressSteps(backends: backends)),
                 .init(name: "bench", weight: nodeAvailable ? 13 * benchScale : 0, steps: 1),
-                .init(name: "bench", weight: 28 * benchScale, steps: benchRunner.progressSteps),
+                .init(name: "bench", weight: 36 * benchScale, steps: benchRunner.progressSteps),
                 .init(name: "fragmentation", weight: 1, steps: backends.count),
                 .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
             ], style: style, write: write)

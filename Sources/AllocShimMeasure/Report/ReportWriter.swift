@@ -138,9 +138,26 @@ public enum ReportWriter {
     }
 
     static func speedSection(_ report: Report, backends: [String]) -> String {
-        guard !report.bench.isEmpty else { return "" }
-        var text = "## Speed: ns per buffer (median of \(report.bench.first?.repetitions ?? 0) × \(report.bench.first?.iterations ?? 0))\n\n"
-        text += "`fastest/C` is the Swift layer's cost over the bare C calls; `Node/fastest` > 1 means AllocShim is faster than Node.\n\n"
+        guard let first = report.bench.first else { return "" }
+        let perProcess = "median of \(first.repetitions) × \(first.iterations)"
+        let measured = first.processes.map { "median across \($0) processes of each one's \(perProcess)" } ?? perProcess
+        var text = "## Speed: ns per buffer (\(measured))\n\n"
+        text += "`fastest/C` is the Swift layer's cost over the bare C calls; `Node/fastest` > 1 means AllocShim is faster than Node.\n"
+        if let processes = first.processes, report.bench.contains(where: { $0.nodeNsPerOp != nil }) {
+            let repetitions = first.repetitions * processes
+            text += "Node runs in one process, median of \(repetitions) repetitions: as many as each Swift figure has in all.\n"
+        }
+        text += "\n"
+        text += "The second table of each backend has every form: `OwnedBytes` and `SharedBytes` with `using:` the backend and with the\n"
+        text += "default source (no `using:`, the process default set to the backend: the path the README shows), the C calls,\n"
+        text += "`OwnedBytes/C`, and what Swift offers without AllocShim, on the process's malloc whatever the backend"
+        let legend = SwiftAlternativeColumns.legend(in: report.bench)
+        // Code spans: `[UInt8](repeating:count:)` would otherwise be read as a Markdown link.
+        let legendLines = legend.map { column in "- `\(column.title)`: " + column.keys.map { "`\($0)`" }.joined(separator: " / ") + "\n" }
+        text += legend.isEmpty ? ".\n\n" : ":\n\n" + legendLines.joined() + "\n"
+        text += first.processes == nil
+            ? "`spread`: (max − min) / median of the repetitions, the larger of SharedBytes and OwnedBytes.\n\n"
+            : "`spread`: the largest (max − min) / median across the processes among OwnedBytes, SharedBytes (both sources) and C.\n\n"
         for backend in backends where report.bench.contains(where: { $0.backend == backend }) {
             text += "### \(backend)\n\n![Time per buffer, backend \(backend)](bench-\(backend).svg)\n\n"
             var table = MarkdownTable([
@@ -155,9 +172,26 @@ public enum ReportWriter {
                     row.nodeNsPerOp.map { String(format2d: $0 / fastest) } ?? "—",
                 ])
             }
-            text += table.rendered + "\n"
+            text += table.rendered + "\n" + everyFormTable(report.bench.filter { $0.backend == backend }).rendered + "\n"
         }
         return text
+    }
+
+    /// One backend's rows with every form, the C calls, the Swift alternatives and the spread.
+    static func everyFormTable(_ rows: [BenchResult]) -> MarkdownTable {
+        let alternatives = SwiftAlternativeColumns.titles(in: rows)
+        let forms = ["OwnedBytes", "OwnedBytes default", "SharedBytes", "SharedBytes default", "C", "OwnedBytes/C"]
+        let figureTitles = forms + alternatives.map { "`\($0)`" } + ["spread"]
+        var table = MarkdownTable([("scenario", .left)] + figureTitles.map { ($0, MarkdownTable.Alignment.right) })
+        for row in rows {
+            let forms: [Double?] = [row.ownedNsPerOp, row.ownedDefaultSourceNsPerOp, row.nsPerOp, row.defaultSourceNsPerOp, row.cNsPerOp]
+            var cells = [row.scenario] + forms.map { $0.map(BenchTable.format) ?? "—" }
+            cells.append(row.ownedOverC.map { String(format2d: $0) } ?? "—")
+            cells += alternatives.map { SwiftAlternativeColumns.figure(row, title: $0).map(BenchTable.format) ?? "—" }
+            cells.append(row.shownSpread.map { String(format1: $0 * 100) + "%" } ?? "—")
+            table.append(cells)
+        }
+        return table
     }
 
     static func residueSection(_ report: Report) -> String {
