@@ -22,8 +22,11 @@ public struct Report: Codable, Sendable {
     public var configurations: [ConfigurationResult]
     /// Fragmentation results, one per backend, each measured in its own process.
     public var fragmentation: [FragmentationResult]
-    /// Thread-scaling results, one per backend.
+    /// 64-byte raw allocate/free pairs at 1 and N threads, one per backend.
     public var threads: [ThreadScalingResult]
+    /// The thread sweep: buffers and raw allocator calls under same-thread and cross-thread
+    /// workloads, 1 to N threads (absent in reports written before it existed).
+    public var threadSweep: ThreadSweepResult? = nil
 }
 
 /// Runs every measurement for the report.
@@ -40,6 +43,11 @@ public struct ReportRunner {
     public var compareNode = true
     /// Threads for the multi-threaded part of the thread benchmark.
     public var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
+    /// Runs per point of the thread sweep.
+    public var threadSweepRepetitions = 3
+    /// Operations per thread in each run of the thread sweep: with 3 repetitions, about 2 s per
+    /// backend on the 2-core reference machine.
+    public var threadSweepOperations = 200_000
 
     /// A runner for `backends` with the default sizes of a full report.
     public init(backends: [BackendName]) { self.backends = backends }
@@ -52,7 +60,9 @@ public struct ReportRunner {
             backends: backends, scenarios: BenchScenario.allCases, iterations: benchIterations, repetitions: benchRepetitions, compareNode: nodeAvailable)
         // Weights: each phase's share of a default run on the 2-core reference machine
         // (50 s: residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s, Swift bench 28 s, the
-        // rest 2 s); they scale with the options that lengthen a phase.
+        // rest 2 s; the thread sweep 2 s per backend); they scale with the options that lengthen a phase.
+        let sweep = ThreadSweep.Configuration(
+            maximumThreads: threadCount, repetitions: threadSweepRepetitions, operationsPerThread: threadSweepOperations)
         let benchScale = Double(benchIterations * benchRepetitions) / 50_000
         let residueScale = Double(residueRounds) / 100
         let progress = ProgressReporter(
@@ -64,6 +74,9 @@ public struct ReportRunner {
                 .init(name: "bench", weight: 28 * benchScale, steps: benchRunner.progressSteps),
                 .init(name: "fragmentation", weight: 1, steps: backends.count),
                 .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
+                .init(
+                    name: "threads", weight: 2 * Double(backends.count),
+                    steps: ThreadSweep.progressSteps(backends: backends.count, configuration: sweep)),
             ], style: style, write: write)
         defer { progress.finish() }
         progress.beginPhase()
@@ -80,6 +93,8 @@ public struct ReportRunner {
         let fragmentation = try Fragmentation.runInChildren(backends: backends, progress: progress.step)
         progress.beginPhase()
         let threads = try ThreadScaling.run(backends: backends, threads: threadCount, progress: progress.step)
+        progress.beginPhase()
+        let threadSweep = try ThreadSweep.run(backends: backends, configuration: sweep, progress: progress.step)
         var geometricMeans: [String: Double] = [:]
         for backend in backends {
             let ratios = bench.filter { $0.backend == backend.rawValue }.compactMap { result in
@@ -90,6 +105,6 @@ public struct ReportRunner {
         return Report(
             version: AllocShimVersion.current, machine: MachineInfo.current(), command: command, backends: BackendRegistry.availability(), bench: bench,
             nodeOverAllocShimGeometricMean: geometricMeans, residue: residue, configurations: configurations, fragmentation: fragmentation,
-            threads: threads)
+            threads: threads, threadSweep: threadSweep)
     }
 }
