@@ -20,12 +20,19 @@ struct BlockSlots<Block: ~Copyable>: ~Copyable {
 
     /// The block in slot `index`, which is left empty; nil when it was empty.
     mutating func take(at index: Int) -> Block? {
-        storage[index].take()
+        // Moved out and re-initialized rather than `storage[index].take()`, which crashes the
+        // Swift 6.3.1 compiler under -sanitize=thread ("Invalid bitcast"; make test-tsan).
+        let slot = storage + index
+        let block = slot.move()
+        slot.initialize(to: nil)
+        return block
     }
 
     /// Puts `block` into slot `index`, freeing the block that was there, if any.
     mutating func put(_ block: consuming Block, at index: Int) {
-        storage[index] = consume block
+        let slot = storage + index
+        slot.deinitialize(count: 1)
+        slot.initialize(to: block)
     }
 }
 
