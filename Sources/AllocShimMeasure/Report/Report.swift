@@ -45,8 +45,9 @@ public struct ReportRunner {
     public var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
     /// Runs per point of the thread sweep.
     public var threadSweepRepetitions = 3
-    /// Operations per thread in each run of the thread sweep: with 3 repetitions, about 2 s per
-    /// backend on the 2-core reference machine.
+    /// Operations per thread in each run of the thread sweep: with 3 repetitions, about 1 s per
+    /// backend on the 2-core reference machine when it is otherwise idle (system and jemalloc
+    /// together: 1.3 s), longer when other work takes the cores.
     public var threadSweepOperations = 200_000
 
     /// A runner for `backends` with the default sizes of a full report.
@@ -60,7 +61,7 @@ public struct ReportRunner {
             backends: backends, scenarios: BenchScenario.allCases, iterations: benchIterations, repetitions: benchRepetitions, compareNode: nodeAvailable)
         // Weights: each phase's share of a default run on the 2-core reference machine
         // (50 s: residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s, Swift bench 28 s, the
-        // rest 2 s; the thread sweep 2 s per backend); they scale with the options that lengthen a phase.
+        // rest 2 s; the thread sweep 1 s per backend); they scale with the options that lengthen a phase.
         let sweep = ThreadSweep.Configuration(
             maximumThreads: threadCount, repetitions: threadSweepRepetitions, operationsPerThread: threadSweepOperations)
         let benchScale = Double(benchIterations * benchRepetitions) / 50_000
@@ -75,7 +76,7 @@ public struct ReportRunner {
                 .init(name: "fragmentation", weight: 1, steps: backends.count),
                 .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
                 .init(
-                    name: "threads", weight: 2 * Double(backends.count),
+                    name: "threads", weight: Double(backends.count),
                     steps: ThreadSweep.progressSteps(backends: backends.count, configuration: sweep)),
             ], style: style, write: write)
         defer { progress.finish() }
