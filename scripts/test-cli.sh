@@ -63,6 +63,11 @@ expect_error "'two'" "--processes" "from 1 to 20" -- "$a" bench --processes two
 expect_error "'100000'" "--threads" "from 1 to 1024" -- "$a" threads --threads 100000
 expect_error "'0'" "from 1 to 1024" -- "$a" threads --threads 0
 expect_error "'-1'" "from 1 to 1024" -- "$a" threads --threads -1
+expect_error "'0'" "--repetitions" "from 1 to 1000" -- "$a" threads --repetitions 0
+expect_error "'10000001'" "--operations" "from 1 to 10000000" -- "$a" threads --operations 10000001
+expect_error "'nope'" "--workload" "pairs, larson, producer-consumer" -- "$a" threads --workload nope
+expect_error "'nope'" "--form" "owned-pooled, owned-unpooled, shared-unsafe, allocator" -- "$a" threads --form nope
+expect_error "shared-unsafe is for pairs only" -- "$a" threads --workload larson --form shared-unsafe
 expect_error "'abc'" "--rounds" -- "$a" report --rounds abc --output "$work/never"
 expect_error "'0'" "--bench-processes" "from 1 to 20" -- "$a" report --bench-processes 0 --output "$work/never"
 expect_error "Unknown option '--frob'" -- "$a" residue --frob
@@ -133,15 +138,20 @@ elif ! grep -q '^allocshim: error: could not start thread [0-9]* of 1024: pthrea
     fail "threads under a 200 MB address-space cap: unexpected message: $(cat "$work/err")"
 fi
 
-# Progress: plain lines when standard error is not a terminal, nothing with --quiet.
+# Progress: plain lines when standard error is not a terminal, nothing with --quiet. A short
+# sweep: the debug build is slow, and the figures are not what is checked here.
 checks=$((checks + 1))
-timeout 60 "$a" threads --threads 2 --backend system >"$work/out" 2>"$work/err" || fail "threads --threads 2: exit status $?"
-grep -q '^\[ 0%\] threads: system, 1 thread — ' "$work/err" || fail "threads: no progress line for the 1-thread run: $(cat "$work/err")"
-grep -q '^\[50%\] threads: system, 2 threads — ' "$work/err" || fail "threads: no progress line for the 2-thread run"
+short_sweep="--operations 2000 --repetitions 1"
+timeout 60 "$a" threads --threads 2 --backend system $short_sweep >"$work/out" 2>"$work/err" || fail "threads --threads 2: exit status $?"
+grep -q '^\[ 0%\] threads: system, pairs, owned-pooled — ' "$work/err" || fail "threads: no progress line for the first sweep case: $(cat "$work/err")"
+grep -q '^\[[ 0-9]*%\] threads: system, producer-consumer, allocator — ' "$work/err" || fail "threads: no progress line for the last sweep case"
+grep -q '^\[[ 0-9]*%\] threads: system, 2 threads — ' "$work/err" || fail "threads: no progress line for the 2-thread 64-byte run"
 grep -q '^done in ' "$work/err" || fail "threads: no closing progress line"
-grep -q 'million per second' "$work/out" || fail "threads: no table on standard output"
+grep -q 'million operations per second' "$work/out" || fail "threads: no sweep table on standard output"
+grep -q '^Headline, system: pooled 100 B OwnedBytes, 2 threads / 1 thread = ' "$work/out" || fail "threads: no headline figure"
+grep -q 'million per second' "$work/out" || fail "threads: no 64-byte table on standard output"
 checks=$((checks + 1))
-timeout 60 "$a" threads --threads 2 --backend system --quiet >"$work/out" 2>"$work/err" || fail "threads --quiet: exit status $?"
+timeout 60 "$a" threads --threads 2 --backend system --quiet $short_sweep >"$work/out" 2>"$work/err" || fail "threads --quiet: exit status $?"
 [ -s "$work/err" ] && fail "--quiet still wrote: $(cat "$work/err")"
 
 if [ "$failures" -ne 0 ]; then

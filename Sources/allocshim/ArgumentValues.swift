@@ -36,6 +36,24 @@ enum ArgumentValue {
         return scenario
     }
 
+    /// A thread benchmark workload name.
+    @Sendable
+    static func threadWorkload(_ text: String) throws -> ThreadWorkload {
+        guard let workload = ThreadWorkload(rawValue: text) else {
+            throw ValidationError("allowed: \(ThreadWorkload.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return workload
+    }
+
+    /// A thread benchmark block form name.
+    @Sendable
+    static func blockForm(_ text: String) throws -> BlockForm {
+        guard let form = BlockForm(rawValue: text) else {
+            throw ValidationError("allowed: \(BlockForm.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return form
+    }
+
     /// A residue scenario name.
     @Sendable
     static func residueScenario(_ text: String) throws -> ResidueScenario {

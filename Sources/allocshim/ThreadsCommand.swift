@@ -3,10 +3,18 @@ import AllocShimMeasure
 import ArgumentParser
 import Foundation
 
-/// `allocshim threads`: small-size allocate/free throughput at 1 and N threads.
+/// `allocshim threads`: how throughput grows from 1 to N threads, for buffers and raw
+/// allocator calls, under same-thread and cross-thread workloads; and the earlier 64-byte
+/// allocate/free figures at 1 and N threads.
 struct ThreadsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "threads", abstract: "Measure 64-byte allocate/free throughput per backend at 1 and N threads.")
+        commandName: "threads",
+        abstract:
+            "Sweep 1 to N threads per backend: pooled and unpooled buffers and raw allocator calls under pairs, larson, producer-consumer.",
+        discussion: """
+            Workloads: \(ThreadWorkload.allCases.map { "\($0.rawValue): \($0.summary)." }.joined(separator: " "))
+            Then the raw allocator's 64-byte allocate/free pairs at 1 and N threads (the figures this command printed before the sweep).
+            """)
 
     @OptionGroup var environment: EnvironmentCheck
     @OptionGroup var backendOptions: BackendOptions
@@ -14,19 +22,79 @@ struct ThreadsCommand: ParsableCommand {
 
     @Option(
         parsing: .unconditional,
-        help: "Threads for the multi-threaded run (\(ArgumentRange.text(ThreadScaling.threadRange)); default: the number of cores).",
-        transform: ArgumentValue.integer(in: ThreadScaling.threadRange))
-    var threads = min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
+        help: "The largest thread count of the sweep (\(ArgumentRange.text(ThreadSweep.threadRange)); default: the number of cores).",
+        transform: ArgumentValue.integer(in: ThreadSweep.threadRange))
+    var threads = ThreadSweep.defaultMaximumThreads
 
-    @Flag(help: "Print JSON.")
+    @Option(
+        parsing: .unconditional, help: "Runs per point; the median is reported (\(ArgumentRange.text(ThreadSweep.repetitionRange))).",
+        transform: ArgumentValue.integer(in: ThreadSweep.repetitionRange))
+    var repetitions = 5
+
+    @Option(
+        parsing: .unconditional, help: "Operations per thread in each run (\(ArgumentRange.text(ThreadSweep.operationRange))).",
+        transform: ArgumentValue.integer(in: ThreadSweep.operationRange))
+    var operations = 300_000
+
+    @Option(
+        name: .customLong("workload"), parsing: .unconditionalSingleValue,
+        help: "A workload (\(ThreadWorkload.allCases.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
+        transform: ArgumentValue.threadWorkload)
+    var workloads: [ThreadWorkload] = []
+
+    @Option(
+        name: .customLong("form"), parsing: .unconditionalSingleValue,
+        help: "A block form (\(BlockForm.allCases.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
+        transform: ArgumentValue.blockForm)
+    var forms: [BlockForm] = []
+
+    @Flag(help: "Print JSON: {\"sweep\": the sweep, \"scaling\": the 64-byte figures at 1 and N threads}.")
     var json = false
+
+    /// The sweep asked for; each workload and form once, in the order given.
+    var sweep: ThreadSweep.Configuration {
+        ThreadSweep.Configuration(
+            maximumThreads: threads, repetitions: repetitions, operationsPerThread: operations,
+            workloads: workloads.isEmpty ? ThreadWorkload.allCases : unique(workloads),
+            forms: forms.isEmpty ? BlockForm.allCases : unique(forms))
+    }
+
+    func validate() throws {
+        do { try ThreadSweep.validate(sweep) } catch { throw ValidationError(error.description) }
+    }
 
     func run() throws {
         let backends = backendOptions.backends
-        let progress = progressOptions.reporter(name: "threads", steps: ThreadScaling.progressSteps(backends: backends.count))
+        let sweep = sweep
+        let sweepSteps = ThreadSweep.progressSteps(backends: backends.count, configuration: sweep)
+        // Weights: on 2 cores a sweep case takes about twice as long as a backend's two 64-byte runs.
+        let progress = progressOptions.reporter(phases: [
+            .init(name: "threads", weight: 10 * Double(sweepSteps), steps: sweepSteps),
+            .init(name: "threads", weight: 5 * Double(backends.count), steps: ThreadScaling.progressSteps(backends: backends.count)),
+        ])
         defer { progress.finish() }
-        let results = try ThreadScaling.run(backends: backends, threads: threads, progress: progress.step)
+        progress.beginPhase()
+        let result = try ThreadSweep.run(backends: backends, configuration: sweep, progress: progress.step)
+        progress.beginPhase()
+        let scaling = try ThreadScaling.run(backends: backends, threads: threads, progress: progress.step)
         progress.finish()
-        if json { try printJSON(results) } else { print(ThreadScaling.render(results)) }
+        if json {
+            try printJSON(Output(sweep: result, scaling: scaling))
+        } else {
+            print(ThreadSweepTable.render(result) + "\n\n" + ThreadScaling.render(scaling))
+        }
+    }
+
+    /// What `--json` prints.
+    struct Output: Encodable {
+        var sweep: ThreadSweepResult
+        /// The array `allocshim threads --json` printed before the sweep existed.
+        var scaling: [ThreadScalingResult]
+    }
+
+    private func unique<Value: Equatable>(_ values: [Value]) -> [Value] {
+        var unique: [Value] = []
+        for value in values where !unique.contains(value) { unique.append(value) }
+        return unique
     }
 }

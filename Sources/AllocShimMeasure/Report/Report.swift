@@ -22,8 +22,11 @@ public struct Report: Codable, Sendable {
     public var configurations: [ConfigurationResult]
     /// Fragmentation results, one per backend, each measured in its own process.
     public var fragmentation: [FragmentationResult]
-    /// Thread-scaling results, one per backend.
+    /// 64-byte raw allocate/free pairs at 1 and N threads, one per backend.
     public var threads: [ThreadScalingResult]
+    /// The thread sweep: buffers and raw allocator calls under same-thread and cross-thread
+    /// workloads, 1 to N threads (absent in reports written before it existed).
+    public var threadSweep: ThreadSweepResult? = nil
 }
 
 /// Runs every measurement for the report.
@@ -50,6 +53,12 @@ public struct ReportRunner {
     public var compareNode = true
     /// Threads for the multi-threaded part of the thread benchmark.
     public var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
+    /// Runs per point of the thread sweep.
+    public var threadSweepRepetitions = 3
+    /// Operations per thread in each run of the thread sweep: with 3 repetitions, about 1 s per
+    /// backend on the 2-core reference machine when it is otherwise idle (system and jemalloc
+    /// together: 1.3 s), longer when other work takes the cores.
+    public var threadSweepOperations = 200_000
 
     /// A runner for `backends` with the default sizes of a full report.
     public init(backends: [BackendName]) { self.backends = backends }
@@ -63,9 +72,12 @@ public struct ReportRunner {
             compareNode: nodeAvailable, processes: benchProcesses)
         // Weights: each phase's share of a default run on the 2-core reference machine
         // (residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s and the Swift bench 36 s of CPU
-        // time for 5 repetitions of 10000 in one process, the rest 2 s); they scale with the
-        // options that lengthen a phase. The bench's children take as long as that many runs
-        // in one process (3 × 3 repetitions: 66 s against 36 s for 1 × 5, 2026-11-25).
+        // time for 5 repetitions of 10000 in one process, the thread sweep 1 s per backend, the
+        // rest 2 s); they scale with the options that lengthen a phase. The bench's children take
+        // as long as that many runs in one process (3 × 3 repetitions: 66 s against 36 s for
+        // 1 × 5, 2026-11-25).
+        let sweep = ThreadSweep.Configuration(
+            maximumThreads: threadCount, repetitions: threadSweepRepetitions, operationsPerThread: threadSweepOperations)
         let benchScale = Double(benchIterations * benchRepetitions * benchProcesses) / 50_000
         let residueScale = Double(residueRounds) / 100
         let progress = ProgressReporter(
@@ -77,6 +89,9 @@ public struct ReportRunner {
                 .init(name: "bench", weight: 36 * benchScale, steps: benchRunner.progressSteps),
                 .init(name: "fragmentation", weight: 1, steps: backends.count),
                 .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
+                .init(
+                    name: "threads", weight: Double(backends.count),
+                    steps: ThreadSweep.progressSteps(backends: backends.count, configuration: sweep)),
             ], style: style, write: write)
         defer { progress.finish() }
         progress.beginPhase()
@@ -93,6 +108,8 @@ public struct ReportRunner {
         let fragmentation = try Fragmentation.runInChildren(backends: backends, progress: progress.step)
         progress.beginPhase()
         let threads = try ThreadScaling.run(backends: backends, threads: threadCount, progress: progress.step)
+        progress.beginPhase()
+        let threadSweep = try ThreadSweep.run(backends: backends, configuration: sweep, progress: progress.step)
         var geometricMeans: [String: Double] = [:]
         for backend in backends {
             let ratios = bench.filter { $0.backend == backend.rawValue }.compactMap { result in
@@ -103,6 +120,6 @@ public struct ReportRunner {
         return Report(
             version: AllocShimVersion.current, machine: MachineInfo.current(), command: command, backends: BackendRegistry.availability(), bench: bench,
             nodeOverAllocShimGeometricMean: geometricMeans, residue: residue, configurations: configurations, fragmentation: fragmentation,
-            threads: threads)
+            threads: threads, threadSweep: threadSweep)
     }
 }

@@ -133,7 +133,7 @@ public enum ReportWriter {
         text += residueSection(report)
         text += configurationSection(report)
         text += memorySection(report)
-        text += threadsSection(report)
+        text += ThreadsSection.markdown(report)
         return text
     }
 
@@ -271,18 +271,6 @@ public enum ReportWriter {
             table.append([result.backend] + cells.map { $0.map { String(format1: $0) } ?? "—" })
         }
         return text + "MiB; baseline is the RSS before the workload.\n\n" + table.rendered + "\n"
-    }
-
-    static func threadsSection(_ report: Report) -> String {
-        guard let first = report.threads.first else { return "" }
-        let text = "## Threads\n\n\(first.size)-byte allocate/free pairs through the shim, million per second.\n\n"
-        var table = MarkdownTable([("backend", .left), ("1 thread", .right), ("\(first.threads) threads", .right), ("scaling", .right)])
-        for result in report.threads {
-            table.append([
-                result.backend, String(format1: result.singleThreadMops), String(format1: result.multiThreadMops), String(format2d: result.scaling) + "×",
-            ])
-        }
-        return text + table.rendered
     }
 }
 

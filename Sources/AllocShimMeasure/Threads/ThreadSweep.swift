@@ -1,0 +1,174 @@
+import AllocShim
+import Foundation
+
+/// Measures how throughput grows from one thread to many, for the buffers users call and for
+/// the raw allocator, under same-thread and cross-thread workloads, per backend.
+///
+/// Each point is the median of several repetitions; within a repetition the thread counts run
+/// from the largest down, interleaved, so a change in the machine's load touches every count
+/// alike (and a thread count the system cannot start fails at once).
+public enum ThreadSweep {
+    /// What a sweep measures, and how long.
+    public struct Configuration: Sendable {
+        /// The largest thread count (see ``ThreadSweep/threadCounts(upTo:)``).
+        public var maximumThreads: Int
+        /// Runs per point; the median is reported.
+        public var repetitions: Int
+        /// Operations per thread in each run (for `larson`: replacements).
+        public var operationsPerThread: Int
+        /// The workloads run.
+        public var workloads: [ThreadWorkload]
+        /// The block forms driven, each by every selected workload that accepts it.
+        public var forms: [BlockForm]
+        /// Seeds the workloads' random sizes and choices.
+        public var seed: UInt64
+
+        /// A sweep up to `maximumThreads` (default: the cores), of every workload and form.
+        public init(
+            maximumThreads: Int = ThreadSweep.defaultMaximumThreads, repetitions: Int = 5, operationsPerThread: Int = 300_000,
+            workloads: [ThreadWorkload] = ThreadWorkload.allCases, forms: [BlockForm] = BlockForm.allCases, seed: UInt64 = 0x5EED
+        ) {
+            self.maximumThreads = maximumThreads
+            self.repetitions = repetitions
+            self.operationsPerThread = operationsPerThread
+            self.workloads = workloads
+            self.forms = forms
+            self.seed = seed
+        }
+
+        /// The (workload, form) pairs measured, in the order given, skipping forms a workload
+        /// cannot drive.
+        public var cases: [(workload: ThreadWorkload, form: BlockForm)] {
+            workloads.flatMap { workload in forms.filter(workload.accepts).map { (workload, $0) } }
+        }
+    }
+
+    /// The number of cores, within ``threadRange``.
+    public static var defaultMaximumThreads: Int { Swift.min(ProcessInfo.processInfo.activeProcessorCount, threadRange.upperBound) }
+
+    /// Thread counts accepted (the same bound as `ThreadScaling`'s).
+    public static let threadRange = ThreadScaling.threadRange
+    /// Repetitions accepted per point.
+    public static let repetitionRange = 1...1_000
+    /// Operations per thread accepted: a typo of a few extra zeros is an error, not an hour-long run.
+    public static let operationRange = 1...10_000_000
+
+    /// Checks every count and the selection; the error names the bad value and what is allowed.
+    public static func validate(_ configuration: Configuration) throws(MeasureError) {
+        try check(configuration.maximumThreads, in: threadRange, what: "thread count")
+        try check(configuration.repetitions, in: repetitionRange, what: "repetition count")
+        try check(configuration.operationsPerThread, in: operationRange, what: "operations per thread")
+        guard !configuration.cases.isEmpty else {
+            throw .invalidArgument(
+                "no selected workload (\(configuration.workloads.map(\.rawValue).joined(separator: ", "))) drives the selected forms "
+                    + "(\(configuration.forms.map(\.rawValue).joined(separator: ", "))): "
+                    + "\(BlockForm.sharedUnsafe.rawValue) is for pairs only"
+            )
+        }
+    }
+
+    private static func check(_ value: Int, in range: ClosedRange<Int>, what: String) throws(MeasureError) {
+        guard range.contains(value) else {
+            throw .invalidArgument("invalid \(what) \(value): allowed are \(range.lowerBound) to \(range.upperBound)")
+        }
+    }
+
+    /// The thread counts of a sweep up to `maximum`: 1, the powers of two below `maximum`, and
+    /// `maximum` (1, 2 on two cores; 1, 2, 4, 6 on six).
+    public static func threadCounts(upTo maximum: Int) -> [Int] {
+        var counts: [Int] = []
+        var count = 1
+        while count < maximum {
+            counts.append(count)
+            count *= 2
+        }
+        return counts + [maximum]
+    }
+
+    /// Steps ``run(backends:configuration:progress:)`` reports: one per backend and case.
+    public static func progressSteps(backends: Int, configuration: Configuration) -> Int { backends * configuration.cases.count }
+
+    /// Runs the sweep on each backend's shared buffer source (`BufferSource.backend`).
+    ///
+    /// Throws `MeasureError` for a bad configuration, a thread that fails to start or a failed
+    /// allocation, and `BufferSourceError` for an unavailable backend.
+    public static func run(backends: [BackendName], configuration: Configuration, progress: (String) -> Void) throws -> ThreadSweepResult {
+        try validate(configuration)
+        var points: [ThreadSweepPoint] = []
+        for backend in backends {
+            let source = try BufferSource.backend(backend)
+            for (workload, form) in configuration.cases {
+                progress("\(backend.rawValue), \(workload.rawValue), \(form.rawValue)")
+                points += try measure(workload, form, backend: backend.rawValue, source: source, configuration: configuration)
+            }
+        }
+        return ThreadSweepResult(
+            threadCounts: threadCounts(upTo: configuration.maximumThreads), repetitions: configuration.repetitions,
+            operationsPerThread: configuration.operationsPerThread, cores: ProcessInfo.processInfo.activeProcessorCount, points: points)
+    }
+
+    /// Every thread count of one case, `repetitions` times; one point per thread count.
+    static func measure(
+        _ workload: ThreadWorkload, _ form: BlockForm, backend: String, source: BufferSource, configuration: Configuration,
+        starter: ThreadGroup.Starter = ThreadGroup.posixStart
+    ) throws(MeasureError) -> [ThreadSweepPoint] {
+        let counts = threadCounts(upTo: configuration.maximumThreads)
+        var runs = [Int: [WorkloadRun]]()
+        for _ in 0..<configuration.repetitions {
+            for threads in counts.reversed() {
+                runs[threads, default: []].append(
+                    try run(
+                        workload, form, threads: threads, operationsPerThread: configuration.operationsPerThread, source: source,
+                        seed: configuration.seed, starter: starter))
+            }
+        }
+        let single = runs[1]!
+        let singleMops = median(single.map(\.mops))
+        let singleCPU = median(single.map(\.cpuNanosecondsPerOperation))
+        return counts.map { threads in
+            let mops = runs[threads]!.map(\.mops)
+            let cpu = median(runs[threads]!.map(\.cpuNanosecondsPerOperation))
+            return ThreadSweepPoint(
+                backend: backend, workload: workload, form: form, threads: threads, medianMops: median(mops), spread: relativeSpread(mops),
+                cpuNanosecondsPerOperation: cpu, scaling: median(mops) / singleMops, cpuScaling: Double(threads) * singleCPU / cpu,
+                crossThreadFreesPerOperation: median(runs[threads]!.map { Double($0.crossThreadFrees) / Double($0.operations) }))
+        }
+    }
+
+    /// One timed run of `workload` driving `form` on `threads` threads.
+    static func run(
+        _ workload: ThreadWorkload, _ form: BlockForm, threads: Int, operationsPerThread: Int, source: BufferSource, seed: UInt64,
+        starter: ThreadGroup.Starter = ThreadGroup.posixStart
+    ) throws(MeasureError) -> WorkloadRun {
+        switch form {
+        case .ownedPooled:
+            return try runCrossingThreads(workload, PooledOwnedBlock.self, threads, operationsPerThread, source, seed, starter)
+        case .ownedUnpooled:
+            return try runCrossingThreads(workload, UnpooledOwnedBlock.self, threads, operationsPerThread, source, seed, starter)
+        case .allocator:
+            return try runCrossingThreads(workload, AllocatorBlock.self, threads, operationsPerThread, source, seed, starter)
+        case .sharedUnsafe:
+            guard workload.accepts(form) else {
+                throw .invalidArgument("workload \(workload.rawValue) moves blocks between threads; \(form.rawValue) blocks cannot move")
+            }
+            return try PairsWorkload.run(
+                SharedUnsafeBlock.self, threads: threads, operationsPerThread: operationsPerThread, source: source, starter: starter)
+        }
+    }
+
+    private static func runCrossingThreads<Block: WorkloadBlock & Sendable & ~Copyable>(
+        _ workload: ThreadWorkload, _ form: Block.Type, _ threads: Int, _ operationsPerThread: Int, _ source: BufferSource, _ seed: UInt64,
+        _ starter: ThreadGroup.Starter
+    ) throws(MeasureError) -> WorkloadRun {
+        switch workload {
+        case .pairs:
+            return try PairsWorkload.run(form, threads: threads, operationsPerThread: operationsPerThread, source: source, starter: starter)
+        case .larson:
+            return try LarsonWorkload.run(
+                form, threads: threads, operationsPerThread: operationsPerThread, source: source, seed: seed, starter: starter)
+        case .producerConsumer:
+            return try ProducerConsumerWorkload.run(
+                form, threads: threads, operationsPerThread: operationsPerThread, source: source, seed: seed, starter: starter)
+        }
+    }
+}

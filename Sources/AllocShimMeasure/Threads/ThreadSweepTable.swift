@@ -1,0 +1,48 @@
+/// Plain-text rendering of a thread sweep.
+public enum ThreadSweepTable {
+    /// One row per point, then each backend's headline figure: pooled 100-byte buffers at 2
+    /// threads over 1.
+    public static func render(_ result: ThreadSweepResult) -> String {
+        var lines = [
+            "Thread sweep: million operations per second (one operation: one allocate and one free), median of \(result.repetitions) runs "
+                + "of \(result.operationsPerThread) operations per thread; \(result.cores) cores",
+            BenchTable.pad("backend", 15) + BenchTable.pad("workload", 19) + BenchTable.pad("form", 16) + BenchTable.pad("sizes", 10)
+                + BenchTable.lpad("threads", 7) + BenchTable.lpad("Mops", 9) + BenchTable.lpad("spread", 8) + BenchTable.lpad("scaling", 9)
+                + BenchTable.lpad("CPU ns/op", 11) + BenchTable.lpad("CPU scaling", 13) + BenchTable.lpad("cross-thread", 14),
+        ]
+        for point in result.points {
+            lines.append(
+                BenchTable.pad(point.backend, 15) + BenchTable.pad(point.workload.rawValue, 19) + BenchTable.pad(point.form.rawValue, 16)
+                    + BenchTable.pad(point.workload.blockSizes, 10) + BenchTable.lpad(String(point.threads), 7)
+                    + BenchTable.lpad(String(format1: point.medianMops), 9) + BenchTable.lpad(percent(point.spread), 8)
+                    + BenchTable.lpad(String(format2d: point.scaling) + "×", 9)
+                    + BenchTable.lpad(String(format1: point.cpuNanosecondsPerOperation), 11)
+                    + BenchTable.lpad(String(format2d: point.cpuScaling) + "×", 13)
+                    + BenchTable.lpad(percent(point.crossThreadFreesPerOperation), 14))
+        }
+        lines.append(
+            "spread: (max − min) / median of the runs; scaling: Mops over 1 thread's; CPU scaling: the same from CPU time per operation "
+                + "(ignores time waiting for a core); cross-thread: frees by a thread that did not allocate the block, per operation")
+        lines += headlines(result)
+        return lines.joined(separator: "\n")
+    }
+
+    /// "Headline, system: pooled 100 B OwnedBytes, 2 threads / 1 thread = 1.85× (CPU 1.97×; target ≥ 1.6×)", per backend.
+    public static func headlines(_ result: ThreadSweepResult) -> [String] {
+        var backends: [String] = []
+        for point in result.points where !backends.contains(point.backend) { backends.append(point.backend) }
+        return backends.compactMap { backend in
+            guard
+                let point = result.points.first(where: {
+                    $0.backend == backend && $0.workload == .pairs && $0.form == .ownedPooled && $0.threads == 2
+                })
+            else { return nil }
+            return
+                "Headline, \(backend): pooled \(PairsWorkload.blockSize) B OwnedBytes, 2 threads / 1 thread = "
+                + "\(String(format2d: point.scaling))× "
+                + "(CPU \(String(format2d: point.cpuScaling))×; target ≥ \(String(format1: ThreadSweepResult.headlineTarget))× on 2 cores)"
+        }
+    }
+
+    static func percent(_ fraction: Double) -> String { String(format1: fraction * 100) + "%" }
+}
