@@ -1,4 +1,4 @@
-/// A built-in backend that lives for the whole process: buffers may call its ``BackendCalls``
+/// A built-in backend that lives for the whole process: buffers may call its `BackendCalls`
 /// directly, without the `Allocator` existential, whose reference counting on the allocator
 /// object at allocation and release was 45% of a 100-byte buffer's time (profiled).
 protocol ProcessLifetimeBackend: Allocator {

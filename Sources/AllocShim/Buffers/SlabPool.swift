@@ -11,7 +11,7 @@ import Synchronization
 ///
 /// The shared pool of each built-in backend cuts **per thread**: every thread has its own
 /// current slab (in C thread-local storage) and cuts from it with no lock and no shared
-/// write, and no atomic either (see ``Slab`` for how the count stays exact); a slab still goes
+/// write, and no atomic either (the slab type in SlabPool.swift says how the count stays exact); a slab still goes
 /// back exactly when its last slice is gone, on whichever thread releases it. Other pools (arenas, your allocators) share one cursor under a lock, so that
 /// an arena can take its idle slab back before a reset.
 public final class SlabPool: Sendable {
@@ -22,7 +22,7 @@ public final class SlabPool: Sendable {
     /// Requests of fewer bytes than this are pooled (half a slab, as in Node).
     public var poolingThreshold: Int { slabSize >> 1 }
 
-    /// The shared cursor: the current slab (owned by the cursor, see ``Slab``), the next free
+    /// The shared cursor: the current slab (owned by the cursor, see `Slab`), the next free
     /// offset in it, and the slices cut from it so far.
     private let cursor: LockedValue<SharedCursor>
     /// The pool's slot in the per-thread slab table, or -1 for the shared cursor.
@@ -263,7 +263,7 @@ final class Slab: @unchecked Sendable {
     /// cuts is not bounded by the slab's size).
     private static let ownerCharge = Int.max / 2
 
-    /// A new slab, owned by the caller's cursor (which must hand it to ``retire(_:cuts:)``).
+    /// A new slab, owned by the caller's cursor (which must hand it to `retire(_:cuts:)`).
     static func make(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) -> Unmanaged<Slab> {
         Unmanaged.passRetained(try Slab(allocator: allocator, byteCount: byteCount, ledger: ledger))
     }
