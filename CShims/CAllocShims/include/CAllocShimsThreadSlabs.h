@@ -21,7 +21,7 @@ typedef struct CAllocShims_ThreadSlab {
     void *slab;         // the slab object, owned by this entry (see SlabPool.swift), or NULL
     char *cursor;       // the next free byte
     size_t remaining;   // free bytes from `cursor` to the slab's end
-    uint64_t cuts;      // slices cut from `slab` so far: handed to the slab when the entry lets go
+    uint64_t cuts;      // slices cut from `slab` and not released on this thread since: handed to the slab when the entry lets go
 } CAllocShims_ThreadSlab;
 
 /// Reserves a slot for a pool; -1 when all are taken.
@@ -36,6 +36,12 @@ void CAllocShims_thread_slab_slot_release(int slot);
 extern _Thread_local CAllocShims_ThreadSlab CAllocShims_thread_slab_entries[CAllocShims_thread_slab_slot_capacity]
     __attribute__((tls_model("initial-exec")));
 extern _Thread_local int CAllocShims_thread_slab_armed __attribute__((tls_model("initial-exec")));
+
+/// This thread's entry for `slot` without arming anything: for a release to check whether its
+/// slab is still this thread's current one (an unarmed thread's entries are all empty).
+static inline CAllocShims_ThreadSlab *CAllocShims_thread_slab_peek(int slot) {
+    return &CAllocShims_thread_slab_entries[slot];
+}
 
 /// Arranges for this thread's slabs to be released when it exits (out of line, once per thread).
 void CAllocShims_thread_slab_arm(void);

@@ -81,7 +81,7 @@ public final class SlabPool: Sendable {
             return fromCurrent
         }
         // Allocate outside the lock; another thread may have installed a slab meanwhile.
-        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger)
+        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger, threadSlot: -1)
         var letGo: (slab: Unmanaged<Slab>, cuts: Int)?
         let slice = cursor.withLock { state in
             if state.slab != nil, slabSize - state.offset >= byteCount {
@@ -119,7 +119,7 @@ public final class SlabPool: Sendable {
         {
             return takeFromThreadSlab(byteCount, slab: Unmanaged<Slab>.fromOpaque(current), entry: entry)
         }
-        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger)
+        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger, threadSlot: threadSlot)
         let previous = entry.pointee
         entry.pointee = CAllocShims_ThreadSlab(
             pool_id: threadIdentity, slab: fresh.toOpaque(),
@@ -246,17 +246,23 @@ struct SharedCursor {
 ///
 /// Counting without an atomic per cut: while a cursor (a thread's entry, or a shared cursor)
 /// owns the slab, `outstanding` holds a large charge instead of the live slice count, and the
-/// owner counts its cuts privately. Each released slice subtracts 1 (the one atomic per
-/// buffer); when the owner lets go it subtracts the charge minus its cuts. Before that,
-/// releases never exceed cuts, so `outstanding` stays above zero; after it, `outstanding` is
-/// exactly the live slices, and the subtraction that reaches zero frees the slab — whichever
-/// thread makes it. The object itself is held unmanaged: that last subtraction releases it.
+/// owner counts its cuts privately. A slice released on another thread, or after the owner
+/// let go, subtracts 1 (the one atomic per buffer); a slice released on the owning thread while
+/// its entry still holds the slab just takes 1 off the entry's private count, with no atomic at
+/// all (the common case: a buffer made and dropped on one thread). When the owner lets go it
+/// subtracts the charge minus its private count. Before that, remote releases never exceed the
+/// cuts not taken back locally, so `outstanding` stays above zero; after it, `outstanding` is
+/// exactly the live slices (cut − released locally − released remotely), and the subtraction
+/// that reaches zero frees the slab — whichever thread makes it. The object itself is held
+/// unmanaged: that last subtraction releases it.
 final class Slab: @unchecked Sendable {
     // @unchecked: `base` is immutable; the bytes are handed out in disjoint slices.
     let base: UnsafeMutableRawPointer
     let byteCount: Int
     let allocator: any Allocator
     let ledger: PoolLedger
+    /// The per-thread slot of the pool that cuts it, or -1 for a shared cursor.
+    let threadSlot: Int32
     private let outstanding = Atomic<Int>(Slab.ownerCharge)
 
     /// More than any owner can cut (zero-byte slices do not advance the cursor, so the count of
@@ -264,17 +270,20 @@ final class Slab: @unchecked Sendable {
     private static let ownerCharge = Int.max / 2
 
     /// A new slab, owned by the caller's cursor (which must hand it to `retire(_:cuts:)`).
-    static func make(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) -> Unmanaged<Slab> {
-        Unmanaged.passRetained(try Slab(allocator: allocator, byteCount: byteCount, ledger: ledger))
+    static func make(allocator: any Allocator, byteCount: Int, ledger: PoolLedger, threadSlot: Int32) throws(AllocationError)
+        -> Unmanaged<Slab>
+    {
+        Unmanaged.passRetained(try Slab(allocator: allocator, byteCount: byteCount, ledger: ledger, threadSlot: threadSlot))
     }
 
-    private init(allocator: any Allocator, byteCount: Int, ledger: PoolLedger) throws(AllocationError) {
+    private init(allocator: any Allocator, byteCount: Int, ledger: PoolLedger, threadSlot: Int32) throws(AllocationError) {
         // Slabs are 16-byte aligned like any malloc block; slices within are 8-byte aligned.
         // allocshim: uninitialized — a slab is cut into slices that are handed out uninitialized (Node's pool); zero-fill and poison modes apply per slice
         self.base = try allocator.allocateUninitialized(byteCount: byteCount)
         self.byteCount = byteCount
         self.allocator = allocator
         self.ledger = ledger
+        self.threadSlot = threadSlot
         ledger.slabCreated()
         SanitizerVisibility.takeBack(base, byteCount: byteCount)  // nothing is handed out yet
     }
@@ -287,9 +296,18 @@ final class Slab: @unchecked Sendable {
     /// A buffer cut from `slab` is gone (called by its owner's release, on any thread).
     @inline(__always)
     static func releaseSlice(_ slab: Unmanaged<Slab>, _ slice: UnsafeMutableRawPointer, byteCount: Int) {
-        slab._withUnsafeGuaranteedRef {
+        let threadSlot = slab._withUnsafeGuaranteedRef {
             SanitizerVisibility.takeBack(slice, byteCount: byteCount)
             $0.ledger.sliceReleased(byteCount)
+            return $0.threadSlot
+        }
+        if threadSlot >= 0 {
+            // Still this thread's current slab: only this thread reads or writes the entry.
+            let entry = CAllocShims_thread_slab_peek(threadSlot)!
+            if entry.pointee.slab == slab.toOpaque() {
+                entry.pointee.cuts -= 1
+                return
+            }
         }
         drop(slab, 1)
     }
@@ -297,7 +315,8 @@ final class Slab: @unchecked Sendable {
     /// Acquiring and releasing: every write to a slice happens before the slab is freed.
     @inline(__always)
     private static func drop(_ slab: Unmanaged<Slab>, _ count: Int) {
-        let left = slab._withUnsafeGuaranteedRef { $0.outstanding.subtract(count, ordering: .acquiringAndReleasing).newValue }
+        // Wrapping: a plain `lock xadd` (the checked form compiled to a compare-and-swap loop).
+        let left = slab._withUnsafeGuaranteedRef { $0.outstanding.wrappingSubtract(count, ordering: .acquiringAndReleasing).newValue }
         if left == 0 { slab.release() }
     }
 
