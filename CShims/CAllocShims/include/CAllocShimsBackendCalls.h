@@ -30,8 +30,9 @@ typedef enum CAllocShims_BackendKind {
 } CAllocShims_BackendKind;
 
 typedef struct CAllocShims_BackendCalls {
-    int32_t kind;      // a CAllocShims_BackendKind
-    uintptr_t detail;  // see CAllocShims_BackendKind
+    int32_t kind;       // a CAllocShims_BackendKind
+    int32_t zero_flag;  // jemalloc: MALLOCX_ZERO, kept here so the hot path needs no call for it
+    uintptr_t detail;   // see CAllocShims_BackendKind
 } CAllocShims_BackendCalls;
 
 static inline int CAllocShims_backend_needs_aligned_path(size_t size, size_t alignment) {
@@ -59,7 +60,7 @@ static inline void *CAllocShims_backend_allocate(CAllocShims_BackendCalls calls,
     case CAllocShims_BackendPlatform:
         return zeroed ? CAllocShims_platform_calloc(1, size) : CAllocShims_platform_malloc(size);
     case CAllocShims_BackendJemalloc:
-        return CAllocShims_jemalloc_mallocx(size, zeroed ? (int)calls.detail | CAllocShims_MALLOCX_ZERO() : (int)calls.detail);
+        return CAllocShims_jemalloc_mallocx(size, zeroed ? (int)calls.detail | calls.zero_flag : (int)calls.detail);
     case CAllocShims_BackendTable: {
         const CAllocShims_DynamicAllocator *table = (const CAllocShims_DynamicAllocator *)calls.detail;
         return zeroed ? table->calloc(1, size) : table->malloc(size);

@@ -44,7 +44,7 @@ public enum AllocationRequest {
 
     /// Checks a request; returns the byte count to pass to C (zero becomes one, so every
     /// allocation yields a unique block and jemalloc's `mallocx` never sees 0).
-    @inlinable
+    @inlinable @inline(__always)
     public static func validated(byteCount: Int, alignment: Int) throws(AllocationError) -> Int {
         guard byteCount >= 0 else { throw .negativeSize(byteCount) }
         guard alignment > 0, alignment & (alignment - 1) == 0, alignment <= maximumAlignment else {

@@ -10,17 +10,22 @@ struct BackendCalls: Sendable {
     let backend: BackendName
 
     /// glibc's own malloc family (`__libc_*`), even when jemalloc has replaced `malloc`.
-    static let platform = BackendCalls(c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendPlatform.rawValue), detail: 0), backend: .system)
+    static let platform = BackendCalls(
+        c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendPlatform.rawValue), zero_flag: 0, detail: 0), backend: .system)
 
     /// The mallocx family with `flags` on every call (0 for the automatic arenas).
     static func jemalloc(flags: Int32, backend: BackendName) -> BackendCalls {
         BackendCalls(
-            c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendJemalloc.rawValue), detail: UInt(bitPattern: Int(flags))), backend: backend)
+            c: CAllocShims_BackendCalls(
+                kind: Int32(CAllocShims_BackendJemalloc.rawValue), zero_flag: CAllocShims_MALLOCX_ZERO(), detail: UInt(bitPattern: Int(flags))),
+            backend: backend)
     }
 
     /// A library loaded at run time; `table` lives for the whole process (never unloaded).
     static func table(_ table: UnsafePointer<CAllocShims_DynamicAllocator>, backend: BackendName) -> BackendCalls {
-        BackendCalls(c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendTable.rawValue), detail: UInt(bitPattern: table)), backend: backend)
+        BackendCalls(
+            c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendTable.rawValue), zero_flag: 0, detail: UInt(bitPattern: table)),
+            backend: backend)
     }
 
     @inline(__always)

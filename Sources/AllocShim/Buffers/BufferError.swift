@@ -87,6 +87,7 @@ enum RegionMaker {
         return try cached._withUnsafeGuaranteedRef { source in Result { () throws(BufferError) in try make(count, kind, from: source) } }.get()
     }
 
+    @inline(__always)
     static func make(_ count: Int, _ kind: Kind, from source: BufferSource) throws(BufferError)
         -> (base: UnsafeMutableRawPointer, owner: RegionOwner)
     {

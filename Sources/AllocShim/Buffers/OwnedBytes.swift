@@ -10,6 +10,7 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
     public let count: Int
     private var owner: RegionOwner
 
+    @inline(__always)
     private init(count: Int, kind: RegionMaker.Kind, using source: __shared BufferSource?) throws(BufferError) {
         guard count >= 0 else { throw .allocation(.negativeSize(count)) }
         (base, owner) = try RegionMaker.make(count, kind, from: source)
