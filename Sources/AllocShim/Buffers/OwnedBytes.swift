@@ -5,7 +5,7 @@
 /// Use ``share()`` to turn it into a copyable ``SharedBytes`` without copying the bytes.
 public struct OwnedBytes: ~Copyable, @unchecked Sendable {
     // @unchecked: a unique owner of its region; sending it moves the ownership.
-    let base: UnsafeMutableRawPointer
+    @usableFromInline let base: UnsafeMutableRawPointer
     /// Number of bytes.
     public let count: Int
     private var owner: RegionOwner
@@ -44,17 +44,20 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
 
     /// Calls `body` with a read-only view of the buffer's `count` bytes. The pointer must not
     /// escape `body`.
+    @inlinable
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     /// Calls `body` with a writable view of the buffer's `count` bytes. The pointer must not
     /// escape `body`.
+    @inlinable
     public mutating func withUnsafeMutableBytes<R, E: Error>(_ body: (UnsafeMutableRawBufferPointer) throws(E) -> R) throws(E) -> R {
         try body(UnsafeMutableRawBufferPointer(start: base, count: count))
     }
 
-    /// The byte at `index`; traps when out of range, like `Array`.
+    /// The byte at `index`; traps when out of range, like `Array`. Inlinable, as `Array`'s is.
+    @inlinable
     public subscript(index: Int) -> UInt8 {
         get {
             precondition(index >= 0 && index < count, "index \(index) out of range 0..<\(count)")

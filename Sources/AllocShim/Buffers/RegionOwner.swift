@@ -68,8 +68,9 @@ struct UnretainedAllocator {
 
 /// The shared, reference-counted owner of one region, used by ``SharedBytes``.
 /// Not `Sendable`: the bytes are shared mutable memory (see SharedBytes).
+@usableFromInline
 final class ByteStorage {
-    let base: UnsafeMutableRawPointer
+    @usableFromInline let base: UnsafeMutableRawPointer
     let byteCount: Int
     let owner: RegionOwner
 

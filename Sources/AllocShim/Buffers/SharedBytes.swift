@@ -19,9 +19,9 @@
 /// over, stop using it). To share bytes across tasks, send an ``OwnedBytes`` (unique) or a
 /// copy (`Data`, `[UInt8]`). See docs/design.md, "Buffers and concurrency".
 public struct SharedBytes {
-    let storage: ByteStorage
+    @usableFromInline let storage: ByteStorage
     /// Byte offset of this buffer's first byte within `storage`.
-    let offset: Int
+    @usableFromInline let offset: Int
     /// Number of bytes.
     public let count: Int
 
@@ -31,6 +31,7 @@ public struct SharedBytes {
         self.count = count
     }
 
+    @inline(__always)
     init(count: Int, kind: RegionMaker.Kind, using source: __shared BufferSource?) throws(BufferError) {
         guard count >= 0 else { throw .allocation(.negativeSize(count)) }
         let (base, owner) = try RegionMaker.make(count, kind, from: source)
@@ -39,7 +40,7 @@ public struct SharedBytes {
 
     /// The first byte (valid for `count` bytes).
     @inline(__always)
-    var baseAddress: UnsafeMutableRawPointer { storage.base + offset }
+    @usableFromInline var baseAddress: UnsafeMutableRawPointer { storage.base + offset }
 
     // MARK: Node's allocation forms
 
