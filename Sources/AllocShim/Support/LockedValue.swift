@@ -13,12 +13,14 @@ import Darwin
 /// data it guarded (the pool's cursor under four contending threads). TSan understands pthread
 /// mutexes, so a clean TSan run over code using this lock means something. The core library
 /// cannot use SwiftNIO's `NIOLock` (it depends on nothing), hence this small copy of the idea.
-final class LockedValue<Value>: @unchecked Sendable {
+///
+/// `package`: the measurement layer's threads use it too, for the same reason.
+package final class LockedValue<Value: ~Copyable>: @unchecked Sendable {
     // @unchecked: `value` is only touched between lock and unlock of `mutex`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
 
-    init(_ value: Value) {
+    package init(_ value: consuming Value) {
         mutex = UnsafeMutablePointer.allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let status = pthread_mutex_init(mutex, nil)
@@ -32,7 +34,7 @@ final class LockedValue<Value>: @unchecked Sendable {
     }
 
     @inline(__always)
-    func withLock<Result, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
+    package func withLock<Result: ~Copyable, Failure: Error>(_ body: (inout Value) throws(Failure) -> Result) throws(Failure) -> Result {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

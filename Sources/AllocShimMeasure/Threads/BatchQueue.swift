@@ -1,3 +1,4 @@
+import AllocShim
 import Dispatch
 import Synchronization
 
@@ -33,7 +34,7 @@ final class BatchQueue<Block: Sendable & ~Copyable>: Sendable {
         var count = 0
     }
 
-    private let ring: Mutex<Ring>
+    private let ring: LockedValue<Ring>
     private let freeSpaces: DispatchSemaphore
     private let queuedBatches = DispatchSemaphore(value: 0)
     /// Batches still to be claimed by a consumer; each claims one before it waits for it, so
@@ -46,7 +47,7 @@ final class BatchQueue<Block: Sendable & ~Copyable>: Sendable {
     init(capacity: Int, batches: Int) {
         self.capacity = capacity
         unclaimedBatches = Atomic(batches)
-        ring = Mutex(Ring(slots: BlockSlots(capacity: capacity)))
+        ring = LockedValue(Ring(slots: BlockSlots(capacity: capacity)))
         freeSpaces = DispatchSemaphore(value: capacity)
     }
 

@@ -93,10 +93,10 @@ enum LarsonWorkload {
             var leftBy: Int
         }
 
-        private let waiting: Mutex<Waiting>
+        private let waiting: LockedValue<Waiting>
 
         init(_ set: consuming BlockSlots<LiveBlock<Block>>, leftBy thread: Int) {
-            waiting = Mutex(Waiting(set: set, leftBy: thread))
+            waiting = LockedValue(Waiting(set: set, leftBy: thread))
         }
 
         /// Swaps `held` for the waiting set, unless `thread` left that one itself: taking

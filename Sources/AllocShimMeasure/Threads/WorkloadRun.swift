@@ -35,7 +35,7 @@ final class WorkloadTally: Sendable {
     private let crossThreadFrees = Atomic<Int>(0)
     private let marksWritten = Atomic<UInt64>(0)
     private let marksRead = Atomic<UInt64>(0)
-    private let failure = Mutex<String?>(nil)
+    private let failure = LockedValue<String?>(nil)
     private let failed = Atomic<Bool>(false)
 
     /// Adds one thread's (or the clean-up's) counts.
