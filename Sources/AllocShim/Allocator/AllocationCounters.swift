@@ -67,7 +67,10 @@ public final class AllocationCounters: Sendable, AllocationRecorder {
     /// All three counts from one pass over the threads.
     public func snapshot() -> (allocations: Int, deallocations: Int, liveBytes: Int) {
         guard slot >= 0 else {
-            return (allocationCount.load(ordering: .relaxed), deallocationCount.load(ordering: .relaxed), liveByteCount.load(ordering: .relaxed))
+            return (
+                allocationCount.load(ordering: .relaxed), deallocationCount.load(ordering: .relaxed),
+                liveByteCount.load(ordering: .relaxed)
+            )
         }
         var allocations: Int64 = 0
         var deallocations: Int64 = 0

@@ -17,7 +17,8 @@ struct BackendCalls: Sendable {
     static func jemalloc(flags: Int32, backend: BackendName) -> BackendCalls {
         BackendCalls(
             c: CAllocShims_BackendCalls(
-                kind: Int32(CAllocShims_BackendJemalloc.rawValue), zero_flag: CAllocShims_MALLOCX_ZERO(), detail: UInt(bitPattern: Int(flags))),
+                kind: Int32(CAllocShims_BackendJemalloc.rawValue), zero_flag: CAllocShims_MALLOCX_ZERO(),
+                detail: UInt(bitPattern: Int(flags))),
             backend: backend)
     }
 

@@ -10,10 +10,11 @@ import Synchronization
 /// 8 KiB"), which ``accounting`` makes visible.
 ///
 /// The shared pool of each built-in backend cuts **per thread**: every thread has its own
-/// current slab (in C thread-local storage) and cuts from it with no lock and no shared
-/// write, and no atomic either (the slab type in SlabPool.swift says how the count stays exact); a slab still goes
-/// back exactly when its last slice is gone, on whichever thread releases it. Other pools (arenas, your allocators) share one cursor under a lock, so that
-/// an arena can take its idle slab back before a reset.
+/// current slab (in C thread-local storage) and cuts from it with no lock, no shared write and
+/// no atomic (the slab type below says how its count stays exact); a slab still goes back
+/// exactly when its last slice is gone, on whichever thread releases it. Other pools (arenas,
+/// your allocators) share one cursor under a lock, so that an arena can take its idle slab
+/// back before a reset.
 public final class SlabPool: Sendable {
     /// The allocator slabs are taken from and returned to.
     public let allocator: any Allocator
