@@ -82,8 +82,11 @@ public final class JemallocArena: Allocator {
         try allocate(byteCount: byteCount, alignment: alignment, zeroed: true)
     }
 
-    /// The generic path, inside a block of the arena's lifecycle count.
+    /// The generic path, inside a block of the arena's lifecycle count. A bad request is
+    /// reported as such whatever the arena's state, so it is checked first (the fuzzer holds
+    /// the library to that order).
     private func allocate(byteCount: Int, alignment: Int, zeroed: Bool) throws(AllocationError) -> UnsafeMutableRawPointer {
+        _ = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         if let refusal = lifecycle.acquireBlock() { throw unusable(refusal) }
         do {
             return try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: zeroed, counters: counters)
