@@ -29,38 +29,26 @@ enum ArgumentValue {
 
     /// A benchmark scenario name.
     @Sendable
-    static func benchScenario(_ text: String) throws -> BenchScenario {
-        guard let scenario = BenchScenario(rawValue: text) else {
-            throw ValidationError("allowed: \(BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return scenario
-    }
+    static func benchScenario(_ text: String) throws -> BenchScenario { try caseNamed(text) }
 
     /// A thread benchmark workload name.
     @Sendable
-    static func threadWorkload(_ text: String) throws -> ThreadWorkload {
-        guard let workload = ThreadWorkload(rawValue: text) else {
-            throw ValidationError("allowed: \(ThreadWorkload.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return workload
-    }
+    static func threadWorkload(_ text: String) throws -> ThreadWorkload { try caseNamed(text) }
 
     /// A thread benchmark block form name.
     @Sendable
-    static func blockForm(_ text: String) throws -> BlockForm {
-        guard let form = BlockForm(rawValue: text) else {
-            throw ValidationError("allowed: \(BlockForm.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return form
-    }
+    static func blockForm(_ text: String) throws -> BlockForm { try caseNamed(text) }
 
     /// A residue scenario name.
     @Sendable
-    static func residueScenario(_ text: String) throws -> ResidueScenario {
-        guard let scenario = ResidueScenario(rawValue: text) else {
-            throw ValidationError("allowed: \(ResidueScenario.allCases.map(\.rawValue).joined(separator: ", "))")
+    static func residueScenario(_ text: String) throws -> ResidueScenario { try caseNamed(text) }
+
+    /// The case of `Name` spelled `text`; the error lists every spelling allowed.
+    private static func caseNamed<Name: RawRepresentable & CaseIterable>(_ text: String) throws -> Name where Name.RawValue == String {
+        guard let value = Name(rawValue: text) else {
+            throw ValidationError("allowed: \(Name.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        return scenario
+        return value
     }
 }
 
