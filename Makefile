@@ -7,7 +7,7 @@ NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
 .PHONY: test-run soak
-.PHONY: deps build tools service report test test-default test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
+.PHONY: deps build tools service report test test-default test-shared-writes test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -32,7 +32,7 @@ report: build tools service
 # bounded fuzzing. Timed on a fresh clone: see docs/design.md, "Tests and CI".
 test: test-default test-without-jemalloc test-integrations test-compile-checks test-cli \
 	test-tools test-example test-hummingbird test-snippets test-docs test-audit \
-	test-asan test-tsan test-ubsan-c test-fuzz
+	test-shared-writes test-asan test-tsan test-ubsan-c test-fuzz
 
 test-default: deps
 	$(SWIFT) test
@@ -86,6 +86,12 @@ test-ubsan-c: deps
 	$(SWIFT) test --scratch-path .build-ubsan --filter AllocShimTests \
 	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
 	  -Xlinker $(UBSAN_RUNTIME_DIR)libclang_rt.ubsan_standalone-x86_64.so -Xlinker -rpath -Xlinker $(UBSAN_RUNTIME_DIR)
+
+# No shared write on a same-thread path (issue 23): Tools/SharedWriteGuard's loops under callgrind,
+# retains, releases, allocObject, malloc calls and atomics per buffer against the budgets in
+# scripts/check-shared-writes.sh (needs valgrind; about 2 min with the release build).
+test-shared-writes: deps
+	SWIFT=$(SWIFT) bash scripts/check-shared-writes.sh
 
 # Promises the type system keeps: files in Tests/CompileChecks must compile, or must not.
 test-compile-checks: deps
