@@ -2,13 +2,14 @@
 # Installs the Debian packages AllocShim needs, only those missing. Safe to run repeatedly.
 #   required: libjemalloc-dev (the Jemalloc trait), pkg-config (SwiftPM finds jemalloc with it),
 #             curl (the example service's smoke test)
+#             valgrind, binutils (objdump): the shared-write guard, make test-shared-writes
 #   optional: libmimalloc-dev, libgoogle-perftools-dev (tcmalloc), musl-tools (the musl
 #             residue probe), libclang-rt-14-dev (Scudo: `allocshim run --backend scudo`, and
 #             preloaded into the C probe for the hardened-allocator rows of the residue table);
 #             a missing optional package only makes that backend or row unavailable.
 set -euo pipefail
 
-required=(libjemalloc-dev pkg-config curl)
+required=(libjemalloc-dev pkg-config curl valgrind binutils)
 optional=(libmimalloc-dev libgoogle-perftools-dev musl-tools libclang-rt-14-dev)
 
 missing() {
