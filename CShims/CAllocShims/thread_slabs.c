@@ -15,6 +15,17 @@ _Thread_local CAllocShims_ThreadSlab CAllocShims_thread_slab_entries[CAllocShims
     __attribute__((tls_model("initial-exec")));
 _Thread_local int CAllocShims_thread_slab_armed __attribute__((tls_model("initial-exec")));
 
+_Thread_local uint32_t CAllocShims_thread_number_storage __attribute__((tls_model("initial-exec")));
+static _Atomic uint32_t next_thread_number;
+
+uint32_t CAllocShims_thread_number_assign(void) {
+    // Wraps after 4 billion threads, skipping 0 (which means "not numbered yet").
+    uint32_t number = atomic_fetch_add_explicit(&next_thread_number, 1, memory_order_relaxed) + 1;
+    if (number == 0) number = atomic_fetch_add_explicit(&next_thread_number, 1, memory_order_relaxed) + 1;
+    CAllocShims_thread_number_storage = number;
+    return number;
+}
+
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 static int next_slot;
 static int free_slots[CAllocShims_thread_slab_slot_capacity];

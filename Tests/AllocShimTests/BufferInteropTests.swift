@@ -36,7 +36,7 @@ struct BufferInteropTests {
         let after = allocator.statistics()
         #expect(after.deallocations - before.deallocations >= 1)
         let shared = try SharedBytes.from(String(repeating: "shared", count: 100))
-        let view = shared.dataSharingMemory()
+        let view = shared.unsafeDataSharingMemory()
         shared[0] = UInt8(ascii: "S")
         #expect(view.first == UInt8(ascii: "S"), "a shared Data sees writes")
         let copy = shared.dataCopy()

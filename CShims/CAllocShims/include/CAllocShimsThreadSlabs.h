@@ -53,6 +53,21 @@ static inline CAllocShims_ThreadSlab *CAllocShims_thread_slab(int slot) {
     return &CAllocShims_thread_slab_entries[slot];
 }
 
+/// This thread's number, 1-based, 0 until it is first asked for. initial-exec, as above.
+extern _Thread_local uint32_t CAllocShims_thread_number_storage __attribute__((tls_model("initial-exec")));
+
+/// Numbers this thread (out of line, once per thread: one atomic increment on a shared word).
+uint32_t CAllocShims_thread_number_assign(void);
+
+/// A small number for this thread, given in the order threads first ask (0, 1, 2, ...) and
+/// never reused: pools with cursor stripes (SlabPool) pick stripe `number % stripes`, so the
+/// first `stripes` threads that cut from a pool never share a stripe.
+static inline uint32_t CAllocShims_thread_number(void) {
+    uint32_t number = CAllocShims_thread_number_storage;
+    if (__builtin_expect(number == 0, 0)) number = CAllocShims_thread_number_assign();
+    return number - 1;
+}
+
 /// The function that lets go of an entry's slab at thread exit, given the slices cut from it
 /// (set once, by Swift).
 void CAllocShims_thread_slab_set_release(void (*release)(void *slab, uint64_t cuts));

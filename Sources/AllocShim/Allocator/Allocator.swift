@@ -49,11 +49,6 @@ public protocol Allocator: AnyObject, Sendable {
     /// Asks the allocator to hand free memory back to the OS (malloc_trim, jemalloc purge,
     /// mi_collect, tcmalloc ReleaseFreeMemory). Does nothing where there is no such call.
     func releaseFreeMemory()
-
-    /// True for allocator objects that exist for the whole process (the built-in shared
-    /// backends). Buffers then skip reference counting on them — a measurable share of a
-    /// small buffer's cost. Default: false, and buffers keep the allocator alive.
-    var livesForWholeProcess: Bool { get }
 }
 
 extension Allocator {
@@ -101,6 +96,11 @@ extension Allocator {
     /// Does nothing: an allocator without a way to give memory back keeps this default.
     public func releaseFreeMemory() {}
 
-    /// False: buffers retain a user allocator, so it lives as long as any of its blocks.
-    public var livesForWholeProcess: Bool { false }
+    /// Whether this is one of AllocShim's own process-lifetime backend objects (the shared
+    /// `system`, `jemalloc`, `mimalloc` and `tcmalloc` instances), which buffers hold without
+    /// reference counting. No longer a protocol requirement: it is decided by identity, so a
+    /// conformance cannot claim it (a wrapper that forwarded `true` made a buffer's release a
+    /// use-after-free once the wrapper was gone). Buffers retain every other allocator.
+    @available(*, deprecated, message: "decided by AllocShim by identity; a conformance's own answer is ignored")
+    public var livesForWholeProcess: Bool { FastPathHandle.of(self) != nil }
 }

@@ -16,8 +16,6 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     /// The shim's own counts of blocks and bytes requested through this object.
     public let counters = AllocationCounters()
-    /// A process-wide instance held by a static constant: never deallocated.
-    public var livesForWholeProcess: Bool { true }
     /// The library's version as it reports it, e.g. "2.0.9" for mimalloc.
     public let version: String
     /// The soname that was loaded, e.g. "libtcmalloc.so.4".

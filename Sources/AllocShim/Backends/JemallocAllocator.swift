@@ -18,8 +18,6 @@ public final class JemallocAllocator: Allocator {
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     /// The shim's own counts of blocks and bytes requested through this backend.
     public let counters = AllocationCounters()
-    /// A process-wide instance held by a static constant: never deallocated.
-    public var livesForWholeProcess: Bool { true }
     /// The backend's calls: the mallocx family with no extra flags (see BackendCalls).
     let calls = BackendCalls.jemalloc(flags: 0, backend: .jemalloc)
 

@@ -13,8 +13,6 @@ public final class SystemAllocator: Allocator {
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     /// The shim's own counts of blocks and bytes requested through this backend.
     public let counters = AllocationCounters()
-    /// A process-wide instance held by a static constant: never deallocated.
-    public var livesForWholeProcess: Bool { true }
 
     /// The backend's calls: `__libc_malloc` and family (see BackendCalls).
     let calls = BackendCalls.platform

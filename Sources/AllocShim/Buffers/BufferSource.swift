@@ -27,10 +27,11 @@ public final class BufferSource: Sendable {
         self.fastPath = FastPathHandle.of(allocator)
     }
 
-    /// The shared source of a built-in backend: its pool cuts per thread.
-    init(sharedFor allocator: any Allocator) throws(BufferConfigurationError) {
+    /// The shared source of a built-in backend: its pool cuts per thread and, like the source
+    /// (kept in `perBackend` for good), is never freed.
+    private init(sharedFor allocator: any Allocator) throws(BufferConfigurationError) {
         self.allocator = allocator
-        self.pool = SlabPool(perThreadFor: allocator, slabSize: try BufferConfiguration.poolSize())
+        self.pool = SlabPool(perThreadFor: allocator, slabSize: try BufferConfiguration.poolSize(), immortal: true)
         self.fastPath = FastPathHandle.of(allocator)
     }
 
@@ -66,7 +67,7 @@ public final class BufferSource: Sendable {
     /// The source buffers use for `allocator` as the process default: the shared source of a
     /// built-in backend, or one source per user allocator (remembered while it stays default).
     static func resolve(for allocator: any Allocator) throws(BufferSourceError) -> BufferSource {
-        if let name = BackendName(rawValue: allocator.name), allocator.livesForWholeProcess,
+        if let name = BackendName(rawValue: allocator.name),
             let builtIn = try? BackendRegistry.allocator(name), builtIn as AnyObject === allocator as AnyObject
         {
             return try backend(name)

@@ -6,7 +6,10 @@
 /// amortized O(chunk) and a message of n bytes needs O(log n) allocations. ``finish()``
 /// hands the block over as the final buffer, trimmed to size, without copying.
 public struct BytesBuilder: ~Copyable {
-    private let allocator: any Allocator
+    /// Who frees the block, and through whom it grows: the built-in backends' unretained
+    /// handle, or a retained user allocator (a retained shared backend object was a shared
+    /// write per builder).
+    private let owner: RegionOwner
     private var base: UnsafeMutableRawPointer
     private var capacity: Int
     /// Bytes appended so far.
@@ -14,21 +17,20 @@ public struct BytesBuilder: ~Copyable {
     /// How many times the block had to grow (for tests and measurements).
     public private(set) var growthCount = 0
 
-    /// A builder with room for `initialCapacity` bytes before its first growth.
-    public init(initialCapacity: Int = 256, using source: BufferSource? = nil) throws(BufferError) {
+    /// A builder with room for `initialCapacity` bytes before its first growth. Zero-fill and
+    /// poison modes apply to that room as to any uninitialized buffer.
+    public init(initialCapacity: Int = 256, using source: borrowing BufferSource? = nil) throws(BufferError) {
         guard initialCapacity >= 0 else { throw .allocation(.negativeSize(initialCapacity)) }
-        let allocator = try resolvedSource(source).allocator
-        let capacity = Swift.max(initialCapacity, 16)
         // allocshim: uninitialized — builder capacity: only the first `count` appended bytes are ever exposed (finish() trims to them)
-        let base = try allocating { () throws(AllocationError) in try allocator.allocateUninitialized(byteCount: capacity) }
-        (self.allocator, self.capacity, self.base) = (allocator, capacity, base)
+        (base, owner) = try RegionMaker.make(Swift.max(initialCapacity, 16), .uninitializedUnpooled, from: source)
+        capacity = Swift.max(initialCapacity, 16)
     }
 
     /// False once `finish()` has handed the block to a buffer.
     private var ownsBlock = true
 
     deinit {
-        if ownsBlock { allocator.deallocate(base, byteCount: capacity) }
+        if ownsBlock { owner.release(base, byteCount: capacity) }
     }
 
     /// Appends raw bytes.
@@ -60,10 +62,9 @@ public struct BytesBuilder: ~Copyable {
         guard !overflow else { throw .allocation(.sizeOverflow(count: count, stride: additional)) }
         guard needed > capacity else { return }
         let newCapacity = Swift.max(needed, capacity < (Int.max >> 1) ? capacity * 2 : needed)
-        let allocator = self.allocator
         let (old, oldCapacity) = (base, capacity)
         base = try allocating { () throws(AllocationError) in
-            try allocator.reallocate(old, oldByteCount: oldCapacity, newByteCount: newCapacity, alignment: allocator.naturalAlignment)
+            try owner.reallocateBlock(old, oldByteCount: oldCapacity, newByteCount: newCapacity)
         }
         capacity = newCapacity
         growthCount += 1
@@ -74,13 +75,12 @@ public struct BytesBuilder: ~Copyable {
         var finalBase = base
         var finalCapacity = capacity
         if count < capacity,
-            let trimmed = try? allocator.reallocate(base, oldByteCount: capacity, newByteCount: count, alignment: allocator.naturalAlignment)
+            let trimmed = try? owner.reallocateBlock(base, oldByteCount: capacity, newByteCount: count)
         {
             // If trimming fails the larger block is kept: still correct, just roomier.
             (finalBase, finalCapacity) = (trimmed, count)
         }
-        let storage = ByteStorage(
-            base: finalBase, byteCount: finalCapacity, owner: .block(of: allocator))
+        let storage = ByteStorage(base: finalBase, byteCount: finalCapacity, owner: owner)
         ownsBlock = false  // the storage frees the block now
         return SharedBytes(storage: storage, offset: 0, count: count)
     }

@@ -24,7 +24,6 @@ final class FastPathHandle: Sendable {
     /// case that its counters have no C slot (all were taken), when buffers use its `Allocator`
     /// methods instead.
     static func makeImmortal(for backend: some ProcessLifetimeBackend) -> Unmanaged<FastPathHandle>? {
-        precondition(backend.livesForWholeProcess, "only a process-lifetime backend can be held unretained")
         guard let slot = CounterSlot(of: backend.counters) else { return nil }
         return Unmanaged.passRetained(FastPathHandle(calls: backend.calls, counters: slot, allocator: backend))  // never released
     }
@@ -36,9 +35,15 @@ final class FastPathHandle: Sendable {
     }
 
     /// The handle of `allocator` when it is a built-in process-lifetime backend; nil for arenas
-    /// and user allocators. Asks the object itself: nothing is looked up or loaded.
+    /// and user allocators. Only AllocShim's own final backend classes conform to the internal
+    /// `ProcessLifetimeBackend`, and the handle must name this very object (identity): nothing
+    /// a user type says can make it held unretained. Nothing is looked up or loaded.
+    @inline(__always)
     static func of(_ allocator: any Allocator) -> Unmanaged<FastPathHandle>? {
-        (allocator as? any ProcessLifetimeBackend)?.fastPathHandle ?? nil
+        guard let backend = allocator as? any ProcessLifetimeBackend, let handle = backend.fastPathHandle,
+            handle._withUnsafeGuaranteedRef({ $0.allocator === allocator })
+        else { return nil }
+        return handle
     }
 }
 

@@ -10,10 +10,9 @@ enum RegionOwner: @unchecked Sendable {
     // travels in registers. Whole blocks are always of the allocator's natural alignment,
     // so the alignment is not stored.
 
-    /// A whole block from an allocator: freed with the same size (natural alignment).
+    /// A whole block from an allocator: freed with the same size (natural alignment). The
+    /// allocator is retained, so it lives as long as its block.
     case allocator(any Allocator)
-    /// The same, for an allocator that lives for the whole process: not reference counted.
-    case processAllocator(UnretainedAllocator)
     /// A whole block from a built-in backend's calls (natural alignment): one unretained word.
     case fast(Unmanaged<FastPathHandle>)
     /// A slice of a pool slab: the slab is freed when its last slice is gone.
@@ -28,8 +27,6 @@ enum RegionOwner: @unchecked Sendable {
         switch self {
         case .allocator(let allocator):
             allocator.deallocate(base, byteCount: byteCount)
-        case .processAllocator(let unretained):
-            unretained.allocator.deallocate(base, byteCount: byteCount)
         case .fast(let handle):
             handle._withUnsafeGuaranteedRef { $0.calls.deallocate(base, byteCount: byteCount, alignment: 1, counters: $0.counters) }
         case .slab(let slab):
@@ -41,29 +38,47 @@ enum RegionOwner: @unchecked Sendable {
 }
 
 extension RegionOwner {
-    /// The owner for a whole block from `allocator` (natural alignment), unretained when the
-    /// allocator lives for the whole process.
+    /// The owner for a whole block from `allocator` (natural alignment): unretained only when
+    /// it *is* one of AllocShim's own process-lifetime backend objects — decided by identity,
+    /// never by anything the allocator says about itself. (A forwarding wrapper that claimed to
+    /// live for the whole process was once held unretained, and freeing a buffer after the
+    /// wrapper died was a use-after-free reachable from safe code.)
     @inline(__always)
     static func block(of allocator: any Allocator) -> RegionOwner {
-        allocator.livesForWholeProcess ? .processAllocator(UnretainedAllocator(allocator: allocator)) : .allocator(allocator)
+        if let handle = FastPathHandle.of(allocator) { return .fast(handle) }
+        return .allocator(allocator)
+    }
+
+    /// Resizes a whole block this owner frees (`.fast` or `.allocator`), keeping it with the
+    /// same owner: `BytesBuilder` grows and trims its block through the owner it will hand on,
+    /// so a builder on a built-in backend touches no allocator object either.
+    func reallocateBlock(_ base: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int) throws(AllocationError)
+        -> UnsafeMutableRawPointer
+    {
+        switch self {
+        case .fast(let handle):
+            return try handle._withUnsafeGuaranteedRef { backend in
+                Result { () throws(AllocationError) in
+                    try backend.calls.reallocate(
+                        base, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: 1, counters: backend.counters)
+                }
+            }.get()
+        case .allocator(let allocator):
+            return try allocator.reallocate(base, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: allocator.naturalAlignment)
+        case .slab, .view, .moved:
+            preconditionFailure("only a whole block can be resized")  // BytesBuilder only makes whole blocks
+        }
     }
 
     /// The allocator that frees this region, if any.
     var allocator: (any Allocator)? {
         switch self {
         case .allocator(let allocator): return allocator
-        case .processAllocator(let unretained): return unretained.allocator
         case .fast(let handle): return handle.takeUnretainedValue().allocator
         case .slab(let slab): return slab._withUnsafeGuaranteedRef { $0.allocator }
         case .view, .moved: return nil
         }
     }
-}
-
-/// A reference to an allocator that is known to outlive every buffer (it lives for the whole
-/// process), held without reference counting.
-struct UnretainedAllocator {
-    unowned(unsafe) let allocator: any Allocator
 }
 
 /// The shared, reference-counted owner of one region, used by ``SharedBytes``.

@@ -11,58 +11,66 @@ import Synchronization
 ///
 /// The shared pool of each built-in backend cuts **per thread**: every thread has its own
 /// current slab (in C thread-local storage) and cuts from it with no lock, no shared write and
-/// no atomic (the slab type below says how its count stays exact); a slab still goes back
-/// exactly when its last slice is gone, on whichever thread releases it. Other pools (arenas,
-/// your allocators) share one cursor under a lock, so that an arena can take its idle slab
-/// back before a reset.
+/// no atomic (`Slab` says how its count stays exact); a slab still goes back exactly when its
+/// last slice is gone, on whichever thread releases it. Other pools (arenas, your allocators)
+/// cut from one cursor per stripe of threads (`CursorStripes`), so that threads still do not
+/// share a cursor and an arena can take every idle slab back before a reset.
+///
+/// A slab that has no room left is cut again from its start when every slice cut from it is
+/// back (the common case when buffers are made and dropped on one thread), so a steady
+/// workload does not free and allocate slabs at all; a slab pinned by a live buffer is let go
+/// and a fresh one taken. Each thread (or stripe) keeps at most its one current slab idle,
+/// as before: rewinding adds no idle memory.
 public final class SlabPool: Sendable {
     /// The allocator slabs are taken from and returned to.
-    public let allocator: any Allocator
+    public var allocator: any Allocator { home.allocator }
     /// Bytes per slab.
-    public let slabSize: Int
+    public var slabSize: Int { home.slabSize }
     /// Requests of fewer bytes than this are pooled (half a slab, as in Node).
-    public var poolingThreshold: Int { slabSize >> 1 }
+    public var poolingThreshold: Int { home.slabSize >> 1 }
 
-    /// The shared cursor: the current slab (owned by the cursor, see `Slab`), the next free
-    /// offset in it, and the slices cut from it so far.
-    private let cursor: LockedValue<SharedCursor>
-    /// The pool's slot in the per-thread slab table, or -1 for the shared cursor.
+    /// What the pool's slabs share (allocator, size, counters); a slab may outlive the pool.
+    let home: SlabHome
+    /// The cursors of a pool without a thread-local slot (nil for one that has a slot).
+    private let stripes: CursorStripes?
+    /// The pool's slot in the per-thread slab table, or -1 when it cuts from stripes.
     private let threadSlot: Int32
     /// This pool's number in the per-thread table: unique for the process, never reused.
     private let threadIdentity: UInt64
-    let ledger = PoolLedger()
 
-    /// A pool cutting `slabSize`-byte slabs from `allocator` behind one shared, locked cursor.
-    /// If `allocator` is a `JemallocArena`, the pool registers with it so the arena can take
-    /// back the idle slab before a reset or destroy.
+    /// A pool cutting `slabSize`-byte slabs from `allocator`, from one cursor per stripe of
+    /// threads (see CursorStripes). If `allocator` is a `JemallocArena`, the pool registers
+    /// with it so the arena can take back the idle slabs before a reset or destroy.
     public init(allocator: any Allocator, slabSize: Int) {
-        self.allocator = allocator
-        self.slabSize = slabSize
-        self.cursor = LockedValue(SharedCursor())
+        self.home = SlabHome(allocator: allocator, slabSize: slabSize, immortal: false)
+        self.stripes = CursorStripes()
         self.threadSlot = -1
         self.threadIdentity = 0
-        // An arena must be able to ask for the idle slab back before it resets or is destroyed.
+        // An arena must be able to ask for the idle slabs back before it resets or is destroyed.
         (allocator as? any IdleBlockHolderRegistry)?.register(self)
     }
 
-    /// A pool that cuts from per-thread slabs; the shared cursor when no slot is left.
-    init(perThreadFor allocator: any Allocator, slabSize: Int) {
-        self.allocator = allocator
-        self.slabSize = slabSize
-        self.cursor = LockedValue(SharedCursor())
+    /// A pool that cuts from per-thread slabs (stripes when no slot is left). `immortal`: the
+    /// pool is never freed (the shared pool of a built-in backend), so its slabs hold their
+    /// home unretained.
+    init(perThreadFor allocator: any Allocator, slabSize: Int, immortal: Bool = false) {
         ThreadSlabs.installRelease
-        self.threadSlot = allocator is any IdleBlockHolderRegistry ? -1 : CAllocShims_thread_slab_slot_reserve()
+        let slot = allocator is any IdleBlockHolderRegistry ? -1 : CAllocShims_thread_slab_slot_reserve()
+        self.home = SlabHome(allocator: allocator, slabSize: slabSize, immortal: immortal)
+        self.threadSlot = slot
+        self.stripes = slot >= 0 ? nil : CursorStripes()
         self.threadIdentity = ThreadSlabs.nextIdentity.wrappingAdd(1, ordering: .relaxed).newValue
+        (allocator as? any IdleBlockHolderRegistry)?.register(self)
     }
 
     deinit {
         // The built-in pools never die; pools made for tests, arenas and user allocators do:
-        // they give their slot back and let go of the shared cursor's slab.
+        // they give their slot back (threads still holding one of its slabs drop it on their
+        // next cut there or at exit); the stripes let go of their slabs as they go.
         if threadSlot >= 0 { CAllocShims_thread_slab_slot_release(threadSlot) }
-        cursor.withLock { $0.retireSlab() }
     }
 
-    /// Whether this pool cuts from per-thread slabs.
+    /// Whether this pool cuts from per-thread slabs in thread-local storage (else: stripes).
     var cutsPerThread: Bool { threadSlot >= 0 }
 
     /// Whether a request of `byteCount` is served from a slab.
@@ -74,24 +82,31 @@ public final class SlabPool: Sendable {
     @inline(__always)
     func cut(byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>) {
         if threadSlot >= 0 { return try cutFromThreadSlab(byteCount) }
-        let fromCurrent: (UnsafeMutableRawPointer, Unmanaged<Slab>)? = cursor.withLock { state in
-            guard state.slab != nil, slabSize - state.offset >= byteCount else { return nil }
-            return take(byteCount, state: &state)
-        }
-        if let fromCurrent {
-            return fromCurrent
-        }
-        // Allocate outside the lock; another thread may have installed a slab meanwhile.
-        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger, threadSlot: -1)
-        var letGo: (slab: Unmanaged<Slab>, cuts: Int)?
-        let slice = cursor.withLock { state in
-            if state.slab != nil, slabSize - state.offset >= byteCount {
-                letGo = (fresh, 0)  // unused
-                return take(byteCount, state: &state)
+        return try cutFromStripe(byteCount)
+    }
+
+    // MARK: Stripes
+
+    private func cutFromStripe(_ byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>) {
+        let stripes = self.stripes.unsafelyUnwrapped  // set whenever threadSlot < 0
+        let slabSize = home.slabSize
+        let fromCurrent: (UnsafeMutableRawPointer, Unmanaged<Slab>)? = stripes.withThisThreadsCursor { cursor in
+            guard let slab = cursor.slab else { return nil }
+            if slabSize - cursor.offset < byteCount {
+                guard slab._withUnsafeGuaranteedRef({ $0.rewindIfEmpty(cuts: cursor.cuts) }) else { return nil }
+                cursor.offset = 0
+                cursor.cuts = 0
             }
-            if let previous = state.slab { letGo = (previous, state.cuts) }
-            state = SharedCursor(slab: fresh, offset: 0, cuts: 0)
-            return take(byteCount, state: &state)
+            return take(byteCount, cursor: &cursor)
+        }
+        if let fromCurrent { return fromCurrent }
+        // Allocate outside the lock: a user allocator may run arbitrary code.
+        let fresh = try Slab.make(home: home, threadSlot: -1)
+        var letGo: (slab: Unmanaged<Slab>, cuts: Int)?
+        let slice = stripes.withThisThreadsCursor { cursor in
+            if let previous = cursor.slab { letGo = (previous, cursor.cuts) }
+            cursor = StripeCursor(slab: fresh, offset: 0, cuts: 0)
+            return take(byteCount, cursor: &cursor)
         }
         // Outside the lock: letting go may free the slab into its allocator.
         if let letGo { Slab.retire(letGo.slab, cuts: letGo.cuts) }
@@ -99,32 +114,61 @@ public final class SlabPool: Sendable {
     }
 
     @inline(__always)
-    private func take(_ byteCount: Int, state: inout SharedCursor) -> (UnsafeMutableRawPointer, Unmanaged<Slab>) {
-        let slab = state.slab!
-        let pointer = slab._withUnsafeGuaranteedRef { $0.base } + state.offset
+    private func take(_ byteCount: Int, cursor: inout StripeCursor) -> (UnsafeMutableRawPointer, Unmanaged<Slab>) {
+        let slab = cursor.slab.unsafelyUnwrapped
+        let pointer = slab._withUnsafeGuaranteedRef { $0.base } + cursor.offset
         // Node's alignPool: the next slice starts on an 8-byte boundary (which also keeps every
         // slice in ASan shadow granules of its own, so its end can be poisoned exactly).
-        state.offset = (state.offset + byteCount + 7) & ~7
-        state.cuts += 1
+        cursor.offset = Swift.min((cursor.offset + byteCount + 7) & ~7, home.slabSize)
+        cursor.cuts += 1
         SanitizerVisibility.handOut(pointer, byteCount: byteCount)
-        ledger.sliceCut(byteCount)
+        home.sliceCut(byteCount)
         return (pointer, slab)
     }
+
+    // MARK: Thread-local slabs
 
     /// Cuts from this thread's slab. Only this thread touches its entry: no lock, no atomic.
     @inline(__always)
     private func cutFromThreadSlab(_ byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>) {
         let entry = CAllocShims_thread_slab(threadSlot)!
-        if entry.pointee.pool_id == threadIdentity, entry.pointee.remaining >= byteCount,
-            let current = entry.pointee.slab
-        {
-            return takeFromThreadSlab(byteCount, slab: Unmanaged<Slab>.fromOpaque(current), entry: entry)
+        if entry.pointee.pool_id == threadIdentity, let current = entry.pointee.slab {
+            let slab = Unmanaged<Slab>.fromOpaque(current)
+            if entry.pointee.remaining >= byteCount {
+                return takeFromThreadSlab(byteCount, slab: slab, entry: entry)
+            }
+            if rewindThreadSlab(slab, entry: entry) {
+                return takeFromThreadSlab(byteCount, slab: slab, entry: entry)
+            }
         }
-        let fresh = try Slab.make(allocator: allocator, byteCount: slabSize, ledger: ledger, threadSlot: threadSlot)
+        return try cutFromFreshThreadSlab(byteCount, entry: entry)
+    }
+
+    /// The entry's slab has no room: cut it again from its start if every slice is back.
+    @inline(never)
+    private func rewindThreadSlab(_ slab: Unmanaged<Slab>, entry: UnsafeMutablePointer<CAllocShims_ThreadSlab>) -> Bool {
+        let rewound = slab._withUnsafeGuaranteedRef { slab -> Bool in
+            guard slab.rewindIfEmpty(cuts: entry.pointee.cuts) else { return false }
+            entry.pointee.cursor = slab.base.assumingMemoryBound(to: CChar.self)
+            return true
+        }
+        guard rewound else { return false }
+        entry.pointee.remaining = home.slabSize
+        entry.pointee.cuts = 0
+        return true
+    }
+
+    /// A slice of this thread's slab is still live (or the entry is another pool's): install a
+    /// fresh slab and let go of the old one.
+    @inline(never)
+    private func cutFromFreshThreadSlab(_ byteCount: Int, entry: UnsafeMutablePointer<CAllocShims_ThreadSlab>) throws(AllocationError)
+        -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>)
+    {
+        let fresh = try Slab.make(home: home, threadSlot: threadSlot)
         let previous = entry.pointee
         entry.pointee = CAllocShims_ThreadSlab(
             pool_id: threadIdentity, slab: fresh.toOpaque(),
-            cursor: fresh._withUnsafeGuaranteedRef { $0.base }.assumingMemoryBound(to: CChar.self), remaining: slabSize, cuts: 0)
+            cursor: fresh._withUnsafeGuaranteedRef { $0.base }.assumingMemoryBound(to: CChar.self), remaining: home.slabSize, cuts: 0)
         // After the entry is consistent: letting go may free the slab and run arbitrary code.
         if let slab = previous.slab { Slab.retire(Unmanaged<Slab>.fromOpaque(slab), cuts: previous.cuts) }
         return takeFromThreadSlab(byteCount, slab: fresh, entry: entry)
@@ -141,30 +185,27 @@ public final class SlabPool: Sendable {
         entry.pointee.remaining -= advance
         entry.pointee.cuts += 1
         SanitizerVisibility.handOut(pointer, byteCount: byteCount)
-        ledger.sliceCut(byteCount)
+        home.sliceCut(byteCount)
         return (pointer, slab)
     }
 
-    /// Drops the current slab (for a per-thread pool: this thread's). It goes back to its allocator at once if no live buffer was cut
-    /// from it, else when the last such buffer goes; the next request starts a fresh slab.
+    /// Drops the current slab (for a per-thread pool: this thread's; for a striped pool: every
+    /// stripe's). It goes back to its allocator at once if no live buffer was cut from it,
+    /// else when the last such buffer goes; the next request starts a fresh slab.
     public func releaseIdleSlab() {
-        if threadSlot >= 0 {
-            let entry = CAllocShims_thread_slab(threadSlot)!
-            guard entry.pointee.pool_id == threadIdentity, let current = entry.pointee.slab else { return }
-            let cuts = entry.pointee.cuts
-            entry.pointee = CAllocShims_ThreadSlab()
-            Slab.retire(Unmanaged<Slab>.fromOpaque(current), cuts: cuts)
+        guard threadSlot >= 0 else {
+            stripes.unsafelyUnwrapped.retireAll()
             return
         }
-        let dropped = cursor.withLock { state -> SharedCursor in
-            defer { state = SharedCursor() }
-            return state
-        }
-        if let slab = dropped.slab { Slab.retire(slab, cuts: dropped.cuts) }  // outside the lock
+        let entry = CAllocShims_thread_slab(threadSlot)!
+        guard entry.pointee.pool_id == threadIdentity, let current = entry.pointee.slab else { return }
+        let cuts = entry.pointee.cuts
+        entry.pointee = CAllocShims_ThreadSlab()
+        Slab.retire(Unmanaged<Slab>.fromOpaque(current), cuts: cuts)
     }
 
     /// Live slabs, bytes they retain, and bytes live buffers actually reference.
-    public var accounting: PoolAccounting { ledger.snapshot(slabSize: slabSize, backend: allocator.name) }
+    public var accounting: PoolAccounting { home.accounting() }
 }
 
 extension SlabPool: IdleBlockHolder {
@@ -199,131 +240,4 @@ public struct PoolAccounting: Sendable, Codable, Equatable {
     public var pooledAllocations: Int
     /// Slabs taken from the backend since the pool was created.
     public var slabsAllocated: Int
-}
-
-/// The pool's counters, shared with its slabs: a slab may outlive its pool, so it keeps the
-/// ledger alive rather than the pool.
-final class PoolLedger: Sendable {
-    /// Slabs taken and given back, on the per-thread counters: threads cutting at once then
-    /// share no cache line here (two shared atomics per slab cost 2–4 ns per buffer at two
-    /// threads, measured with `allocshim threads --form owned-pooled`).
-    private let slabs = AllocationCounters()
-    /// Slices cut and released, on the per-thread counters too: a pooled allocate/release pair
-    /// then touches no shared memory at all when it stays on one thread.
-    private let slices = AllocationCounters()
-
-    func slabCreated() { slabs.recordAllocation(byteCount: 0) }
-    func slabReleased() { slabs.recordDeallocation(byteCount: 0) }
-    @inline(__always)
-    func sliceCut(_ byteCount: Int) { slices.recordAllocation(byteCount: byteCount) }
-    @inline(__always)
-    func sliceReleased(_ byteCount: Int) { slices.recordDeallocation(byteCount: byteCount) }
-
-    func snapshot(slabSize: Int, backend: String) -> PoolAccounting {
-        let slabCounts = slabs.snapshot()
-        let liveSlabs = slabCounts.allocations - slabCounts.deallocations
-        let counts = slices.snapshot()
-        return PoolAccounting(
-            backend: backend, slabSize: slabSize, liveSlabs: liveSlabs, retainedBytes: liveSlabs * slabSize,
-            referencedBytes: counts.liveBytes, pooledAllocations: counts.allocations,
-            slabsAllocated: slabCounts.allocations)
-    }
-}
-
-/// The shared cursor of a pool that does not cut per thread (under the pool's lock).
-struct SharedCursor {
-    var slab: Unmanaged<Slab>? = nil
-    var offset = 0
-    var cuts = 0
-
-    /// Lets go of the current slab, if any; the cursor is empty afterwards.
-    mutating func retireSlab() {
-        if let slab { Slab.retire(slab, cuts: cuts) }
-        self = SharedCursor()
-    }
-}
-
-/// One slab: a block from the backend, freed into it when the last slice cut from it is gone.
-///
-/// Counting without an atomic per cut: while a cursor (a thread's entry, or a shared cursor)
-/// owns the slab, `outstanding` holds a large charge instead of the live slice count, and the
-/// owner counts its cuts privately. A slice released on another thread, or after the owner
-/// let go, subtracts 1 (the one atomic per buffer); a slice released on the owning thread while
-/// its entry still holds the slab just takes 1 off the entry's private count, with no atomic at
-/// all (the common case: a buffer made and dropped on one thread). When the owner lets go it
-/// subtracts the charge minus its private count. Before that, remote releases never exceed the
-/// cuts not taken back locally, so `outstanding` stays above zero; after it, `outstanding` is
-/// exactly the live slices (cut − released locally − released remotely), and the subtraction
-/// that reaches zero frees the slab — whichever thread makes it. The object itself is held
-/// unmanaged: that last subtraction releases it.
-final class Slab: @unchecked Sendable {
-    // @unchecked: `base` is immutable; the bytes are handed out in disjoint slices.
-    let base: UnsafeMutableRawPointer
-    let byteCount: Int
-    let allocator: any Allocator
-    let ledger: PoolLedger
-    /// The per-thread slot of the pool that cuts it, or -1 for a shared cursor.
-    let threadSlot: Int32
-    private let outstanding = Atomic<Int>(Slab.ownerCharge)
-
-    /// More than any owner can cut (zero-byte slices do not advance the cursor, so the count of
-    /// cuts is not bounded by the slab's size).
-    private static let ownerCharge = Int.max / 2
-
-    /// A new slab, owned by the caller's cursor (which must hand it to `retire(_:cuts:)`).
-    static func make(allocator: any Allocator, byteCount: Int, ledger: PoolLedger, threadSlot: Int32) throws(AllocationError)
-        -> Unmanaged<Slab>
-    {
-        Unmanaged.passRetained(try Slab(allocator: allocator, byteCount: byteCount, ledger: ledger, threadSlot: threadSlot))
-    }
-
-    private init(allocator: any Allocator, byteCount: Int, ledger: PoolLedger, threadSlot: Int32) throws(AllocationError) {
-        // Slabs are 16-byte aligned like any malloc block; slices within are 8-byte aligned.
-        // allocshim: uninitialized — a slab is cut into slices that are handed out uninitialized (Node's pool); zero-fill and poison modes apply per slice
-        self.base = try allocator.allocateUninitialized(byteCount: byteCount)
-        self.byteCount = byteCount
-        self.allocator = allocator
-        self.ledger = ledger
-        self.threadSlot = threadSlot
-        ledger.slabCreated()
-        SanitizerVisibility.takeBack(base, byteCount: byteCount)  // nothing is handed out yet
-    }
-
-    /// The owning cursor lets go after cutting `cuts` slices.
-    static func retire(_ slab: Unmanaged<Slab>, cuts: some BinaryInteger) {
-        drop(slab, ownerCharge - Int(cuts))
-    }
-
-    /// A buffer cut from `slab` is gone (called by its owner's release, on any thread).
-    @inline(__always)
-    static func releaseSlice(_ slab: Unmanaged<Slab>, _ slice: UnsafeMutableRawPointer, byteCount: Int) {
-        let threadSlot = slab._withUnsafeGuaranteedRef {
-            SanitizerVisibility.takeBack(slice, byteCount: byteCount)
-            $0.ledger.sliceReleased(byteCount)
-            return $0.threadSlot
-        }
-        if threadSlot >= 0 {
-            // Still this thread's current slab: only this thread reads or writes the entry.
-            let entry = CAllocShims_thread_slab_peek(threadSlot)!
-            if entry.pointee.slab == slab.toOpaque() {
-                entry.pointee.cuts -= 1
-                return
-            }
-        }
-        drop(slab, 1)
-    }
-
-    /// Acquiring and releasing: every write to a slice happens before the slab is freed.
-    @inline(__always)
-    private static func drop(_ slab: Unmanaged<Slab>, _ count: Int) {
-        // Wrapping: a plain `lock xadd` (the checked form compiled to a compare-and-swap loop).
-        let left = slab._withUnsafeGuaranteedRef { $0.outstanding.wrappingSubtract(count, ordering: .acquiringAndReleasing).newValue }
-        if left == 0 { slab.release() }
-    }
-
-    deinit {
-        SanitizerVisibility.handOut(base, byteCount: byteCount)  // back to the allocator as it gave it
-        allocator.deallocate(base, byteCount: byteCount)
-        ledger.slabReleased()
-    }
 }
