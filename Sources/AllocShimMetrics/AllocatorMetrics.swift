@@ -139,7 +139,9 @@ public final class AllocatorMetrics: Service, Sendable {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 self.update()
-                try? await Task.sleep(for: self.interval)
+                // Not Task.sleep(for:) directly: it traps on intervals whose deadline passes
+                // Int64.max seconds (`.seconds(Int64.max)`, issue 21 item 8).
+                try? await BoundedSleep.sleep(for: self.interval)
             }
         }
         update()
@@ -154,10 +156,14 @@ public final class AllocatorMetrics: Service, Sendable {
             guard timer == nil else { return }
             queue.setSpecific(key: Self.onSamplingQueue, value: true)
             let source = DispatchSource.makeTimerSource(queue: queue)
+            // The interval in whole nanoseconds, Int.max when it does not fit: either step may
+            // overflow (`.seconds(9_223_372_036) + .milliseconds(900)` overflows only the sum,
+            // which used to wrap to a negative period).
             let (seconds, attoseconds) = interval.components
-            let nanoseconds = Int(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
-            let total = nanoseconds.overflow ? Int.max : nanoseconds.partialValue.addingReportingOverflow(Int(attoseconds / 1_000_000_000)).partialValue
-            source.schedule(deadline: .now(), repeating: .nanoseconds(total))
+            let (whole, wholeOverflows) = Int(clamping: seconds).multipliedReportingOverflow(by: 1_000_000_000)
+            let (total, totalOverflows) = whole.addingReportingOverflow(Int(attoseconds / 1_000_000_000))
+            let nanoseconds = wholeOverflows || totalOverflows ? Int.max : total
+            source.schedule(deadline: .now(), repeating: .nanoseconds(nanoseconds))
             // A strong reference on purpose: the timer keeps this object alive until stop()
             // cancels it and drops the handler (the cycle is broken there, not by deinit).
             source.setEventHandler { self.update() }

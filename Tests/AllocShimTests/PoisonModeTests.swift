@@ -78,7 +78,7 @@ struct PoisonModeTests {
         }
     }
 
-    @Test("the pattern is position-dependent, not constant, not zero, and readable from any offset")
+    @Test("the pattern is not constant, not zero, readable from any offset, and made of self-identifying words")
     func patternShape() throws {
         let pattern = PoisonPattern(seed: 0x1234_5678_9ABC_DEF0)
         let count = 4096
@@ -93,6 +93,21 @@ struct PoisonModeTests {
         // A grown tail starting at an odd allocation offset continues the same pattern.
         pattern.fill(memory.baseAddress! + 3, count: 100, startingAtAllocationOffset: 3)
         for offset in 3..<103 { #expect(memory[offset] == pattern.byte(at: offset)) }
+        // Each word: counter in its low byte, 8 distinct bytes, one of them >= 0x80 (so zeros,
+        // a repeated byte and ASCII text can never match); and it is recognised on its own.
+        for index in 0..<PoisonPattern.period {
+            let word = pattern.word(at: index)
+            let bytes = (0..<8).map { UInt8(truncatingIfNeeded: word >> UInt64($0 * 8)) }
+            #expect(bytes[0] == UInt8(index) && Set(bytes).count == 8 && bytes.contains { $0 >= 0x80 })
+            #expect(pattern.counter(ofWord: word) == UInt8(index))
+            #expect(pattern.word(at: index + PoisonPattern.period) == word)
+            // No window across two consecutive words is a word: anchors are word boundaries.
+            let next = pattern.word(at: index + 1)
+            for shift in 1..<8 {
+                #expect(pattern.counter(ofWord: word >> UInt64(shift * 8) | next << UInt64(64 - shift * 8)) == nil)
+            }
+        }
+        #expect(pattern.counter(ofWord: 0) == nil && pattern.counter(ofWord: 0x2020_2020_2020_2020) == nil)
     }
 
     @Test(
@@ -105,8 +120,12 @@ struct PoisonModeTests {
             try withPoison(true) {
                 let buffer = try form.make(size, using: source)
                 if form.isUninitialized {
+                    // Every byte is the pattern's; the detector needs a whole word to see it.
                     #expect(
-                        buffer.exposures(detector: whole) == [Exposure(offset: 0, length: size)],
+                        buffer.enumerated().allSatisfy { $0.element == PoisonPattern.processWide.byte(at: $0.offset) },
+                        "\(form) \(size)")
+                    #expect(
+                        buffer.exposures(detector: whole) == (size >= 8 ? [Exposure(offset: 0, length: size)] : []),
                         "\(form) \(size)")
                 } else {
                     #expect(buffer.allSatisfy { $0 == 0 }, "\(form) \(size)")
@@ -126,8 +145,8 @@ struct PoisonModeTests {
     }
 
     @Test(
-        "the detector finds an unwritten tail at its exact offset and length",
-        arguments: [1, 7, 8, 100, 4096])
+        "the detector finds an unwritten tail holding a whole pattern word at its exact offset and length",
+        arguments: [1, 7, 8, 14, 15, 100, 4096])
     func unwrittenTail(_ tail: Int) throws {
         let detector = try ExposureDetector(
             minimumRun: Swift.min(tail, ExposureDetector.defaultMinimumRun))
@@ -146,20 +165,85 @@ struct PoisonModeTests {
                     for index in 0..<written { bytes[index] = text[index] }
                     if written > 0 { bytes[written - 1] = ~PoisonPattern.processWide.byte(at: written - 1) }
                 }
-                let found = buffer.exposures(detector: detector)
-                #expect(
-                    found.last == Exposure(offset: written, length: tail),
-                    "written \(written), tail \(tail): \(found)")
-                // Written text may match the pattern by chance in runs shorter than the
-                // detector's minimum, never longer (the odds are 256^-n).
-                #expect(found.dropLast().allSatisfy { $0.length < 8 }, "\(found)")
-                // Slices are scanned at their own offset in the allocation.
+                // Found exactly when the tail holds a whole 8-byte word of the allocation (always
+                // from 15 bytes on); a shorter straddling tail has no word to recognise.
+                let firstWord = (written + 7) & ~7
+                let expected = firstWord + 8 <= estimated ? [Exposure(offset: written, length: tail)] : []
+                // ASCII text never matches a pattern word, so nothing else is reported.
+                #expect(buffer.exposures(detector: detector) == expected, "written \(written), tail \(tail)")
+                // A slice is scanned like any bytes: the same run, at the slice's own offsets.
                 let slice = try buffer.slice((written / 2)..<estimated)
                 #expect(
-                    slice.exposures(detector: detector).last
-                        == Exposure(offset: written - written / 2, length: tail))
+                    slice.exposures(detector: detector)
+                        == expected.map { Exposure(offset: $0.offset - written / 2, length: $0.length) })
             }
         }
+    }
+
+    /// A 1024-byte response of which only the first 77 bytes were written (the chapter's bug),
+    /// its last written byte made to differ from the pattern (see `unwrittenTail`).
+    private static func halfWrittenBody() throws -> SharedBytes {
+        // allocshim: uninitialized — the bug under test: 947 bytes are deliberately never written
+        let body = try SharedBytes.allocUnsafe(1024)
+        let text = Array(String(repeating: "{\"user\":\"alice\",\"ok\":true}", count: 4).utf8.prefix(77))
+        body.withUnsafeMutableBytes { bytes in
+            for index in 0..<77 { bytes[index] = text[index] }
+            bytes[76] = ~PoisonPattern.processWide.byte(at: 76)
+        }
+        return body
+    }
+
+    private static let unwrittenInBody = Exposure(offset: 77, length: 947)
+
+    @Test(
+        "bytes that moved are found where they landed: concat, builder, copy(to:at:), from(slice), from(buffer)",
+        arguments: [0, 1, 3, 8, 13, 100])
+    func movedBytes(_ headerLength: Int) throws {
+        let events = Mutex<[ExposureEvent]>([])
+        try withPoison(true) {
+            ExposureMonitor.setHandler { event in events.withLock { $0.append(event) } }
+            defer { ExposureMonitor.resetHandler() }
+            let body = try Self.halfWrittenBody()
+            let header = try SharedBytes.from(Array(String(repeating: "H", count: headerLength).utf8))
+            let shifted = Exposure(offset: headerLength + 77, length: 947)
+
+            let joined = try SharedBytes.concat([header, body])
+            #expect(joined.exposures() == [shifted], "concat after \(headerLength) header bytes")
+
+            var builder = try BytesBuilder(initialCapacity: 16)
+            try builder.append(header)
+            try builder.append(body)
+            let built = try builder.finish()
+            #expect(built.exposures() == [shifted], "builder after \(headerLength) header bytes")
+
+            let target = try SharedBytes.alloc(headerLength + 1024 + 5)
+            try body.copy(to: target, at: headerLength)
+            #expect(target.exposures() == [shifted], "copy(to:at: \(headerLength))")
+
+            let sliced = try SharedBytes.from(try body.slice(headerLength..<1024))
+            let expected = Exposure(offset: 77 - Swift.min(headerLength, 77), length: 947 - Swift.max(0, headerLength - 77))
+            #expect(sliced.exposures() == (expected.length >= 8 ? [expected] : []), "from(slice from \(headerLength))")
+            #expect(try SharedBytes.from(body).exposures() == [Self.unwrittenInBody])
+
+            // The checked conversions see the moved bytes too.
+            _ = joined.bytes
+        }
+        let seen = events.withLock { $0 }
+        #expect(seen.map(\.exposures) == [[Exposure(offset: headerLength + 77, length: 947)]])
+    }
+
+    @Test("two unwritten pieces side by side are one run; a run wrapping the pattern's period is one run")
+    func adjacentAndLongRuns() throws {
+        let pattern = PoisonPattern(seed: 7)
+        let detector = try ExposureDetector(pattern: pattern)
+        var first = [UInt8](repeating: 0, count: 100)
+        var second = [UInt8](repeating: 0, count: 5000)
+        first.withUnsafeMutableBytes { pattern.fill($0.baseAddress!, count: 100) }
+        second.withUnsafeMutableBytes { pattern.fill($0.baseAddress!, count: 5000, startingAtAllocationOffset: 3) }
+        #expect(detector.scan(first + second) == [Exposure(offset: 0, length: 5100)])
+        #expect(detector.scan([0x41] + second + [0x41]) == [Exposure(offset: 1, length: 5000)])
+        // Another process's pattern is not this one's.
+        #expect(try ExposureDetector(pattern: PoisonPattern(seed: 8)).scan(second).isEmpty)
     }
 
     @Test("with the fix (exact size or alloc) the detector is silent")
@@ -225,10 +309,9 @@ struct PoisonModeTests {
         let detector = ExposureDetector.standard
         var scanned = 0
         for sample in ExposureCorpus.samples(totalBytes: 16 << 20) {
-            for offset in [0, 1, 5, 8] {
-                let found = sample.withUnsafeBytes { detector.scan($0, allocationOffset: offset) }
-                #expect(found.isEmpty, "false positive at allocation offset \(offset): \(found)")
-            }
+            // Every byte position is checked, so one scan covers every alignment.
+            let found = sample.withUnsafeBytes { detector.scan($0) }
+            #expect(found.isEmpty, "false positive: \(found)")
             scanned += sample.count
         }
         #expect(scanned >= 16 << 20)

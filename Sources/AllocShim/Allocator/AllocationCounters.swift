@@ -13,6 +13,11 @@ import Synchronization
 /// 256 are alive at once, the newest fall back to relaxed shared atomics: still exact, just
 /// slower under contention. Counts are of what callers asked for, independent of how the
 /// allocator rounds sizes up.
+///
+/// Byte counts are summed modulo 2^64 (wrapping), so any `Int` a caller passes is recorded
+/// and never traps: `recordResize(from: 1, to: .min)` followed by the reverse resize leaves
+/// the live bytes where they were (issue 21, item 8). Real allocators never pass such values;
+/// a count that went negative or wrapped shows a recorder's bug, not a crash.
 public final class AllocationCounters: Sendable, AllocationRecorder {
     private let slot: Int32
     private let allocationCount = Atomic<Int>(0)
@@ -44,7 +49,8 @@ public final class AllocationCounters: Sendable, AllocationRecorder {
     @inline(__always)
     public func recordDeallocation(byteCount: Int) {
         if slot >= 0 {
-            CAllocShims_counter_record_deallocation(slot, Int64(byteCount))
+            // Negated here with wrapping, not in C: C's `-bytes` is undefined for Int64.min.
+            CAllocShims_counter_record(slot, 0, 1, 0 &- Int64(byteCount))
         } else {
             deallocationCount.wrappingAdd(1, ordering: .relaxed)
             liveByteCount.wrappingSubtract(byteCount, ordering: .relaxed)
@@ -54,10 +60,11 @@ public final class AllocationCounters: Sendable, AllocationRecorder {
     /// A reallocation changes live bytes without counting a new block.
     @inline(__always)
     public func recordResize(from oldByteCount: Int, to newByteCount: Int) {
+        // `&-`: the difference of two caller numbers may not fit (1 to .min trapped).
         if slot >= 0 {
-            CAllocShims_counter_record_resize(slot, Int64(newByteCount - oldByteCount))
+            CAllocShims_counter_record_resize(slot, Int64(newByteCount &- oldByteCount))
         } else {
-            liveByteCount.wrappingAdd(newByteCount - oldByteCount, ordering: .relaxed)
+            liveByteCount.wrappingAdd(newByteCount &- oldByteCount, ordering: .relaxed)
         }
     }
 
@@ -113,9 +120,9 @@ struct CounterSlot: AllocationRecorder {
     @inline(__always)
     func recordAllocation(byteCount: Int) { CAllocShims_counter_record_allocation(slot, Int64(byteCount)) }
     @inline(__always)
-    func recordDeallocation(byteCount: Int) { CAllocShims_counter_record_deallocation(slot, Int64(byteCount)) }
+    func recordDeallocation(byteCount: Int) { CAllocShims_counter_record(slot, 0, 1, 0 &- Int64(byteCount)) }
     @inline(__always)
     func recordResize(from oldByteCount: Int, to newByteCount: Int) {
-        CAllocShims_counter_record_resize(slot, Int64(newByteCount - oldByteCount))
+        CAllocShims_counter_record_resize(slot, Int64(newByteCount &- oldByteCount))
     }
 }

@@ -52,7 +52,8 @@ public enum FreeMemoryRelease {
     /// included — ends it normally.
     ///
     /// - Parameters:
-    ///   - interval: time between releases; must be positive.
+    ///   - interval: time between releases; must be positive. Any positive `Duration` is
+    ///     accepted, `.seconds(Int64.max)` included (it is slept a day at a time).
     ///   - onRelease: called after each release with its outcome (for logging or metrics).
     /// - Throws: ``FreeMemoryReleaseError/nonPositiveInterval(_:)`` for an interval ≤ 0.
     public static func runPeriodically(
@@ -62,7 +63,7 @@ public enum FreeMemoryRelease {
         guard interval > .zero else { throw .nonPositiveInterval(interval) }
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: interval)
+                try await BoundedSleep.sleep(for: interval)
             } catch {
                 return  // cancelled while sleeping: the normal way to stop
             }
@@ -74,6 +75,29 @@ public enum FreeMemoryRelease {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+}
+
+/// Sleeping for any positive `Duration`, however long, without trapping.
+///
+/// `Task.sleep(for:)` turns `now + interval` into whole seconds as an `Int64` and stops the
+/// process when that overflows (`.seconds(Int64.max)`: "fatal error" in `Duration.components`,
+/// issue 21 item 8). Here a long interval is slept in steps of at most ``longestStep``, so the
+/// deadline of each step is near `now`; the steps add up to the interval (each step sleeps at
+/// least its length), and short intervals are one ordinary sleep.
+package enum BoundedSleep {
+    /// One day: far below where any deadline could overflow, far above any real period.
+    package static let longestStep: Duration = .seconds(86_400)
+
+    /// Sleeps `interval` (nothing for an interval ≤ 0); throws `CancellationError` when the
+    /// task is cancelled meanwhile.
+    package static func sleep(for interval: Duration) async throws {
+        var remaining = interval
+        while remaining > .zero {
+            let step = min(remaining, longestStep)
+            try await Task.sleep(for: step)
+            remaining -= step
+        }
     }
 }
 

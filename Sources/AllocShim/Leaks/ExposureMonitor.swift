@@ -60,16 +60,16 @@ public enum ExposureMonitor {
         text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 
-    /// Scans `count` bytes at `base` (allocation offset `allocationOffset`) when poison mode
-    /// is on, and reports any exposure. An invalid `ALLOCSHIM_POISON` counts as off here:
-    /// the allocation that made these bytes already reported it.
+    /// Scans `count` bytes at `base` when poison mode is on, and reports any exposure. An
+    /// invalid `ALLOCSHIM_POISON` counts as off here: the allocation that made these bytes
+    /// already reported it.
     @inline(__always)
     static func check(
-        _ base: UnsafeRawPointer, count: Int, allocationOffset: Int, conversion: StaticString
+        _ base: UnsafeRawPointer, count: Int, conversion: StaticString
     ) {
         guard (try? PoisonMode.isEnabled()) == true else { return }
         let exposures = ExposureDetector.standard.scan(
-            UnsafeRawBufferPointer(start: base, count: count), allocationOffset: allocationOffset)
+            UnsafeRawBufferPointer(start: base, count: count))
         guard !exposures.isEmpty else { return }
         let event = ExposureEvent(
             conversion: conversion.description, byteCount: count, exposures: exposures)
@@ -82,14 +82,12 @@ extension SharedBytes {
     /// Runs of the poison pattern in this buffer (bytes never written since allocation, when
     /// poison mode was on at allocation), offsets relative to the buffer.
     public func exposures(detector: ExposureDetector = .standard) -> [Exposure] {
-        detector.scan(
-            UnsafeRawBufferPointer(start: baseAddress, count: count), allocationOffset: offset)
+        detector.scan(UnsafeRawBufferPointer(start: baseAddress, count: count))
     }
 
     /// Reports exposures before the bytes are converted to `conversion` (poison mode only).
     @inline(__always)
     func checkExposure(convertingTo conversion: StaticString) {
-        ExposureMonitor.check(
-            baseAddress, count: count, allocationOffset: offset, conversion: conversion)
+        ExposureMonitor.check(baseAddress, count: count, conversion: conversion)
     }
 }

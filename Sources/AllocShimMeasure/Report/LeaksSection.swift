@@ -94,13 +94,13 @@ public struct LeaksSection: Codable, Sendable {
         if let rate = falsePositives {
             lines += [
                 "### Detector false positives", "",
-                "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at \(String(format: "%.3f", rate.scanNsPerByte)) ns/byte. Chance runs of at least n bytes matching the pattern:",
+                "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at \(String(format: "%.3f", rate.scanNsPerByte)) ns/byte. Byte positions whose first n bytes agree with the pattern word their first byte names (n = 8: a chance word, a false positive):",
                 "",
                 "| n | " + (1...8).map { "\($0)" }.joined(separator: " | ") + " |",
                 "|---" + String(repeating: "|---", count: 8) + "|",
                 "| runs | " + rate.runsAtLeast.prefix(8).map { "\($0)" }.joined(separator: " | ") + " |",
                 "",
-                "Shortest clean run length: \(rate.shortestClean); the detector's default minimum run is \(ExposureDetector.defaultMinimumRun).", "",
+                "Smallest n without agreement: \(rate.shortestClean); detector runs (false positives): \(rate.detectorRuns.map(String.init) ?? "not measured").", "",
             ]
         }
         return lines.joined(separator: "\n")
