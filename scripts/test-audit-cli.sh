@@ -3,6 +3,7 @@
 # input with a one-line message), --suggest leaving files untouched, SARIF 2.1.0 that parses.
 set -euo pipefail
 tool=${1:?usage: test-audit-cli.sh path/to/allocshim}
+tool=$(cd "$(dirname "$tool")" && pwd)/$(basename "$tool")   # some checks run in another directory
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -57,4 +58,65 @@ for r in run["results"]:
 PY
 expect_status 0 "JSON output" "$tool" audit "$work/dirty.swift" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["unjustified"] == 1, d' "$work/out"
+# Hostile inputs (issue 21, item 4): each must end within the time limit, without a crash, with
+# a finding or a one-line error. `timeout` turns a hang into a failure (exit 124).
+hostile="$work/hostile"
+mkdir -p "$hostile/tree"
+cp "$work/dirty.swift" "$hostile/tree/a.swift"
+ln -s . "$hostile/tree/self"
+ln -s . "$hostile/tree/again"   # two cycles: 2^40 paths when followed
+expect_status 1 "symbolic-link cycles are not followed" timeout 60 "$tool" audit "$hostile/tree" --fail-on unjustified
+[[ $(grep -c "^$hostile/tree/a.swift:" "$work/out") == 1 ]] || { echo "FAIL: a.swift not reported exactly once"; cat "$work/out"; exit 1; }
+grep -q "^$hostile/tree/self:1:1: unjustified: .*AS011 not-analysed.*symbolic link to a directory" "$work/out" \
+    || { echo "FAIL: the directory link is not reported"; cat "$work/out"; exit 1; }
+
+mkdir -p "$hostile/nested"
+python3 - "$hostile/nested" <<'PY'
+import sys
+d = sys.argv[1]
+for n in (20, 300, 3000):
+    open(f"{d}/array{n}.swift", "w").write("let x = " + "[" * n + "a" + "]" * n + "\n")
+open(f"{d}/parens.swift", "w").write("let x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
+open(f"{d}/chain.swift", "w").write("let x = a" + ".b" * 3000 + "\n")
+PY
+expect_status 1 "deep nesting is a finding, not a hang or a crash" timeout 120 "$tool" audit "$hostile/nested" --fail-on unjustified
+for f in array20 array300 array3000 parens chain; do
+    grep -q "^$hostile/nested/$f.swift:1:1: unjustified: .*AS011 not-analysed\] not analysed: " "$work/out" \
+        || { echo "FAIL: no not-analysed finding for $f.swift"; cat "$work/out"; exit 1; }
+done
+
+mkfifo "$hostile/tree/pipe.swift"
+expect_status 1 "a FIFO named .swift is not read" timeout 60 "$tool" audit "$hostile/tree" --fail-on unjustified
+grep -q "pipe.swift:1:1: .*not a regular file (a FIFO)" "$work/out" || { echo "FAIL: FIFO not reported"; cat "$work/out"; exit 1; }
+rm "$hostile/tree/pipe.swift"
+
+# File names a pull request may choose: URI-unsafe, line-breaking, terminal-controlling.
+mkdir -p "$hostile/names"
+for name in 'http:evil.swift' 'a#frag?q.swift' 'sp ace ü.swift' $'new\nline.swift' $'esc\e[31m.swift'; do
+    cp "$work/dirty.swift" "$hostile/names/$name"
+done
+(cd "$hostile/names" && expect_status 0 "hostile names, SARIF" "$tool" audit . --sarif "$work/names.sarif")
+[[ $(wc -l <"$work/out") == 6 ]] || { echo "FAIL: text output is not one line per finding"; cat -A "$work/out"; exit 1; }
+if grep -q $'\e' "$work/out"; then echo "FAIL: an escape character reached the terminal"; exit 1; fi
+python3 - "$work/names.sarif" <<'PY'
+import json, re, sys
+log = json.load(open(sys.argv[1]))
+run = log["runs"][0]
+assert run["columnKind"] == "utf16CodeUnits", run.get("columnKind")
+uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"])
+# RFC 3986 relative-ref: pchar and "/" only, "%" only before two hex digits, no ":" in the first segment.
+pchar = re.compile(r"^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-F]{2})*$")
+for uri in uris:
+    assert pchar.match(uri), uri
+    assert ":" not in uri.split("/")[0] or uri.startswith("./"), uri
+assert uris == sorted(["./http:evil.swift", "a%23frag%3Fq.swift", "sp%20ace%20%C3%BC.swift", "new%0Aline.swift",
+                       "esc%1B%5B31m.swift"]), uris
+PY
+
+bad=$'missing\nline\e[2J.swift'
+expect_status 2 "a bad path is one escaped line" "$tool" audit "$work/$bad"
+[[ $(wc -l <"$work/err") == 1 ]] || { echo "FAIL: error for a newline path is not one line"; cat -A "$work/err"; exit 1; }
+grep -qF 'missing\nline\u{1B}[2J.swift' "$work/err" || { echo "FAIL: error does not show the escaped path"; cat -A "$work/err"; exit 1; }
+expect_status 2 "an unwritable SARIF path is one escaped line" "$tool" audit "$work/clean.swift" --sarif "$work/no/such/dir/$bad"
+[[ $(wc -l <"$work/err") == 1 ]] || { echo "FAIL: SARIF error is not one line"; cat -A "$work/err"; exit 1; }
 echo "audit CLI checks passed"

@@ -8,8 +8,23 @@ public struct AuditInputError: Error, CustomStringConvertible, Equatable {
     /// What is wrong and what is allowed.
     public var problem: String
 
-    /// One line naming the path and the rule it broke.
-    public var description: String { "'\(path)': \(problem)" }
+    /// One line naming the path (escaped: it may hold any byte but `/` and NUL) and the rule it broke.
+    public var description: String { "'\(displayed(path))': \(problem)" }
+}
+
+/// What the audit will read: the Swift files found, and what it found but will not read.
+public struct AuditInputs: Sendable {
+    /// The `.swift` files to parse, in order.
+    public var files: [String]
+    /// A `notAnalysed` finding for each entry a directory walk met but did not follow or read:
+    /// a symbolic link to a directory, a `.swift` name that is not a regular file.
+    public var skipped: [Finding]
+
+    /// Creates inputs.
+    public init(files: [String], skipped: [Finding] = []) {
+        self.files = files
+        self.skipped = skipped
+    }
 }
 
 /// The result of auditing a set of files.
@@ -18,6 +33,12 @@ public struct AuditReport: Sendable {
     public var findings: [Finding]
     /// How many Swift files were parsed.
     public var fileCount: Int
+
+    /// Creates a report.
+    public init(findings: [Finding], fileCount: Int) {
+        self.findings = findings
+        self.fileCount = fileCount
+    }
 
     /// How many findings have `verdict`.
     public func count(_ verdict: Verdict) -> Int { findings.filter { $0.verdict == verdict }.count }
@@ -41,47 +62,101 @@ public enum Auditor {
     /// The `.swift` files named by `paths` (files as given, directories searched recursively),
     /// sorted. Throws for a path that does not exist or a file that is not Swift source.
     public static func swiftFiles(in paths: [String]) throws(AuditInputError) -> [String] {
+        try inputs(in: paths).files
+    }
+
+    /// The files under `paths` and the entries a walk skipped. A path given is followed even when
+    /// it is a symbolic link (the caller chose it); inside a directory, a symbolic link to a
+    /// directory is never entered — a pull request can add `self -> .` (a file reported 41 times
+    /// through self/self/…) or `root -> /` — and is reported instead, since SwiftPM would compile
+    /// what it holds; a link to a regular `.swift` file is read like the file. Only regular
+    /// files are read: a FIFO or device named `x.swift` would block or never end.
+    public static func inputs(in paths: [String]) throws(AuditInputError) -> AuditInputs {
         var files: [String] = []
-        let manager = FileManager.default
+        var skipped: [Finding] = []
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            switch FileKind(path, followingLinks: true) {
+            case .missing:
                 throw AuditInputError(path: path, problem: "no such file or directory (pass Swift files or directories)")
-            }
-            if !isDirectory.boolValue {
+            case .directory:
+                let found = walk(directory: path)
+                files.append(contentsOf: found.files.sorted())
+                skipped.append(contentsOf: found.skipped.sorted { $0.file < $1.file })
+            case .regular:
                 guard path.hasSuffix(".swift") else {
                     throw AuditInputError(path: path, problem: "not a .swift file (pass Swift files or directories)")
                 }
                 files.append(path)
-                continue
+            case .other(let kind):
+                throw AuditInputError(path: path, problem: "not a regular file or a directory (\(kind)); pass Swift files or directories")
+            case .symbolicLink:
+                preconditionFailure("a followed stat never reports a link")
             }
-            var found: [String] = []
-            collect(directory: path, into: &found, manager: manager)
-            files.append(contentsOf: found.sorted())
         }
         var seen: Set<String> = []
-        return files.filter { seen.insert($0).inserted }
+        return AuditInputs(files: files.filter { seen.insert($0).inserted }, skipped: skipped)
     }
 
-    private static func collect(directory: String, into files: inout [String], manager: FileManager) {
-        guard let entries = try? manager.contentsOfDirectory(atPath: directory) else { return }
-        for entry in entries.sorted() {
-            let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
-            var isDirectory: ObjCBool = false
-            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-            if isDirectory.boolValue {
-                if !isSkipped(directory: entry) { collect(directory: path, into: &files, manager: manager) }
-            } else if entry.hasSuffix(".swift") {
-                files.append(path)
+    /// Every `.swift` file below `root`, without following directory links, iteratively (a deep
+    /// tree cannot exhaust the stack).
+    private static func walk(directory root: String) -> (files: [String], skipped: [Finding]) {
+        var files: [String] = []
+        var skipped: [Finding] = []
+        var pending = [root]
+        let manager = FileManager.default
+        while let directory = pending.popLast() {
+            guard let entries = try? manager.contentsOfDirectory(atPath: directory) else { continue }
+            for entry in entries.sorted() {
+                let path = directory.hasSuffix("/") ? directory + entry : directory + "/" + entry
+                let isSwift = entry.hasSuffix(".swift")
+                switch FileKind(path, followingLinks: false) {
+                case .directory:
+                    if !isSkipped(directory: entry) { pending.append(path) }
+                case .regular:
+                    if isSwift { files.append(path) }
+                case .symbolicLink:
+                    switch FileKind(path, followingLinks: true) {
+                    case .directory:
+                        if !isSkipped(directory: entry) {
+                            let why = "a symbolic link to a directory, not followed (it may loop or leave the tree); "
+                                + "audit its target by naming it"
+                            skipped.append(notAnalysed(path, line: 1, why))
+                        }
+                    case .regular:
+                        if isSwift { files.append(path) }
+                    case .missing:
+                        if isSwift { skipped.append(notAnalysed(path, line: 1, "a symbolic link to nothing")) }
+                    case .other(let kind):
+                        if isSwift { skipped.append(notAnalysed(path, line: 1, "not a regular file (\(kind))")) }
+                    case .symbolicLink:
+                        break
+                    }
+                case .other(let kind):
+                    if isSwift { skipped.append(notAnalysed(path, line: 1, "not a regular file (\(kind))")) }
+                case .missing:
+                    break  // removed while we walked
+                }
             }
         }
+        return (files, skipped)
     }
 
     /// Audits `files`. Throws for a file that cannot be read as UTF-8.
     public static func audit(files: [String]) throws(AuditInputError) -> AuditReport {
-        let analyzer = SourceAnalyzer()
-        var findings: [Finding] = []
-        for file in files {
+        try audit(AuditInputs(files: files))
+    }
+
+    /// Audits `inputs.files` within `limits`; `inputs.skipped` join the findings. Findings are
+    /// ordered by file (as found), then line and column. Throws for a file that cannot be read as UTF-8.
+    public static func audit(_ inputs: AuditInputs, limits: AuditLimits = AuditLimits()) throws(AuditInputError) -> AuditReport {
+        let analyzer = SourceAnalyzer(limits: limits)
+        var findings: [Finding] = inputs.skipped
+        for file in inputs.files {
+            let size = FileKind.size(file)
+            if size > limits.maximumFileBytes {
+                findings.append(notAnalysed(file, line: 1, "\(size) bytes, larger than \(limits.maximumFileBytes)"))
+                continue
+            }
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw AuditInputError(path: file, problem: "cannot be read")
             }
@@ -90,7 +165,46 @@ public enum Auditor {
             }
             findings.append(contentsOf: analyzer.analyze(source: source, file: file))
         }
-        return AuditReport(findings: findings, fileCount: files.count)
+        // Stable: a file's own findings keep their source order.
+        let order = Dictionary(
+            (inputs.skipped.map(\.file) + inputs.files).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let sorted = findings.enumerated().sorted {
+            let (a, b) = (order[$0.element.file] ?? 0, order[$1.element.file] ?? 0)
+            return a != b ? a < b : $0.offset < $1.offset
+        }.map(\.element)
+        return AuditReport(findings: sorted, fileCount: inputs.files.count)
+    }
+}
+
+/// What `stat`/`lstat` says a path is.
+private enum FileKind: Equatable {
+    case missing, directory, regular, symbolicLink
+    /// A FIFO, socket or device: never read.
+    case other(String)
+
+    init(_ path: String, followingLinks: Bool) {
+        var status = stat()
+        guard (followingLinks ? stat(path, &status) : lstat(path, &status)) == 0 else {
+            self = .missing
+            return
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: self = .directory
+        case S_IFREG: self = .regular
+        case S_IFLNK: self = .symbolicLink
+        case S_IFIFO: self = .other("a FIFO")
+        case S_IFSOCK: self = .other("a socket")
+        case S_IFCHR: self = .other("a character device")
+        case S_IFBLK: self = .other("a block device")
+        default: self = .other("an unknown file type")
+        }
+    }
+
+    /// The size of a regular file in bytes (0 when it cannot be read: reading it then fails).
+    static func size(_ path: String) -> Int {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return 0 }
+        return Int(status.st_size)
     }
 }
 #endif

@@ -24,7 +24,6 @@ struct CountClosureChecker {
         }
         let parameters = closureParameterNames(closure, count: isArray ? 2 : 1)
         guard let buffer = parameters.first else { return (.exposedCount, "the closure takes no buffer", false) }
-        let body = Array(closure.statements)
 
         var published: [(value: ExprSyntax, item: CodeBlockItemSyntax?, node: Syntax)] = []
         if isArray {
@@ -47,14 +46,7 @@ struct CountClosureChecker {
                 return (.uninitializedAllocation, "initializedCount is never set, so no element is exposed", true)
             }
         } else {
-            for statement in closure.descendants(ReturnStmtSyntax.self) where statement.ancestor(ClosureExprSyntax.self)?.id == closure.id {
-                if let value = statement.expression {
-                    published.append((value, statement.ancestor(CodeBlockItemSyntax.self), Syntax(statement)))
-                }
-            }
-            if published.isEmpty, body.count == 1, let only = workingExpression(of: body[0]) {
-                published.append((only, body[0], Syntax(only)))
-            }
+            published = returnedValues(of: closure)
             if published.isEmpty { return (.exposedCount, "the closure's result cannot be read", false) }
         }
 
@@ -70,6 +62,42 @@ struct CountClosureChecker {
         return (.uninitializedAllocation, "the published count is \(hows.joined(separator: "; "))", true)
     }
 
+    /// What a closure returns: every `return x` of its own (not of nested closures), or its only
+    /// expression.
+    private func returnedValues(of closure: ClosureExprSyntax) -> [(value: ExprSyntax, item: CodeBlockItemSyntax?, node: Syntax)] {
+        var published: [(value: ExprSyntax, item: CodeBlockItemSyntax?, node: Syntax)] = []
+        for statement in closure.descendants(ReturnStmtSyntax.self) where statement.ancestor(ClosureExprSyntax.self)?.id == closure.id {
+            if let value = statement.expression {
+                published.append((value, statement.ancestor(CodeBlockItemSyntax.self), Syntax(statement)))
+            }
+        }
+        let body = Array(closure.statements)
+        if published.isEmpty, body.count == 1, let only = workingExpression(of: body[0]) {
+            published.append((only, body[0], Syntax(only)))
+        }
+        return published
+    }
+
+    /// Whether every value `closure` returns counts bytes it wrote into its first parameter
+    /// (NIO's `withUnsafeMutableWritableBytes`, whose result a `moveWriterIndex` then commits).
+    private func returnsWrittenCount(_ closure: ClosureExprSyntax) -> (proven: Bool, why: String) {
+        guard let buffer = closureParameterNames(closure, count: 1).first else { return (false, "the closure takes no buffer") }
+        let published = returnedValues(of: closure)
+        if published.isEmpty { return (false, "the closure's result cannot be read") }
+        var hows: [String] = []
+        for (value, item, node) in published {
+            guard let how = isWrittenCount(value, item: item, buffer: buffer, closure: closure, size: nil) else {
+                let at = scanner.line(node)
+                return (false, "the closure's result \(value.trimmedDescription) at line \(at) is not shown to count written bytes")
+            }
+            hows.append(how)
+        }
+        return (true, hows.joined(separator: "; "))
+    }
+
+    /// Calls whose result is arithmetic on their arguments, not a count some write returned.
+    private static let arithmetic: Set<String> = ["min", "max", "abs", "numericCast", "Int", "UInt", "Int32", "UInt32", "Int64", "UInt64"]
+
     /// A count that only covers written bytes: 0, the result of a call that wrote into the
     /// buffer (directly or through a `let`), or the length of a complete write earlier in the closure.
     private func isWrittenCount(
@@ -79,6 +107,14 @@ struct CountClosureChecker {
         if bare.trimmedDescription == "0" { return "0" }
         if bare.is(FunctionCallExprSyntax.self) || bare.is(SequenceExprSyntax.self), references(bare, buffer),
             !bare.trimmedDescription.contains("\(buffer).count")
+        {
+            return "the result of `\(bare.trimmedDescription.prefix(50))`, which writes into the buffer"
+        }
+        // `read(fd, buffer.baseAddress, buffer.count)`, `source.copyBytes(to: buffer, count: n)`:
+        // a function handed the buffer returns the count it wrote (min/max and conversions do not).
+        if let call = bare.as(FunctionCallExprSyntax.self),
+            call.arguments.contains(where: { names($0.expression, buffer) }),
+            !Self.arithmetic.contains(calleeName(call) ?? "")
         {
             return "the result of `\(bare.trimmedDescription.prefix(50))`, which writes into the buffer"
         }
@@ -132,45 +168,64 @@ struct CountClosureChecker {
         return false
     }
 
-    /// `moveWriterIndex(forwardBy: n)`: `n` must be what a write into the writable bytes returned.
+    /// `moveWriterIndex(forwardBy: n)`: `n` must be what a write into the writable bytes returned:
+    /// a NIO `set*` method's result (they return the count they wrote), or the result of a
+    /// `withUnsafeMutableWritableBytes` closure that itself returns only written counts. Names are
+    /// compared as names, not as text (`settings.count` is not a `set*` call).
     func checkWriterIndex(_ site: AllocationSite) -> (Rule, String, Bool) {
         guard let distance = site.size else { return (.exposedCount, "no distance", false) }
-        let writers = ["withUnsafeMutableWritableBytes", "withVeryUnsafeMutableBytes", "setBytes", "setInteger", "setString"]
-        // NIO's set* methods (setBytes, setInteger, setContiguousBytes, …) write the bytes whose
-        // count they return.
-        func mentionsWriter(_ node: some SyntaxProtocol) -> Bool {
-            let text = node.trimmedDescription
-            return writers.contains(where: { text.contains($0) }) || text.contains(".set") || text.hasPrefix("set")
+        let closureWriters: Set<String> = ["withUnsafeMutableWritableBytes", "withVeryUnsafeMutableBytes"]
+        /// nil when `expression` is not a write's result; otherwise whether it is proven, and why.
+        func writeResult(_ expression: ExprSyntax) -> (proven: Bool, why: String)? {
+            guard let call = unwrapped(expression).as(FunctionCallExprSyntax.self), let name = calleeName(call) else { return nil }
+            if closureWriters.contains(name) {
+                guard let closure = closureArgument(of: call) else {
+                    return (false, "`\(name)` is given a function, not a closure the analyzer can read")
+                }
+                return returnsWrittenCount(closure)
+            }
+            if name.hasPrefix("set"), let next = name.dropFirst(3).first, next.isUppercase {
+                return (true, "the count `\(name)` wrote")
+            }
+            return nil
         }
-        // `moveWriterIndex(to: saved)` with `let saved = buffer.writerIndex`: a rewind to an index
-        // that was already written.
-        func isSavedWriterIndex(_ initializer: InitializerClauseSyntax) -> Bool {
-            initializer.value.trimmedDescription.hasSuffix("writerIndex")
+        func verdict(_ result: (proven: Bool, why: String), _ subject: String) -> (Rule, String, Bool) {
+            result.proven
+                ? (.uninitializedAllocation, "moves by \(subject): \(result.why)", true)
+                : (.exposedCount, "moves by \(subject), but \(result.why)", false)
         }
         if distance.trimmedDescription == "0" { return (.uninitializedAllocation, "moves by 0", true) }
-        if mentionsWriter(distance) {
-            return (.uninitializedAllocation, "moves by the result of a write into the writable bytes", true)
-        }
+        if let result = writeResult(distance) { return verdict(result, "the result of a write into the writable bytes") }
         if let name = unwrapped(distance).as(DeclReferenceExprSyntax.self)?.baseName.text {
             var node = site.call.parent
             while let current = node, !current.is(FunctionDeclSyntax.self), !current.is(InitializerDeclSyntax.self) {
                 node = current.parent
             }
             if let scope = node {
-                for binding in scope.descendants(PatternBindingSyntax.self)
-                where binding.position < site.call.position
-                    && binding.pattern.as(IdentifierPatternSyntax.self)?.identifier.text == name
-                {
-                    if let initializer = binding.initializer, site.api.hasSuffix("(to:)"), isSavedWriterIndex(initializer) {
+                // The nearest earlier binding of the name is the one the call sees.
+                let bindings = scope.descendants(PatternBindingSyntax.self).filter {
+                    $0.position < site.call.position && $0.pattern.as(IdentifierPatternSyntax.self)?.identifier.text == name
+                }
+                if let initializer = bindings.last?.initializer {
+                    // `moveWriterIndex(to: saved)` with `let saved = buffer.writerIndex`: a rewind to an
+                    // index that was already written.
+                    if site.api.hasSuffix("(to:)"),
+                        initializer.value.as(MemberAccessExprSyntax.self)?.declName.baseName.text == "writerIndex"
+                    {
                         return (.uninitializedAllocation, "moves back to `\(name)`, a writer index saved earlier", true)
                     }
-                    if let initializer = binding.initializer, mentionsWriter(initializer) {
-                        return (.uninitializedAllocation, "moves by `\(name)`, the result of a write into the writable bytes", true)
-                    }
+                    if let result = writeResult(initializer.value) { return verdict(result, "`\(name)`") }
                 }
             }
         }
         return (.exposedCount, "moves the writer index by \(distance.trimmedDescription), not shown to be the count of bytes written", false)
     }
+}
+
+/// `read` for `read(…)`, `copyBytes` for `source.copyBytes(…)`.
+func calleeName(_ call: FunctionCallExprSyntax) -> String? {
+    if let reference = call.calledExpression.as(DeclReferenceExprSyntax.self) { return reference.baseName.text }
+    if let member = call.calledExpression.as(MemberAccessExprSyntax.self) { return member.declName.baseName.text }
+    return nil
 }
 #endif

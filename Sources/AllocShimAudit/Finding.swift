@@ -5,8 +5,10 @@ public struct Finding: Sendable, Equatable {
     public var file: String
     /// 1-based line of the allocating call.
     public var line: Int
-    /// 1-based column (UTF-8) of the allocating call.
+    /// 1-based column (UTF-8 bytes, as compilers count) of the allocating call.
     public var column: Int
+    /// The same column in UTF-16 code units (SARIF's `utf16CodeUnits`, what editors count).
+    public var utf16Column: Int
     /// The API, e.g. `UnsafeMutableRawPointer.allocate(byteCount:alignment:)` or `malloc`.
     public var api: String
     /// The requested size as written in the source (`nil` when the API has none, e.g. `moveWriterIndex(to:)`).
@@ -26,11 +28,12 @@ public struct Finding: Sendable, Equatable {
     /// Creates a finding.
     public init(
         file: String, line: Int, column: Int, api: String, sizeExpression: String?, verdict: Verdict, rule: Rule,
-        reason: String, justification: String? = nil, suggestion: String? = nil
+        reason: String, justification: String? = nil, suggestion: String? = nil, utf16Column: Int? = nil
     ) {
         self.file = file
         self.line = line
         self.column = column
+        self.utf16Column = utf16Column ?? column
         self.api = api
         self.sizeExpression = sizeExpression
         self.verdict = verdict

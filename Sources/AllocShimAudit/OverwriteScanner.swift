@@ -54,12 +54,16 @@ enum WriteLength {
     case whole
     case elements(String)
     case bytes(String)
+    /// The shortest of these: a copy that stops at the end of its source
+    /// (`source.copyBytes(to:count:)` copies min(count, source.count)).
+    case minimum([WriteLength])
 
     var text: String {
         switch self {
         case .whole: return "the whole buffer"
         case .elements(let n): return "\(n) element(s)"
         case .bytes(let n): return "\(n) byte(s)"
+        case .minimum(let lengths): return "the least of " + lengths.map(\.text).joined(separator: " and ")
         }
     }
 }
@@ -138,6 +142,8 @@ struct OverwriteScanner {
         case .whole: return true
         case .elements(let n): return tracked.elementSizes.contains(normalize(n))
         case .bytes(let n): return tracked.byteSizes.contains(normalize(n))
+        // Covered only when every bound is: a source of unknown count may stop early.
+        case .minimum(let lengths): return lengths.allSatisfy { covers($0, tracked) }
         }
     }
 
@@ -197,13 +203,15 @@ struct OverwriteScanner {
         }
         guard let member = call.calledExpression.as(MemberAccessExprSyntax.self) else { return nil }
         let method = member.declName.baseName.text
-        // `source.copyBytes(to: p, count: n)`: the buffer is the argument.
+        // `source.copyBytes(to: p, count: n)`: the buffer is the argument. The copy stops at the end
+        // of the source, so it writes min(n, source.count) bytes: a length that depends on the
+        // source's count proves nothing unless that count is itself the size.
         if method == "copyBytes", let target = arguments.first(where: { $0.label?.text == "to" }),
-            names(target.expression, tracked.name)
+            names(target.expression, tracked.name), let base = member.base
         {
-            if let count = argument("count") { return (.bytes(count), how) }
-            if let base = member.base { return (.bytes("\(base.trimmedDescription).count"), how) }
-            return nil
+            let sourceCount = WriteLength.bytes("\(base.trimmedDescription).count")
+            if let count = argument("count") { return (.minimum([.bytes(count), sourceCount]), how) }
+            return (sourceCount, how)
         }
         guard let base = member.base, names(base, tracked.name) else { return nil }
         switch (method, labels) {

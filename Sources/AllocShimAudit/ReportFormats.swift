@@ -13,7 +13,8 @@ public enum ReportFormat {
             case .fullyOverwritten: line += " — \(finding.reason)"
             case .unjustified: line += " [\(finding.rule.id) \(finding.rule.name)] \(finding.reason)"
             }
-            lines.append(line)
+            // File names and source text may hold newlines or escape sequences: one finding, one line.
+            lines.append(displayed(line))
         }
         lines.append(summary(report))
         return lines.joined(separator: "\n") + "\n"
@@ -30,7 +31,7 @@ public enum ReportFormat {
     /// `--suggest`: for each unjustified site, the safe replacement. Nothing is rewritten.
     public static func suggestions(_ report: AuditReport) -> String {
         report.findings.filter { $0.verdict == .unjustified }.map {
-            "\($0.file):\($0.line):\($0.column): suggest: \($0.suggestion ?? "")"
+            displayed("\($0.file):\($0.line):\($0.column): suggest: \($0.suggestion ?? "")")
         }.joined(separator: "\n") + (report.count(.unjustified) > 0 ? "\n" : "")
     }
 
@@ -93,7 +94,7 @@ public enum ReportFormat {
                     .object([
                         ("physicalLocation", .object([
                             ("artifactLocation", .object([("uri", .string(uri(finding.file)))])),
-                            ("region", .object([("startLine", .int(finding.line)), ("startColumn", .int(finding.column))])),
+                            ("region", .object([("startLine", .int(finding.line)), ("startColumn", .int(finding.utf16Column))])),
                         ]))
                     ])
                 ])
@@ -114,6 +115,8 @@ public enum ReportFormat {
                 ]))
             ])),
             ("results", .array(results)),
+            // SARIF 2.1.0 §3.14.17: columns count UTF-16 code units, as `startColumn` does.
+            ("columnKind", .string("utf16CodeUnits")),
         ])
         return JSONValue.object([
             ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
@@ -122,12 +125,33 @@ public enum ReportFormat {
         ]).rendered() + "\n"
     }
 
-    /// A relative path as a URI reference (SARIF resolves it against the checkout); spaces and
-    /// `%` escaped.
+    /// A path as an RFC 3986 URI reference. Relative paths stay relative (SARIF resolves them
+    /// against the checkout): every byte outside the unreserved set, the sub-delimiters, `:`, `@`
+    /// and `/` is percent-encoded from its UTF-8 (`#`, `?`, `%`, spaces, newlines, non-ASCII), a
+    /// first segment holding `:` gets `./` so that it is not read as a scheme (`http:evil.swift`),
+    /// and repeated slashes are collapsed so that `//host` is not read as an authority. Absolute
+    /// paths become `file://` URIs.
     static func uri(_ path: String) -> String {
         var p = path
+        while p.contains("//") { p = p.replacingAll("//", with: "/") }
         while p.hasPrefix("./") { p.removeFirst(2) }
-        return p.replacingAll("%", with: "%25").replacingAll(" ", with: "%20")
+        let isAbsolute = p.hasPrefix("/")
+        var encoded = ""
+        for byte in p.utf8 {
+            let scalar = Unicode.Scalar(byte)
+            if byte < 0x80, uriLiteral.contains(Character(scalar)) {
+                encoded.unicodeScalars.append(scalar)
+            } else {
+                let hex = String(byte, radix: 16, uppercase: true)
+                encoded += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        if isAbsolute { return "file://" + encoded }
+        if encoded.split(separator: "/", omittingEmptySubsequences: false).first?.contains(":") == true { return "./" + encoded }
+        return encoded
     }
+
+    /// `pchar` of RFC 3986 §3.3 without `%` (always encoded), plus `/`.
+    private static let uriLiteral = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/")
 }
 #endif

@@ -13,6 +13,7 @@ public enum Rule: String, Sendable, CaseIterable {
     case emptyReason = "AS008"
     case exposedCount = "AS009"
     case reallocTail = "AS010"
+    case notAnalysed = "AS011"
 
     /// The rule's stable ID (`AS001` …).
     public var id: String { rawValue }
@@ -30,6 +31,7 @@ public enum Rule: String, Sendable, CaseIterable {
         case .emptyReason: return "empty-reason"
         case .exposedCount: return "exposed-count"
         case .reallocTail: return "realloc-tail"
+        case .notAnalysed: return "not-analysed"
         }
     }
 
@@ -56,6 +58,9 @@ public enum Rule: String, Sendable, CaseIterable {
             return "The initialized count handed back (initializedCount, the closure's result, moveWriterIndex) is not tied to bytes the code wrote."
         case .reallocTail:
             return "realloc keeps the old bytes and leaves the grown tail uninitialized."
+        case .notAnalysed:
+            return "A file or link the audit did not analyse (nested too deep, too large, too slow, not a regular file, "
+                + "a directory link): nothing in it is proven."
         }
     }
 

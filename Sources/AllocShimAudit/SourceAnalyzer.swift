@@ -1,23 +1,108 @@
 #if Audit
+import Foundation
 import SwiftParser
 import SwiftSyntax
 
 /// Audits one Swift source text: finds every uninitialized allocation site and gives it a verdict.
-public struct SourceAnalyzer {
-    /// Creates an analyzer.
-    public init() {}
+public struct SourceAnalyzer: Sendable {
+    /// What one file may ask of the analysis.
+    public var limits: AuditLimits
 
-    /// The findings of `source`, in source order. `file` is only copied into the findings.
+    /// Creates an analyzer.
+    public init(limits: AuditLimits = AuditLimits()) {
+        self.limits = limits
+    }
+
+    /// The findings of `source`, in source order. `file` is only copied into the findings. A
+    /// source past one of `limits` gives one `notAnalysed` finding instead.
     public func analyze(source: String, file: String) -> [Finding] {
-        let tree = Parser.parse(source: source)
+        let deadline = ContinuousClock.now.advanced(by: limits.timePerFile)
+        let bytes = Array(source.utf8)
+        if let excess = NestingScan.firstExcess(in: bytes, limits: limits) {
+            return [notAnalysed(file, line: excess.line, excess.description)]
+        }
+        let limits = self.limits
+        return onLargeStack { Self.analyzeBounded(source: bytes, file: file, limits: limits, deadline: deadline) }
+    }
+
+    /// Parses and judges a source whose bracket nesting is within `limits`.
+    private static func analyzeBounded(
+        source: [UInt8], file: String, limits: AuditLimits, deadline: ContinuousClock.Instant
+    ) -> [Finding] {
+        let tooSlow = { notAnalysed(file, line: 1, "took longer than \(limits.timePerFile.secondsText)") }
+        let tree = source.withUnsafeBufferPointer { Parser.parse(source: $0, maximumNestingLevel: limits.maximumNesting) }
+        if ContinuousClock.now >= deadline { return [tooSlow()] }
         let converter = SourceLocationConverter(fileName: file, tree: tree)
+        // The parser counts `<` and `#if` too: deeper than its limit it stops and keeps the rest
+        // of the file as unexpected tokens, which would hide what is in them.
+        if tree.hasMaximumNestingLevelOverflow {
+            var node = Syntax(tree)
+            while let child = node.children(viewMode: .sourceAccurate).first(where: { $0.hasMaximumNestingLevelOverflow }) { node = child }
+            let line = converter.location(for: node.positionAfterSkippingLeadingTrivia).line
+            return [notAnalysed(file, line: line, "nested deeper than \(limits.maximumNesting) levels for the parser (line \(line))")]
+        }
+        if let deep = firstNode(of: tree, deeperThan: limits.maximumTreeDepth) {
+            let line = converter.location(for: deep.positionAfterSkippingLeadingTrivia).line
+            return [notAnalysed(file, line: line, "syntax tree deeper than \(limits.maximumTreeDepth) levels (line \(line))")]
+        }
         let collector = SiteCollector(viewMode: .sourceAccurate)
         collector.walk(tree)
         guard !collector.sites.isEmpty else { return [] }
         let markers = MarkerIndex(tree: tree, converter: converter)
-        let context = SiteJudge(converter: converter, markers: markers, file: file)
-        return collector.sites.map(context.judge)
+        let context = SiteJudge(converter: converter, markers: markers, file: file, source: source)
+        var findings: [Finding] = []
+        for site in collector.sites {
+            if ContinuousClock.now >= deadline { return [tooSlow()] }
+            findings.append(context.judge(site))
+        }
+        return findings
     }
+
+    /// The first node (in source order) more than `limit` levels below the root, found without
+    /// recursion: the check that makes the recursive visitors after it safe.
+    private static func firstNode(of tree: SourceFileSyntax, deeperThan limit: Int) -> Syntax? {
+        var pending: [(Syntax, Int)] = [(Syntax(tree), 0)]
+        while let (node, depth) = pending.popLast() {
+            if depth > limit { return node }
+            // Reversed, so that the first child is taken next: the first too-deep node in source order.
+            for child in node.children(viewMode: .sourceAccurate).reversed() { pending.append((child, depth + 1)) }
+        }
+        return nil
+    }
+}
+
+/// The finding for a file the analysis did not (or could not safely) read through.
+func notAnalysed(_ file: String, line: Int, _ why: String) -> Finding {
+    Finding(
+        file: file, line: line, column: 1, api: "(whole file)", sizeExpression: nil, verdict: .unjustified, rule: .notAnalysed,
+        reason: "not analysed: \(why)",
+        suggestion: "nothing in this file is proven: simplify or split it, or review it by hand")
+}
+
+/// Stack for one file's parse and analysis. swift-syntax's parser and every `SyntaxVisitor`
+/// recurse once per nesting level, and a debug build's frames are large (its own default limit is
+/// 20 levels for that reason); the limits bound the depth, this makes the bound comfortable. Only
+/// the pages touched are committed.
+private let analysisStackBytes = 512 << 20
+
+/// Hands one file's findings from the analysis thread to the caller. Written by the worker before
+/// `done.signal()`, read after `done.wait()`: the semaphore orders the two.
+private final class FindingsHandoff: @unchecked Sendable {
+    var findings: [Finding] = []
+}
+
+/// Runs `body` on a thread with `analysisStackBytes` of stack and returns its result.
+private func onLargeStack(_ body: @escaping @Sendable () -> [Finding]) -> [Finding] {
+    let handoff = FindingsHandoff()
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        handoff.findings = body()
+        done.signal()
+    }
+    thread.stackSize = analysisStackBytes
+    thread.start()
+    done.wait()
+    return handoff.findings
 }
 
 private final class SiteCollector: SyntaxVisitor {
@@ -39,6 +124,8 @@ private struct SiteJudge {
     let converter: SourceLocationConverter
     let markers: MarkerIndex
     let file: String
+    /// The file's UTF-8 bytes, for UTF-16 columns.
+    let source: [UInt8]
     var scanner: OverwriteScanner { OverwriteScanner(converter: converter) }
 
     func judge(_ site: AllocationSite) -> Finding {
@@ -48,7 +135,7 @@ private struct SiteJudge {
         var finding = Finding(
             file: file, line: sourceLocation.line, column: sourceLocation.column, api: site.api,
             sizeExpression: site.size?.trimmedDescription, verdict: overwritten ? .fullyOverwritten : .unjustified,
-            rule: rule, reason: reason)
+            rule: rule, reason: reason, utf16Column: utf16Column(location.utf8Offset, utf8Column: sourceLocation.column))
         let statementLine = statementStart(site.call).line(converter)
         if let marker = markers.marker(statementLine: statementLine, siteLine: sourceLocation.line) {
             if marker.hasReason {
@@ -65,6 +152,14 @@ private struct SiteJudge {
             finding.suggestion = "\(site.zeroedForm)  — or justify it: // allocshim: uninitialized — TODO: why every byte is written before it is read"
         }
         return finding
+    }
+
+    /// The 1-based column of `offset` in UTF-16 code units (SARIF's default `columnKind`), from
+    /// its UTF-8 column.
+    private func utf16Column(_ offset: Int, utf8Column: Int) -> Int {
+        let lineStart = offset - (utf8Column - 1)
+        guard lineStart >= 0, offset <= source.count else { return utf8Column }
+        return String(decoding: source[lineStart..<offset], as: UTF8.self).utf16.count + 1
     }
 
     /// The first line of the statement (or member) holding the call: where a marker goes.

@@ -39,34 +39,35 @@ struct AuditCommand: ParsableCommand {
     }
 
     /// Checks the arguments; the messages are argument-parser `ValidationError`s.
-    func check() throws(ValidationError) -> (files: [String], failOn: FailOn?) {
+    func check() throws(ValidationError) -> (inputs: AuditInputs, failOn: FailOn?) {
         guard !paths.isEmpty else { throw ValidationError("audit needs at least one Swift file or directory") }
         var failOn: FailOn?
         if let value = self.failOn {
             guard let parsed = FailOn(rawValue: value) else {
-                throw ValidationError("--fail-on '\(value)' is not one of: \(FailOn.allCases.map(\.rawValue).joined(separator: ", "))")
+                let allowed = FailOn.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--fail-on '\(displayed(value))' is not one of: \(allowed)")
             }
             failOn = parsed
         }
         if sarif == "-", json { throw ValidationError("--json and --sarif - both write standard output: choose one") }
         if let sarif, sarif.isEmpty { throw ValidationError("--sarif needs a file name ('-' for standard output)") }
         do {
-            return (try Auditor.swiftFiles(in: paths), failOn)
+            return (try Auditor.inputs(in: paths), failOn)
         } catch {
             throw ValidationError(error.description)
         }
     }
 
     func run() throws {
-        let files: [String]
+        let inputs: AuditInputs
         let failOn: FailOn?
         do {
-            (files, failOn) = try check()
+            (inputs, failOn) = try check()
         } catch {
             throw Self.badInput(error.message)
         }
         let report: AuditReport
-        do { report = try Auditor.audit(files: files) } catch { throw Self.badInput(error.description) }
+        do { report = try Auditor.audit(inputs) } catch { throw Self.badInput(error.description) }
 
         if let sarif {
             let text = ReportFormat.sarif(report)
@@ -74,7 +75,7 @@ struct AuditCommand: ParsableCommand {
                 print(text, terminator: "")
             } else {
                 do { try text.write(toFile: sarif, atomically: true, encoding: .utf8) } catch {
-                    throw Self.badInput("cannot write the SARIF log to '\(sarif)': \(error.localizedDescription)")
+                    throw Self.badInput("cannot write the SARIF log to '\(displayed(sarif))': \(displayed(error.localizedDescription))")
                 }
             }
         }
@@ -94,7 +95,8 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    /// One line on standard error, exit status 2: the convention for bad input.
+    /// One line on standard error, exit status 2: the convention for bad input. Values quoted in
+    /// `message` are already escaped (`displayed`).
     static func badInput(_ message: String) -> ExitCode {
         standardError("allocshim audit: error: \(message)\n")
         return ExitCode(2)

@@ -179,6 +179,22 @@ let safeSnippets: [Snippet] = [
             buffer.moveWriterIndex(forwardBy: written)
         }
         """, api: "ByteBuffer.moveWriterIndex(forwardBy:)"),
+    .safe("NIO moveWriterIndex by what read(2) returned into the writable bytes", """
+        func f(buffer: inout ByteBuffer, fd: Int32) {
+            let written = buffer.withUnsafeMutableWritableBytes { pointer in
+                let n = read(fd, pointer.baseAddress, pointer.count)
+                return max(0, n)
+            }
+            buffer.moveWriterIndex(forwardBy: written)
+        }
+        """, api: "ByteBuffer.moveWriterIndex(forwardBy:)"),
+    .safe("NIO writeWithUnsafeMutableBytes returns what copyBytes(to:count:) copied", """
+        func f(buffer: inout ByteBuffer, payload: [UInt8]) {
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64) { pointer in
+                payload.copyBytes(to: pointer, count: 64)
+            }
+        }
+        """),
     .safe("NIO moveWriterIndex by the count a set* method wrote", """
         extension ByteBuffer {
             mutating func writeHeader(_ header: Header) -> Int {
@@ -359,6 +375,45 @@ let unsafeSnippets: [Snippet] = [
                 pointer.storeBytes(of: 1, as: UInt8.self)
                 return pointer.count
             }
+        }
+        """),
+    // A write whose length depends on the source's length (`copyBytes(to:count:)` copies
+    // min(count, source.count); a `prefix` may be shorter) proves nothing about the allocated or
+    // committed count (issue 21, item 4).
+    .unsafe("copyBytes(to:count:) from a source of unknown count", .sizeMismatch, """
+        func f(data: Data, n: Int) {
+            let p = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+            data.copyBytes(to: p, count: n)
+            send(p)
+        }
+        """),
+    .unsafe("NIO writeWithUnsafeMutableBytes commits a count a short source may not fill", .exposedCount, """
+        func f(buffer: inout ByteBuffer, payload: [UInt8]) {
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 64) { pointer in
+                payload.copyBytes(to: pointer, count: 64)
+                return 64
+            }
+        }
+        """),
+    .unsafe("NIO moveWriterIndex by a closure that copies a prefix and returns the whole count", .exposedCount, """
+        func f(buffer: inout ByteBuffer, payload: [UInt8]) {
+            let written = buffer.withUnsafeMutableWritableBytes { pointer in
+                pointer.copyBytes(from: payload.prefix(pointer.count))
+                return pointer.count
+            }
+            buffer.moveWriterIndex(forwardBy: written)
+        }
+        """),
+    .unsafe("NIO moveWriterIndex inline over a prefix copy", .exposedCount, """
+        func f(buffer: inout ByteBuffer, payload: [UInt8]) {
+            buffer.moveWriterIndex(forwardBy: buffer.withUnsafeMutableWritableBytes { $0.copyBytes(from: payload.prefix(16)); return 16 })
+        }
+        """),
+    .unsafe("NIO moveWriterIndex by a name that merely starts with `set`", .exposedCount, """
+        func f(buffer: inout ByteBuffer, settings: [UInt8]) {
+            buffer.reserveCapacity(minimumWritableBytes: settings.count)
+            let n = settings.count
+            buffer.moveWriterIndex(forwardBy: n)
         }
         """),
     .unsafe("NIO reserveCapacity then moveWriterIndex over unwritten bytes", .exposedCount, """
