@@ -139,7 +139,7 @@ test-hummingbird: deps
 # `allocshim run` and the trim/purge API, fast (under a minute once built): the child's malloc is
 # each installed allocator's, refusals are one line. Once with jemalloc linked (the refusal
 # paths), once without (glibc in the child for `--backend system`).
-RUN_TESTS := ProcessAllocatorRunTests|FreeMemoryReleaseTests|SoakWorkloadTests
+RUN_TESTS := ProcessAllocatorRunTests|FreeMemoryReleaseTests|SoakWorkloadTests|SoakReplotTests
 test-run: deps
 	$(SWIFT) test --filter '$(RUN_TESTS)'
 	$(SWIFT) test --disable-default-traits --scratch-path $(NO_JEMALLOC_BUILD) --filter '$(RUN_TESTS)'

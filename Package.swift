@@ -93,10 +93,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Metrics"])),
             ]
         ),
+        // `allocshim run`'s process control: fork/prctl/exec and signal forwarding (Linux).
+        .target(
+            name: "CAllocShimsProcess",
+            path: "CShims/CAllocShimsProcess"
+        ),
         .target(
             name: "AllocShimMeasure",
             dependencies: [
-                "AllocShim", "CAllocShims", "CAllocShimsBench",
+                "AllocShim", "CAllocShims", "CAllocShimsBench", "CAllocShimsProcess",
                 // The benchmark's ByteBuffer alternative (trait NIO only; AllocShim never depends on NIO).
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
             ]

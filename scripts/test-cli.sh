@@ -96,6 +96,63 @@ long=$(printf 'x%.0s' $(seq 1 3000))
 expect_error "… (3000 characters)" -- env ALLOCSHIM_BACKEND="$long" "$a" backends
 if [ "$(wc -c <"$work/err")" -gt 400 ]; then fail "a 3000-character value made a $(wc -c <"$work/err")-byte message"; fi
 
+# allocshim run: malformed MALLOC_CONF is refused with the grammar; the value is shown escaped.
+if timeout 20 "$a" backends --json 2>/dev/null | tr -d ' \n' | grep -q '"available":true,"name":"jemalloc"' \
+    || [ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] || [ -e /usr/lib/aarch64-linux-gnu/libjemalloc.so.2 ]; then
+    expect_error "--malloc-conf 'dirty_decay_ms=1000'" "has no ':'" "key:value[,key:value]..." -- "$a" run --backend jemalloc --malloc-conf dirty_decay_ms=1000 -- /bin/true
+    expect_error "pair 2 is empty" "key:value[,key:value]..." -- "$a" run --backend jemalloc --malloc-conf narenas:1, -- /bin/true
+    expect_error "key 'Narenas'" -- "$a" run --backend jemalloc --malloc-conf Narenas:1 -- /bin/true
+    expect_error "'background_thread:true\\u{1B}[2J'" "U+1B" -- "$a" run --backend jemalloc --malloc-conf $'background_thread:true\e[2J' -- /bin/true
+    expect_error "--malloc-conf 'dirty_decay_ms:0=1,x'" "pair 2 'x' has no ':'" -- "$a" soak --config 'jemalloc+malloc-conf=dirty_decay_ms:0=1,x' --output "$work/never"
+    # What runs is followed: an exec that drops the preload is stopped (status 1, one line).
+    checks=$((checks + 1))
+    status=0
+    timeout 20 "$a" run --quiet --backend jemalloc -- /usr/bin/env -u LD_PRELOAD /bin/sleep 5 >"$work/out" 2>"$work/err" || status=$?
+    if [ "$status" -ne 1 ] || [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q "not jemalloc" "$work/err"; then
+        fail "run: an exec without LD_PRELOAD: exit status $status, expected 1 and one line naming jemalloc: $(head -c 300 "$work/err")"
+    fi
+fi
+# allocshim run: SIGHUP reaches the child, which does not outlive run.
+checks=$((checks + 1))
+timeout 30 "$a" run --quiet --backend system -- /bin/sh -c "echo \$\$ > '$work/child'; exec sleep 20" >/dev/null 2>&1 &
+runner=$!
+for _ in $(seq 1 400); do [ -s "$work/child" ] && break; sleep 0.05; done
+child=$(cat "$work/child" 2>/dev/null)
+sleep 0.2
+kill -HUP "$runner" 2>/dev/null
+status=0
+wait "$runner" || status=$?
+sleep 0.2
+if [ "$status" -ne 129 ]; then fail "run after SIGHUP: exit status $status, expected 129 (the child's death by SIGHUP)"; fi
+if [ -n "$child" ] && kill -0 "$child" 2>/dev/null && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$child/stat" 2>/dev/null; then
+    fail "run after SIGHUP: the child $child outlived it"
+    kill -KILL "$child" 2>/dev/null
+fi
+
+# soak --replot reads a soak.json like any input: every field checked, labels escaped.
+replot_json() { # burst idle duration residentMiB label
+    printf '{"date":"2026-12-04T17:00:00Z","machine":"m","command":"c","releaseCosts":[],"workload":{"connections":1,"burstSeconds":%s,"idleSeconds":%s,"durationSeconds":%s,"minimumBodyBytes":1024,"maximumBodyBytes":4096,"tenants":0,"maximumRequests":100},"runs":[{"label":"%s","repetition":1,"mallocLibrary":"libc.so.6","serviceBufferBackend":"system","samples":[{"second":0,"burst":true,"residentMiB":%s,"anonymousMiB":1,"requests":1,"mebibytes":1,"p50Milliseconds":1,"p99Milliseconds":1,"errors":0}]}]}' "$1" "$2" "$3" "$5" "$4"
+}
+replot_json 0 0 2 10 system >"$work/zero.json"
+expect_error "workload.burstSeconds" "= 0" "1 … 3600" -- "$a" soak --replot "$work/zero.json" --output "$work/replot"
+replot_json 1 1 1000000000000000 10 system >"$work/long.json"
+expect_error "workload.durationSeconds" "1000000000000000" "2 … 86400" -- "$a" soak --replot "$work/long.json" --output "$work/replot"
+replot_json 5 5 10 1e308 system >"$work/huge.json"
+expect_error "runs[0].samples[0].residentMiB" "1e+308" -- "$a" soak --replot "$work/huge.json" --output "$work/replot"
+replot_json 5 5 10 10 'x\n| row |' >"$work/newline.json"
+expect_error "runs[0].label" "control characters" -- "$a" soak --replot "$work/newline.json" --output "$work/replot"
+checks=$((checks + 1))
+replot_json 5 5 10 10 'x | [a](javascript:b) <img src=x onerror=y> **z**' >"$work/inject.json"
+if ! timeout 20 "$a" soak --replot "$work/inject.json" --output "$work/replot" >/dev/null 2>"$work/err"; then
+    fail "soak --replot of a label with Markdown in it: $(head -c 300 "$work/err")"
+else
+    row=$(grep '^| x' "$work/replot/soak.md")
+    [ "$(printf '%s' "$row" | sed 's/\\|//g' | tr -cd '|' | wc -c)" -eq 10 ] || fail "soak.md: the label added table cells: $row"
+    grep -qF '[a](' "$work/replot/soak.md" && fail "soak.md: the label's link survived: $row"
+    grep -q '\(^\|[^\\]\)<img' "$work/replot/soak.md" && fail "soak.md: the label's HTML survived unescaped: $row"
+    grep -qF '<img' "$work/replot/soak-rss.svg" && fail "soak-rss.svg: the label's HTML survived"
+fi
+
 # What must work.
 checks=$((checks + 1))
 version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$(dirname "$0")/../Sources/AllocShim/AllocShimVersion.swift")

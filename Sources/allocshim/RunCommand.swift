@@ -3,13 +3,11 @@ import AllocShimMeasure
 import ArgumentParser
 import Foundation
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `allocshim run --backend NAME [--] COMMAND [ARGS...]`: runs a program with the chosen allocator
 /// as its process allocator (LD_PRELOAD and tuning variables), after the dynamic linker confirmed
-/// that the program's `malloc` binds to it, and checks the running child's mappings again.
+/// that the program's `malloc` binds to it; then follows what actually runs (every exec of the
+/// command and of its descendants must map the chosen allocator; ``ProcessTreeWatch``), forwards
+/// SIGHUP, SIGINT, SIGTERM and SIGQUIT to it, and leaves nothing it started running.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -18,7 +16,10 @@ struct RunCommand: ParsableCommand {
             Backends: \(ProcessAllocatorChoice.Backend.allCases.map(\.rawValue).joined(separator: ", ")). \
             Before starting COMMAND, the dynamic linker's binding trace must show its malloc in the chosen \
             library; a program that links an allocator itself (e.g. built with AllocShim's Jemalloc trait) is \
-            refused with an explanation. Exits with COMMAND's status (128+N if killed by signal N).
+            refused with an explanation. While COMMAND runs, every program it or its descendants exec must \
+            map the chosen allocator; a check that fails or cannot be made stops it (exit status 1). \
+            SIGHUP, SIGINT, SIGTERM and SIGQUIT go on to COMMAND; nothing it started outlives run. \
+            Exits with COMMAND's status (128+N if killed by signal N).
             """
     )
 
@@ -31,7 +32,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "system only: glibc.malloc.trim_threshold in bytes.")
     var trimThreshold: Int?
 
-    @Option(help: "jemalloc only: MALLOC_CONF, e.g. dirty_decay_ms:1000,background_thread:true.")
+    @Option(help: "jemalloc only: MALLOC_CONF, key:value[,key:value]..., e.g. dirty_decay_ms:1000,background_thread:true.")
     var mallocConf: String?
 
     @Flag(help: "Run even if COMMAND links an allocator itself (the chosen one then serves malloc, the linked one its own calls).")
@@ -65,47 +66,18 @@ struct RunCommand: ParsableCommand {
             throw fail(error.description)
         }
         if !quiet {
-            FileHandleOutput.standardError("allocshim run: \(launch.choice.label): malloc of \(launch.executable) binds to \(launch.binding.malloclibraries.joined(separator: ", ")) (dynamic linker trace)\n")
-            if let note = launch.acceptedMixNote { FileHandleOutput.standardError("allocshim run: \(note)\n") }
+            let libraries = launch.binding.malloclibraries.map(EnvironmentVariable.displayed).joined(separator: ", ")
+            let executable = EnvironmentVariable.displayed(launch.executable)
+            FileHandleOutput.standardError(
+                "allocshim run: \(launch.choice.displayedLabel): malloc of \(executable) binds to \(libraries) (dynamic linker trace)\n")
+            if let note = launch.acceptedMixNote { FileHandleOutput.standardError("allocshim run: \(StandardError.oneLine(note))\n") }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: launch.executable)
-        process.arguments = Array(command.dropFirst())
-        process.environment = launch.environment
-        do { try process.run() } catch { throw fail("cannot start \(program): \(error)") }
-        RunCommandSignals.forward(to: process.processIdentifier)
-
-        // Second, independent check on the running child: the chosen library is mapped (and
-        // for `system`, no other allocator is), once ld.so has mapped libc.
-        if let mapped = ProcessAllocatorLaunch.mappedAllocators(pid: process.processIdentifier, executable: launch.executable) {
-            let expected = launch.choice.backend.family
-            let others = mapped.filter { $0 != .glibc && $0 != expected }
-            let ok = (expected == .glibc || mapped.contains(expected)) && (others.isEmpty || allowLinkedAllocator)
-            if !ok {
-                process.terminate()
-                process.waitUntilExit()
-                throw fail("the running \(program) maps \(mapped.map(\.rawValue).joined(separator: ", ")), not \(expected.rawValue) alone; stopped it rather than measure the wrong allocator")
-            }
+        // From here on a failure is not bad input but a check that failed or could not be made:
+        // the error propagates (one line, exit status 1) after the command was stopped.
+        let watch = ProcessTreeWatch(launch: launch, allowLinkedAllocator: allowLinkedAllocator)
+        switch try watch.run(arguments: Array(command.dropFirst())) {
+        case .exited(let status): throw ExitCode(status)
+        case .signalled(let signal): throw ExitCode(128 + signal)
         }
-        process.waitUntilExit()
-        switch process.terminationReason {
-        case .exit: throw ExitCode(process.terminationStatus)
-        case .uncaughtSignal: throw ExitCode(128 + process.terminationStatus)
-        @unknown default: throw ExitCode(1)
-        }
-    }
-}
-
-/// SIGINT and SIGTERM sent to `allocshim run` go on to the child, so it can stop cleanly.
-enum RunCommandSignals {
-    nonisolated(unsafe) static var child: pid_t = 0
-
-    static func forward(to pid: pid_t) {
-        child = pid
-        let handler: @convention(c) (Int32) -> Void = { signal in
-            if RunCommandSignals.child > 0 { kill(RunCommandSignals.child, signal) }
-        }
-        signal(SIGINT, handler)
-        signal(SIGTERM, handler)
     }
 }

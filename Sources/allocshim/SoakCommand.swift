@@ -59,7 +59,7 @@ struct SoakCommand: ParsableCommand {
     @Flag(help: "Only measure the trim/purge call per allocator (no service runs).")
     var releaseCostOnly = false
 
-    @Option(help: "Only redraw soak-rss.svg, soak-throughput.svg and soak.md in --output from this soak.json.")
+    @Option(help: "Only redraw soak-rss.svg, soak-throughput.svg and soak.md in --output from this soak.json (every field is checked first).")
     var replot: String?
 
     @Flag(help: .hidden)
@@ -80,11 +80,14 @@ struct SoakCommand: ParsableCommand {
         }
         if let replot {
             let report: SoakReport
+            let shown = "'\(EnvironmentVariable.displayed(replot))'"
             do {
                 report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: replot)))
             } catch {
-                throw fail("--replot \(replot) is not a readable soak.json: \(error)")
+                throw fail("--replot \(shown) is not a readable soak.json: \(error)")
             }
+            // Checked before anything is drawn: the charts divide by, loop over and scale to these values.
+            do { try report.validate() } catch { throw fail("--replot \(shown): \(error.description)") }
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             try write(report)
             return

@@ -64,9 +64,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
         if backend != .jemalloc, mallocConf != nil { throw .optionNotForBackend(option: "--malloc-conf", backend: backend.rawValue, allowedWith: "jemalloc") }
         if let arenaMax, !(1...1024).contains(arenaMax) { throw .badValue(option: "--arena-max", value: String(arenaMax), allowed: "1 … 1024") }
         if let trimThreshold, trimThreshold < 0 { throw .badValue(option: "--trim-threshold", value: String(trimThreshold), allowed: "0 or more bytes") }
-        if let mallocConf, mallocConf.isEmpty || mallocConf.contains(where: { $0 == " " || $0 == "\n" }) {
-            throw .badValue(option: "--malloc-conf", value: mallocConf, allowed: "jemalloc's key:value,key:value syntax without spaces")
-        }
+        if let mallocConf { try Self.validateMallocConf(mallocConf) }
         if let releaseIntervalSeconds, !(1...3600).contains(releaseIntervalSeconds) {
             throw .badValue(option: "release", value: String(releaseIntervalSeconds), allowed: "1 … 3600 seconds")
         }
@@ -75,6 +73,33 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
         self.arenaMax = arenaMax
         self.trimThreshold = trimThreshold
         self.mallocConf = mallocConf
+    }
+
+    /// Checks `conf` against the grammar jemalloc's own parser (`conf_next` in src/jemalloc.c)
+    /// accepts, narrowed to what its options use: `key:value` pairs separated by single commas;
+    /// a key is `[a-z0-9_]+` (the name of an `opt.*` mallctl); a value runs to the next comma, may
+    /// contain `:` (`bin_shards:1-160:16`), is not empty and is printable ASCII. jemalloc itself
+    /// only prints "Malformed conf string" and carries on with its defaults, so a typo would
+    /// measure the wrong configuration; control characters would reach the terminal and logs.
+    public static func validateMallocConf(_ conf: String) throws(ProcessAllocatorError) {
+        guard !conf.isEmpty else { throw .malformedMallocConf(value: conf, problem: "it is empty") }
+        guard conf.utf8.count <= 1024 else { throw .malformedMallocConf(value: conf, problem: "it is \(conf.utf8.count) bytes long") }
+        if let bad = conf.unicodeScalars.first(where: { !(0x21...0x7E).contains($0.value) }) {
+            let shown = "U+" + String(bad.value, radix: 16, uppercase: true)
+            throw .malformedMallocConf(value: conf, problem: "it contains \(shown), not printable ASCII")
+        }
+        for (index, pair) in conf.split(separator: ",", omittingEmptySubsequences: false).enumerated() {
+            let number = index + 1
+            guard let colon = pair.firstIndex(of: ":") else {
+                throw .malformedMallocConf(value: conf, problem: pair.isEmpty ? "pair \(number) is empty" : "pair \(number) '\(pair)' has no ':'")
+            }
+            let key = pair[..<colon]
+            let value = pair[pair.index(after: colon)...]
+            guard !key.isEmpty, key.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5F }) else {
+                throw .malformedMallocConf(value: conf, problem: "key '\(key)' of pair \(number) is not [a-z0-9_]+")
+            }
+            guard !value.isEmpty else { throw .malformedMallocConf(value: conf, problem: "key '\(key)' has an empty value") }
+        }
     }
 
     /// Parses a backend name, or throws an error listing the valid ones.
@@ -91,6 +116,15 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
         if let mallocConf { parts.append("MALLOC_CONF=\(mallocConf)") }
         if let releaseIntervalSeconds { parts.append("release every \(releaseIntervalSeconds) s") }
         return parts.joined(separator: " ")
+    }
+
+    /// ``label`` for a terminal or a log line: MALLOC_CONF as the CLI shows every environment
+    /// value (``EnvironmentVariable/displayed(_:)``: control characters escaped, long values cut),
+    /// whatever path the choice came by (a decoded choice never passed ``init``'s checks).
+    public var displayedLabel: String {
+        var choice = self
+        choice.mallocConf = mallocConf.map(EnvironmentVariable.displayed)
+        return choice.label
     }
 
     /// The library to preload, found on this system (nil for `system`).

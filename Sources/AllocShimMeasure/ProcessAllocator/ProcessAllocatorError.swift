@@ -1,3 +1,5 @@
+import AllocShim
+
 /// Why a program cannot be run, or was not verifiably run, under the chosen process allocator.
 /// Each description is one line naming the bad value and what is allowed.
 public enum ProcessAllocatorError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -17,6 +19,17 @@ public enum ProcessAllocatorError: Error, Sendable, Hashable, CustomStringConver
     case linkedAllocator(command: String, linked: [String], chosen: String, explanation: String)
     /// The command's `malloc` binds somewhere other than the chosen allocator.
     case wrongAllocator(command: String, expected: String, found: [String])
+    /// `--malloc-conf` is not in jemalloc's `key:value[,key:value]...` grammar.
+    case malformedMallocConf(value: String, problem: String)
+    /// The command could not be started (fork or exec failed).
+    case cannotStart(command: String, reason: String)
+    /// A running image of the command or of a descendant maps the wrong allocator (it was stopped).
+    case wrongAllocatorRunning(program: String, expected: String, found: String)
+
+    /// The grammar ``malformedMallocConf(value:problem:)`` names.
+    public static let mallocConfGrammar =
+        "jemalloc's key:value[,key:value]... (keys [a-z0-9_]+, values of printable ASCII without ',', "
+        + "at most 1024 characters; see MALLOC_CONF in man jemalloc)"
 
     /// One line.
     public var description: String {
@@ -37,6 +50,12 @@ public enum ProcessAllocatorError: Error, Sendable, Hashable, CustomStringConver
             return "'\(command)' links \(linked.joined(separator: ", ")) itself; with --backend \(chosen) \(explanation)"
         case .wrongAllocator(let command, let expected, let found):
             return "'\(command)': malloc binds to \(found.joined(separator: ", ")), not \(expected); refusing to measure the wrong allocator"
+        case .malformedMallocConf(let value, let problem):
+            return "--malloc-conf '\(EnvironmentVariable.displayed(value))' is not allowed: \(problem); expected \(Self.mallocConfGrammar)"
+        case .cannotStart(let command, let reason):
+            return "cannot start '\(EnvironmentVariable.displayed(command))': \(reason)"
+        case .wrongAllocatorRunning(let program, let expected, let found):
+            return "the running \(program) maps \(found), not \(expected) alone; stopped it rather than measure the wrong allocator"
         }
     }
 }

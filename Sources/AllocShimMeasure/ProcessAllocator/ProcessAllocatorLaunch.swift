@@ -63,43 +63,4 @@ public struct ProcessAllocatorLaunch: Sendable {
         }
         throw .commandNotFound(command)
     }
-
-    /// The allocator families mapped into a running process (from /proc/<pid>/maps), in
-    /// mapping order, once the dynamic linker has mapped the C library; nil if the process is
-    /// gone or never mapped libc within `timeout`. With `executable`, the mappings count only
-    /// once the process runs that file: right after the spawn it may still be the parent's
-    /// image (with the parent's allocator mapped), which made the check fail now and then.
-    public static func mappedAllocators(
-        pid: Int32, executable: String? = nil, timeout: Duration = .seconds(2)
-    ) -> [AllocShim.ProcessAllocator.Family]? {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        let expectedImage = executable.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
-        while clock.now < deadline {
-            if let expectedImage,
-                URL(fileURLWithPath: "/proc/\(pid)/exe").resolvingSymlinksInPath().path != expectedImage
-            {
-                Thread.sleep(forTimeInterval: 0.002)  // not exec'd yet (or gone: the deadline ends it)
-                continue
-            }
-            // Read to the end: /proc files report size 0, and a single sized read stops early.
-            if let handle = FileHandle(forReadingAtPath: "/proc/\(pid)/maps") {
-                let maps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-                try? handle.close()
-                var families: [AllocShim.ProcessAllocator.Family] = []
-                var sawLibc = false
-                for line in maps.split(separator: "\n") {
-                    guard let slash = line.firstIndex(of: "/") else { continue }
-                    let family = MallocBinding.family(ofPath: String(line[slash...]))
-                    if family == .glibc { sawLibc = true }
-                    if family != .unknown, !families.contains(family) { families.append(family) }
-                }
-                if sawLibc { return families }
-            } else {
-                return nil
-            }
-            Thread.sleep(forTimeInterval: 0.002)
-        }
-        return nil
-    }
 }

@@ -40,7 +40,7 @@ public enum SoakChart {
         svg += "<text x=\"18\" y=\"\((top + bottom) / 2)\" transform=\"rotate(-90 18 \((top + bottom) / 2))\" text-anchor=\"middle\" font-size=\"12\">resident set, VmRSS (MiB)</text>"
         for (index, run) in runs.enumerated() {
             let points = run.samples.map { "\(x(Double($0.second) + 1)),\(y($0.residentMiB))" }.joined(separator: " ")
-            svg += "<polyline fill=\"none\" stroke=\"\(SVGChart.palette[index % SVGChart.palette.count])\" stroke-width=\"1.8\" points=\"\(points)\"><title>\(SVGChart.escape(run.label))</title></polyline>"
+            svg += "<polyline fill=\"none\" stroke=\"\(SVGChart.palette[index % SVGChart.palette.count])\" stroke-width=\"1.8\" points=\"\(points)\"><title>\(SVGChart.escape(SoakText.withoutControls(run.label)))</title></polyline>"
             let legendY = bottom + 56 + Double(index / 2) * 18
             let legendX = left + Double(index % 2) * 420
             svg += "<rect x=\"\(legendX)\" y=\"\(legendY - 10)\" width=\"12\" height=\"12\" fill=\"\(SVGChart.palette[index % SVGChart.palette.count])\"/>"
@@ -92,8 +92,10 @@ public enum SoakChart {
         labelsInOrder(report).compactMap { label in report.runs.first { $0.label == label } }
     }
 
+    /// The label as the charts show it (shortened; controls written out, since XML forbids them;
+    /// SVGChart escapes the markup characters).
     static func shortLabel(_ label: String) -> String {
-        label.replacingOccurrences(of: "MALLOC_CONF=", with: "").replacingOccurrences(of: "MALLOC_ARENA_MAX", with: "ARENA_MAX")
+        SoakText.withoutControls(label).replacingOccurrences(of: "MALLOC_CONF=", with: "").replacingOccurrences(of: "MALLOC_ARENA_MAX", with: "ARENA_MAX")
             .replacingOccurrences(of: "dirty_decay_ms:", with: "dirty:").replacingOccurrences(of: "muzzy_decay_ms:", with: "muzzy:")
             .replacingOccurrences(of: "background_thread:true", with: "bg")
     }

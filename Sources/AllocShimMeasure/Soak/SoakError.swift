@@ -8,6 +8,8 @@ public enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
     case serviceDidNotStart(label: String, log: String)
     /// The process allocator could not be set up or verified.
     case processAllocator(ProcessAllocatorError)
+    /// A field of a soak.json read back (`--replot`) is out of range or not allowed text.
+    case badReportField(field: String, value: String, allowed: String)
 
     /// One line.
     public var description: String {
@@ -16,6 +18,7 @@ public enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
         case .serviceMissing(let path, let hint): "service executable \(path) not found; \(hint)"
         case .serviceDidNotStart(let label, let log): "the service under \(label) did not answer /healthz within 30 s: \(log)"
         case .processAllocator(let error): error.description
+        case .badReportField(let field, let value, let allowed): "soak.json field \(field) = \(value) is not allowed; expected \(allowed)"
         }
     }
 }

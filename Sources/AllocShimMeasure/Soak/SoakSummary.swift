@@ -12,7 +12,7 @@ public enum SoakSummary {
         for label in SoakChart.labelsInOrder(report) {
             let runs = report.runs.filter { $0.label == label }
             lines.append(
-                "| \(label) | \(runs.count) | \(spread(runs.map(\.requestsPerSecond))) | \(spread(runs.map(\.mebibytesPerSecond))) | "
+                "| \(SoakText.markdownCell(label)) | \(runs.count) | \(spread(runs.map(\.requestsPerSecond))) | \(spread(runs.map(\.mebibytesPerSecond))) | "
                     + "\(spread(runs.map(\.medianP50Milliseconds), decimals: 1)) | \(spread(runs.map(\.medianP99Milliseconds), decimals: 1)) | "
                     + "\(spread(runs.map(\.peakResidentMiB))) | \(spread(runs.map(\.residentAfterIdleMiB))) | \(runs.map(\.errors).reduce(0, +)) |")
         }
@@ -23,7 +23,7 @@ public enum SoakSummary {
     public static func releaseMarkdown(_ costs: [ReleaseCost]) -> String {
         var lines = ["| process allocator | call | median µs | min–max µs | RSS released (median MiB) |", "|---|---|---|---|---|"]
         for cost in costs {
-            lines.append("| \(cost.label) | \(cost.allocator ?? "none") | \(format(cost.medianMicroseconds, 0)) | \(format(cost.minimumMicroseconds, 0))–\(format(cost.maximumMicroseconds, 0)) | \(format(cost.medianReleasedMiB, 1)) |")
+            lines.append("| \(SoakText.markdownCell(cost.label)) | \(SoakText.markdownCell(cost.allocator ?? "none")) | \(format(cost.medianMicroseconds, 0)) | \(format(cost.minimumMicroseconds, 0))–\(format(cost.maximumMicroseconds, 0)) | \(format(cost.medianReleasedMiB, 1)) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }
