@@ -72,6 +72,21 @@ const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
     return buffer;
 }
 #elif defined(__GLIBC__)
+// glibc sets its allocator up on the first call of its malloc family (ptmalloc_init), assuming
+// no second thread exists yet: it checks `__malloc_initialized` without a lock and hands the
+// calling thread the main arena without counting it as attached (the count's initial 1 is the
+// main thread's). That holds when glibc is the process malloc, which runs at start-up; here,
+// when jemalloc is the process malloc, glibc's first call is the `system` backend's first
+// block, and it can come from many threads at once (a thread sweep starting 16 threads; six
+// NIO event loops falling back to `system` under tenant eviction). Two threads then both
+// initialized it and both held the main arena on one count, and the second to exit aborted:
+// "__malloc_arena_thread_freeres: a->attached_threads > 0" (glibc 2.36 on 2 cores, 2.39 on
+// 16; issue 21, item 11). So set it up at load, on the loading thread, before any of our
+// threads can call it: once initialized, glibc counts every later thread's arena correctly.
+__attribute__((constructor)) static void initialize_glibc_malloc_before_any_thread(void) {
+    __libc_free(__libc_malloc(1));
+}
+
 void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : __libc_malloc(size); }
 void *CAllocShims_platform_calloc(size_t count, size_t size) {
     return injected_failure() ? NULL : __libc_calloc(count, size);

@@ -42,6 +42,7 @@ final class CursorStripes: @unchecked Sendable {
     init(stripeCount: Int = CursorStripes.defaultStripeCount) {
         precondition(stripeCount > 0 && stripeCount & (stripeCount - 1) == 0, "stripe count must be a power of two")
         self.stripeCount = stripeCount
+        // allocshim: uninitialized — stripe storage, never exposed: each stripe's mutex and cursor are initialized just below
         memory = UnsafeMutableRawPointer.allocate(byteCount: stripeCount * Self.stripeStride, alignment: Self.stripeStride)
         for index in 0..<stripeCount {
             let stripe = memory + index * Self.stripeStride
