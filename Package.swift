@@ -8,6 +8,7 @@
 //   CAllocShimsBench the benchmark's C baseline loops (measurement only)
 //   AllocShim        the library users embed: Allocator, backends, selection, statistics, buffers
 //   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
+//   CAllocShimsNIO   AllocShimNIO's routing slots and their C allocate functions
 //   AllocShimMetrics swift-metrics gauges as a ServiceLifecycle Service, a swift-log start-up record (trait `Metrics`)
 //   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
 //   AllocShimAudit   the uninitialized-allocation analyzer (swift-syntax; never a dependency
@@ -75,10 +76,16 @@ let package = Package(
             dependencies: ["CAllocShims"],
             path: "CShims/CAllocShimsBench"
         ),
+        // AllocShimNIO's routing slots and their C allocate functions (only AllocShimNIO uses it).
+        .target(
+            name: "CAllocShimsNIO",
+            path: "CShims/CAllocShimsNIO"
+        ),
         .target(
             name: "AllocShimNIO",
             dependencies: [
                 "AllocShim", "CAllocShims",
+                .target(name: "CAllocShimsNIO", condition: .when(traits: ["NIO"])),
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
                 .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["NIO"])),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio", condition: .when(traits: ["NIO"])),

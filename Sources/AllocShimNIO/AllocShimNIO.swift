@@ -11,11 +11,16 @@ import AllocShim
 import NIOPosix
 
 extension ByteBufferAllocator {
+    /// How many distinct allocators and tenants (together) AllocShimNIO can route in a
+    /// process (1024): each route is a C function of its own, the only thing NIO's
+    /// context-free allocator callbacks can tell apart.
+    public static var allocShimRouteCapacity: Int { NIORouteTable.capacity }
+
     /// A NIO allocator whose buffers come from `allocator`. Each buffer frees into the
-    /// allocator that made it. Up to 1024 distinct allocators and tenants (together) can be
-    /// routed in a process; a routed allocator is kept alive and routed for good, because NIO
-    /// copies allocator values into every buffer and nothing says when the last copy is gone.
-    /// Throws ``NIOAllocatorError/tooManyRoutes(limit:)`` beyond that.
+    /// allocator that made it. Up to ``allocShimRouteCapacity`` distinct allocators and tenants
+    /// (together) can be routed in a process; a routed allocator is kept alive and routed for
+    /// good, because NIO copies allocator values into every buffer and nothing says when the
+    /// last copy is gone. Throws ``NIOAllocatorError/tooManyRoutes(limit:)`` beyond that.
     public static func allocShim(_ allocator: any Allocator) throws(NIOAllocatorError) -> ByteBufferAllocator {
         ByteBufferAllocator(routing: try NIORouteTable.register(allocator))
     }
@@ -44,8 +49,9 @@ extension TenantArenas {
     /// only ever reach this tenant's live arena. While the tenant is evicted it gets the
     /// fallback (zeroed system memory, wiped on every release, reallocation included); when
     /// the tenant comes back it reaches the tenant's new arena. A tenant's routing slot is
-    /// its own for the life of the process, so once the process has routed 1024 tenants and
-    /// allocators, further tenants get the fallback too: isolated and served, but without an
+    /// its own for the life of the process, so once the process has routed
+    /// ``ByteBufferAllocator/allocShimRouteCapacity`` tenants and allocators, further tenants
+    /// get the fallback too: isolated and served, but without an
     /// arena of their own (see docs/design.md, "Embedding"). Buffers already made keep working
     /// and free into the arena that made them, which is destroyed when the last of them is gone.
     public func byteBufferAllocator(for tenant: String) throws(NIOAllocatorError) -> ByteBufferAllocator {

@@ -81,12 +81,12 @@
     /// traps. Put it first in the pipeline (closest to the socket) so it sees the final bytes:
     /// `channel.pipeline.addHandler(ExposureCheckHandler(...), position: .first)`.
     ///
-    /// Buffers are checked at their reader index's offset in their storage; a buffer that is a
-    /// slice of a larger one (`readSlice`) starts at an unknown offset and is not checked
-    /// reliably (docs/leaks.md).
+    /// A buffer's readable bytes are checked wherever they lie: slices (`readSlice`) and bytes
+    /// moved by framing or `discardReadBytes()` included (docs/leaks.md).
     public final class ExposureCheckHandler: ChannelOutboundHandler, RemovableChannelHandler, Sendable {
-        /// Outbound writes as the pipeline carries them: byte buffers are checked, file regions pass
-        /// through unchecked.
+        /// Outbound writes as the pipeline carries them: byte buffers and datagrams'
+        /// (`AddressedEnvelope<ByteBuffer>`) buffers are checked; file regions and writes of any
+        /// other type pass through unchecked and untouched (the handler never unwraps them).
         public typealias OutboundIn = IOData
         /// The same `IOData`, forwarded unchanged when the write is allowed.
         public typealias OutboundOut = IOData
@@ -119,8 +119,9 @@
             writeToStandardErrorDescriptor(&line)
         }
 
-        /// Scans a `ByteBuffer` write's readable bytes when poison mode is on; passes every other
-        /// write, and every write when poison mode is off, straight through.
+        /// Scans the readable bytes of a `ByteBuffer` write, or of a datagram's buffer, when poison
+        /// mode is on; passes every other write, and every write when poison mode is off, straight
+        /// through (never unwrapped).
         ///
         /// On a finding, calls the reporter, then acts: `.report` forwards the write, `.closeChannel`
         /// fails `promise` with `ExposureCheckError.exposed` and closes the channel, `.trap` stops the
@@ -130,7 +131,7 @@
         ) {
             // Poison off (or an invalid setting, which the allocation path reported): pass through.
             guard (try? PoisonMode.isEnabled()) == true,
-                case .byteBuffer(let buffer) = unwrapOutboundIn(data),
+                let buffer = Self.outboundBuffer(in: data, channel: context.channel),
                 let found = inspect(buffer, channel: context.channel)
             else {
                 context.write(data, promise: promise)
@@ -148,15 +149,19 @@
             }
         }
 
+        /// The bytes a write would send: a `ByteBuffer`'s, or a datagram envelope's; nil for file
+        /// regions and other types. Never `unwrapOutboundIn`, which stops the process (and prints
+        /// the value) when the write is of another type, as datagram pipelines' writes are.
+        static func outboundBuffer(in data: NIOAny, channel: Channel) -> ByteBuffer? {
+            let core = channel._channelCore  // tryUnwrapData: NIO's public non-trapping unwrap
+            if let buffer = core.tryUnwrapData(data, as: ByteBuffer.self) { return buffer }
+            return core.tryUnwrapData(data, as: AddressedEnvelope<ByteBuffer>.self)?.data
+        }
+
         /// The exposures in `buffer`'s readable bytes, or nil when there are none.
         func inspect(_ buffer: ByteBuffer, channel: Channel) -> OutboundExposure? {
-            // withVeryUnsafeBytes starts at the storage (slice) start, which is allocation offset 0
-            // for a buffer that is not a slice: the readable bytes start at `readerIndex` there.
-            let exposures = buffer.withVeryUnsafeBytes { storage in
-                detector.scan(
-                    UnsafeRawBufferPointer(rebasing: storage[buffer.readerIndex..<buffer.writerIndex]),
-                    allocationOffset: buffer.readerIndex)
-            }
+            // The pattern is recognised wherever the bytes lie: slices and moved bytes included.
+            let exposures = buffer.withUnsafeReadableBytes { detector.scan($0) }
             guard !exposures.isEmpty else { return nil }
             let name = channel.remoteAddress.map { "\($0)" } ?? "\(type(of: channel))"
             return OutboundExposure(channel: name, byteCount: buffer.readableBytes, exposures: exposures)

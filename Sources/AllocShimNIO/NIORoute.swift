@@ -1,32 +1,30 @@
 #if NIO
 import AllocShim
-import NIOConcurrencyHelpers
 
-/// One allocator as NIO sees it. Retained by its slot and by every block it made (the block
-/// header holds a +1), so a block always frees into the allocator that made it.
+/// One allocator as NIO sees it: immutable, so a thread that has loaded a route from its slot
+/// can use it without a lock. Every block's header names the route that made it, so a block
+/// always frees into the allocator that made it.
+///
+/// Lifetime: an immortal route (the fallback, and routes of plain allocators, which are routed
+/// for good) is never released, so its blocks hold no reference to it. A tenant's route is
+/// released when its slot no longer publishes it and its last block is gone: its slot holds
+/// a +1 while it is published and each block holds one (see `NIORouteTable`).
 final class NIORoute: Sendable {
     let allocator: any Allocator
     /// Zero blocks when made and wipe them on every release, reallocation included: the
     /// fallback route's memory is the shared heap, where nothing of a tenant may stay behind.
     let wipesOnRelease: Bool
+    /// Never released: blocks take no reference to it.
+    let isImmortal: Bool
 
-    init(allocator: any Allocator, wipesOnRelease: Bool = false) {
+    init(allocator: any Allocator, wipesOnRelease: Bool = false, isImmortal: Bool) {
         self.allocator = allocator
         self.wipesOnRelease = wipesOnRelease
+        self.isImmortal = isImmortal
     }
 
     /// Zeroed system memory, wiped before it is freed: for allocators whose tenant was
     /// evicted, and for tenants no slot can be given to. Never another tenant's arena.
-    static let fallback = NIORoute(allocator: SystemAllocator.shared, wipesOnRelease: true)
-}
-
-/// A routing slot: immortal, so the allocate functions can always reach it. Empty (`nil`)
-/// means "use the fallback route".
-/// Locks here are NIOLock (pthread mutexes) rather than Synchronization.Mutex: under contention
-/// ThreadSanitizer reported races on data a Mutex protected (its slow path lives in the
-/// uninstrumented runtime library, so TSan misses the ordering); it understands pthread
-/// mutexes, so a clean TSan run here means something.
-final class NIORouteSlot: Sendable {
-    let route = NIOLockedValueBox<NIORoute?>(nil)
+    static let fallback = NIORoute(allocator: SystemAllocator.shared, wipesOnRelease: true, isImmortal: true)
 }
 #endif

@@ -3,13 +3,13 @@
 //
 // NIO's custom ByteBufferAllocator takes four `@convention(c)` functions: they cannot capture
 // which backend or arena they belong to. Two facts make routing possible anyway:
-//  * allocate: each of `capacity` slots has its own allocate function (the generated table in
-//    NIORouteAllocateFunctions.swift), which takes its slot's current route. A
-//    ByteBufferAllocator is made of its slot's allocate function plus the shared functions.
+//  * allocate: each of `capacity` slots has its own allocate function (C, made by the
+//    preprocessor in CShims/CAllocShimsNIO), which loads its slot's route word and calls
+//    `routeAllocate`. A ByteBufferAllocator is made of its slot's allocate function plus the
+//    shared functions.
 //  * reallocate and deallocate only get a pointer, so every block starts with a 16-byte
-//    header (route, requested size) in front of the bytes NIO sees. The header holds a +1
-//    on its route, so a block frees into the allocator that made it even after its slot has
-//    been emptied, and a tenant arena lives until its last NIO buffer is gone.
+//    header (route, requested size) in front of the bytes NIO sees: a block frees into the
+//    allocator that made it even after its slot has moved on.
 // Blocks stay 16-byte aligned when the allocator's natural alignment is 16 (all built-ins).
 //
 // Isolation (docs/design.md, "Embedding"): a ByteBufferAllocator is a value NIO copies into
@@ -19,25 +19,31 @@
 // arena, or the fallback. A tenant's slot is emptied while the tenant is evicted and refilled
 // with its new arena when it comes back. Tenants beyond the free slots get the fallback.
 //
-// Invariant: a route is retained for a block *under its slot's lock*, so emptying a slot
-// (tenant eviction) can never free a route another thread is about to use.
+// No lock on the allocation path. A slot is one atomic word: 0 (the fallback), or an immutable
+// `NIORoute`, tagged `immortalTag` when it is never released. Immortal routes (the fallback,
+// plain allocators, which are routed for good) are used straight from the word, and their
+// blocks take no reference. A tenant's route can be unpublished (eviction) and released while
+// another thread has just loaded it, so for those the allocate path takes a +1 for the block
+// inside a read window (CAllocShimsNIO_read_begin/end: a store to the thread's own record),
+// and a writer that replaced a route waits for the windows open at that moment to close
+// (CAllocShimsNIO_wait_for_readers) before it drops the slot's +1. Invariant: a mortal route
+// is released only after it is unpublished *and* every read that could have seen it has
+// either taken its own +1 or finished.
 import AllocShim
 import CAllocShims
+import CAllocShimsNIO
 @_spi(CustomByteBufferAllocator) import NIOCore
 import NIOConcurrencyHelpers
 
 enum NIORouteTable {
     typealias AllocateFunction = @convention(c) (Int) -> UnsafeMutableRawPointer?
 
-    static let capacity = TenantArenas.nioRouteCapacity
+    /// How many allocators and tenants (together) a process can route: one C allocate function
+    /// each (CALLOCSHIMSNIO_ROUTE_CAPACITY, the one place the number is set).
+    static let capacity = Int(CAllocShimsNIO_route_capacity())
     static let headerSize = 16
-
-    private static let slots: [NIORouteSlot] = {
-        precondition(
-            allocateFunctions.count == capacity,
-            "NIORouteAllocateFunctions.swift has \(allocateFunctions.count) functions, not \(capacity): regenerate it")
-        return (0..<capacity).map { _ in NIORouteSlot() }
-    }()
+    /// Set in a slot word whose route is never released.
+    private static let immortalTag: UInt = 1
 
     /// A tenant as routes know it: registry IDs are never reused, unlike object addresses.
     struct TenantKey: Hashable {
@@ -64,8 +70,39 @@ enum NIORouteTable {
     }
 
     /// Claiming slots and (re)filling tenant slots happen under this lock, so two threads
-    /// never claim the same slot.
-    private static let registration = NIOLockedValueBox(Registry())
+    /// never claim the same slot and slot words change only here. Lock order: this lock, then
+    /// a registry's own lock. Never taken on the allocation path.
+    private static let registration: NIOLockedValueBox<Registry> = {
+        CAllocShimsNIO_set_route_allocate(routeAllocate)  // before any allocate function is handed out
+        return NIOLockedValueBox(Registry())
+    }()
+
+    // MARK: Slot words
+
+    private static func word(publishing route: NIORoute) -> UInt {
+        let address = UInt(bitPattern: Unmanaged.passRetained(route).toOpaque())  // the slot's +1 (kept for good if immortal)
+        return route.isImmortal ? address | immortalTag : address
+    }
+
+    private static func route(in word: UInt) -> Unmanaged<NIORoute>? {
+        guard let pointer = UnsafeRawPointer(bitPattern: word & ~immortalTag) else { return nil }
+        return Unmanaged<NIORoute>.fromOpaque(pointer)
+    }
+
+    /// Puts `route` (or nothing) in a tenant's slot; under `registration`. Returns the route it
+    /// replaced, whose slot reference the caller drops with `retire(_:)` outside the lock.
+    private static func publish(_ route: NIORoute?, inTenantSlot slot: Int) -> Unmanaged<NIORoute>? {
+        let old = CAllocShimsNIO_slot_exchange(Int32(slot), route.map(word(publishing:)) ?? 0)
+        return self.route(in: old)
+    }
+
+    /// Drops the slot's reference to a route no slot publishes any more, once no thread can
+    /// still be between loading it and taking its own reference.
+    private static func retire(_ replaced: Unmanaged<NIORoute>?) {
+        guard let replaced else { return }
+        CAllocShimsNIO_wait_for_readers()
+        replaced.release()  // may destroy an evicted tenant's arena: outside every lock
+    }
 
     // MARK: Plain allocators
 
@@ -75,12 +112,13 @@ enum NIORouteTable {
         let claimed = registration.withLockedValue { registry -> Int? in
             if let slot = registry.slotOfAllocator[identity] { return slot }
             guard let slot = registry.claimUnused() else { return nil }
-            slots[slot].route.withLockedValue { $0 = NIORoute(allocator: allocator) }
+            // Routed for good: immortal, published once.
+            _ = CAllocShimsNIO_slot_exchange(Int32(slot), word(publishing: NIORoute(allocator: allocator, isImmortal: true)))
             registry.slotOfAllocator[identity] = slot
             return slot
         }
         guard let claimed else { throw .tooManyRoutes(limit: capacity) }
-        return allocateFunctions[claimed]
+        return allocateFunction(ofSlot: claimed)
     }
 
     // MARK: Tenants
@@ -90,11 +128,11 @@ enum NIORouteTable {
     /// eviction handler, once.
     static func allocateFunction(for tenant: String, of tenants: TenantArenas, arena: JemallocArena) -> AllocateFunction {
         let key = TenantKey(registry: tenants.registryID, tenant: tenant)
-        let (slot, replaced) = registration.withLockedValue { registry -> (Int?, NIORoute?) in
+        let (slot, replaced) = registration.withLockedValue { registry -> (Int?, Unmanaged<NIORoute>?) in
             if registry.observedRegistries.insert(key.registry).inserted {
                 // Under this lock, so no eviction of this registry can run between a slot being
-                // filled and the handler being in place. Lock order: registration, then the
-                // registry's own lock; evictions call handlers outside the registry's lock.
+                // filled and the handler being in place. Evictions call handlers outside the
+                // registry's lock.
                 let registryID = key.registry
                 tenants.onEviction(key: "AllocShimNIO") { name, evicted in
                     NIORouteTable.empty(TenantKey(registry: registryID, tenant: name), ifRoutingTo: evicted)
@@ -109,60 +147,72 @@ enum NIORouteTable {
             } else {
                 return (nil, nil)
             }
-            let replaced = slots[slot].route.withLockedValue { route -> NIORoute? in
-                guard route?.allocator !== arena else { return nil }
-                defer { route = NIORoute(allocator: arena) }
-                return route
+            // Slot words change only under this lock, and a published route holds the slot's
+            // +1, so reading the current route here is safe.
+            if let current = route(in: CAllocShimsNIO_slot_load(Int32(slot))), current.takeUnretainedValue().allocator === arena {
+                return (slot, nil)
             }
-            return (slot, replaced)
+            return (slot, publish(NIORoute(allocator: arena, isImmortal: false), inTenantSlot: slot))
         }
-        withExtendedLifetime(replaced) {}  // an older arena's route is released here, outside both locks
+        retire(replaced)  // an older arena's route, outside the lock
         guard let slot else { return fallbackAllocate }
         // The tenant may have been evicted between `arena(for:)` and the fill above, its
         // handler finding nothing to empty: then empty the slot here. (An eviction after this
         // check runs the handler, which finds the route.)
         if !tenants.isLive(tenant, arena: arena) { empty(key, ifRoutingTo: arena) }
-        return allocateFunctions[slot]
+        return allocateFunction(ofSlot: slot)
     }
 
     /// Empties the tenant's slot if it still routes to `arena` (its evicted arena), so that
     /// arena then lives only as long as its blocks. A newer arena of the same tenant stays.
     static func empty(_ key: TenantKey, ifRoutingTo arena: JemallocArena) {
-        let removed = registration.withLockedValue { registry -> NIORoute? in
-            guard let slot = registry.slotOfTenant[key] else { return nil }
-            return slots[slot].route.withLockedValue { route -> NIORoute? in
-                guard route?.allocator === arena else { return nil }
-                defer { route = nil }
-                return route
-            }
+        let removed = registration.withLockedValue { registry -> Unmanaged<NIORoute>? in
+            guard let slot = registry.slotOfTenant[key],
+                let current = route(in: CAllocShimsNIO_slot_load(Int32(slot))),
+                current.takeUnretainedValue().allocator === arena
+            else { return nil }
+            return publish(nil, inTenantSlot: slot)
         }
-        withExtendedLifetime(removed) {}  // the slot's reference is released here, outside both locks
+        retire(removed)
     }
 
     /// How many tenant slots route to an arena now (for tests: evicted tenants route to none).
     static func filledTenantSlots(of tenants: TenantArenas) -> Int {
         registration.withLockedValue { registry in
             registry.slotOfTenant.filter { $0.key.registry == tenants.registryID }
-                .values.filter { slots[$0].route.withLockedValue { $0 != nil } }.count
+                .values.filter { CAllocShimsNIO_slot_load(Int32($0)) != 0 }.count
         }
+    }
+
+    private static func allocateFunction(ofSlot slot: Int) -> AllocateFunction {
+        CAllocShimsNIO_allocate_function(Int32(slot))
     }
 
     // MARK: The callbacks
 
-    static func allocate(slot: Int, byteCount: Int) -> UnsafeMutableRawPointer? {
-        // +1 for the block, taken under the slot's lock (see the invariant above); released
-        // in `deallocate`.
-        allocate(route: slots[slot].route.withLockedValue { Unmanaged.passRetained($0 ?? NIORoute.fallback) }, byteCount: byteCount)
+    /// What every slot's C allocate function calls with the slot's word, loaded without a lock.
+    private static let routeAllocate: CAllocShimsNIO_RouteAllocate = { word, slot, byteCount in
+        if word & NIORouteTable.immortalTag != 0 || word == 0 {
+            // Immortal (or the fallback): no reference to take, nothing can free it.
+            let route = NIORouteTable.route(in: word)?.takeUnretainedValue() ?? NIORoute.fallback
+            return NIORouteTable.allocate(route: route, byteCount: byteCount)
+        }
+        // A tenant's route: take the block's +1 inside a read window, from the word as it is
+        // now (the one passed in may already have been retired).
+        let window = CAllocShimsNIO_read_begin()
+        let current = NIORouteTable.route(in: CAllocShimsNIO_slot_load(slot))
+        _ = current?.retain()
+        CAllocShimsNIO_read_end(window)
+        return NIORouteTable.allocate(route: current?.takeUnretainedValue() ?? NIORoute.fallback, byteCount: byteCount)
     }
 
     /// For tenants that got no slot.
     static let fallbackAllocate: AllocateFunction = { byteCount in
-        NIORouteTable.allocate(route: Unmanaged.passRetained(NIORoute.fallback), byteCount: byteCount)
+        NIORouteTable.allocate(route: NIORoute.fallback, byteCount: byteCount)
     }
 
-    /// Makes a block with its header; `route` carries the +1 the header keeps.
-    private static func allocate(route: Unmanaged<NIORoute>, byteCount: Int) -> UnsafeMutableRawPointer? {
-        let owner = route.takeUnretainedValue()
+    /// Makes a block with its header. A mortal `route` arrives with the +1 the header keeps.
+    private static func allocate(route owner: NIORoute, byteCount: Int) -> UnsafeMutableRawPointer? {
         let allocator = owner.allocator
         let zero = owner.wipesOnRelease || ((try? BufferConfiguration.isZeroFillEnabled()) ?? true)  // an invalid setting errs on the safe side
         let header: UnsafeMutableRawPointer
@@ -175,12 +225,11 @@ enum NIORouteTable {
             // NIO requires a non-nil block (its own malloc path traps too): say which and why.
             fatalError("AllocShimNIO: backend '\(allocator.name)' could not allocate \(byteCount) bytes: \(error)")
         }
-        header.storeBytes(of: route.toOpaque(), as: UnsafeMutableRawPointer.self)
+        header.storeBytes(of: Unmanaged.passUnretained(owner).toOpaque(), as: UnsafeMutableRawPointer.self)
         header.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
         if !zero { try? PoisonMode.poisonIfEnabled(header + headerSize, byteCount) }  // poison mode (Leaks/): one atomic load when off
         return header + headerSize
     }
-
     static let reallocate: @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> UnsafeMutableRawPointer? = { bytes, _, newByteCount in
         guard let bytes else { fatalError("AllocShimNIO: reallocate of a null block") }  // NIO only resizes blocks it has
         let header = bytes - headerSize
@@ -193,7 +242,7 @@ enum NIORouteTable {
             guard !overflow else { throw AllocationError.outOfMemory(backend: allocator.name, byteCount: newByteCount, alignment: allocator.naturalAlignment) }
             if owner.wipesOnRelease {
                 // `realloc` would free the old block without wiping it: move by hand. The
-                // header (and the +1 on the route it holds) moves with the bytes.
+                // header (and the +1 on a mortal route it holds) moves with the bytes.
                 resized = try allocator.allocateZeroed(byteCount: newTotal)
                 resized.copyMemory(from: header, byteCount: headerSize + min(oldByteCount, newByteCount))
                 wipe(header, oldByteCount + headerSize)
@@ -221,7 +270,7 @@ enum NIORouteTable {
         let owner = route.takeUnretainedValue()
         if owner.wipesOnRelease { wipe(header, byteCount + headerSize) }
         owner.allocator.deallocate(header, byteCount: byteCount + headerSize)
-        route.release()
+        if !owner.isImmortal { route.release() }  // the block's +1; immortal routes' blocks took none
     }
 
     /// Zeroes memory that is about to be freed, with a write the compiler cannot remove.

@@ -3,11 +3,16 @@
 // cannot link jemalloc) sees the slot locks, the header retain/release and cross-thread frees.
 import AllocShim
 @testable import AllocShimNIO
+import CAllocShimsNIO
 import Dispatch
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("SwiftNIO routes under contention")
 struct NIORouteConcurrencyTests {
@@ -47,6 +52,28 @@ struct NIORouteConcurrencyTests {
         #expect(failures.withLockedValue { $0 }.isEmpty, "\(failures.withLockedValue { $0.prefix(5) })")
         let after = backend.statistics()
         #expect(after.allocations > before.allocations, "no allocation went through the route")
+    }
+
+    /// The invariant that lets tenant routes be read without a lock: a writer that unpublished
+    /// a route does not drop it while a read that may have loaded it is still open.
+    @Test("a writer's grace period waits for every read window open when it starts", .timeLimit(.minutes(1)))
+    func gracePeriodWaitsForOpenReads() {
+        let reading = DispatchSemaphore(value: 0)
+        let readEnded = NIOLockedValueBox(false)
+        let reader = DispatchQueue(label: "reader")
+        reader.async {
+            let window = CAllocShimsNIO_read_begin()
+            reading.signal()
+            usleep(100_000)  // long enough that a writer not waiting would finish first
+            readEnded.withLockedValue { $0 = true }
+            CAllocShimsNIO_read_end(window)
+        }
+        reading.wait()
+        CAllocShimsNIO_wait_for_readers()
+        #expect(readEnded.withLockedValue { $0 }, "the grace period ended while a read was still open")
+        // With no read open, it returns at once (and reads opened later do not hold it up).
+        CAllocShimsNIO_wait_for_readers()
+        reader.sync {}
     }
 
     @Test("one route shared by several event loops over loopback", .timeLimit(.minutes(1)))

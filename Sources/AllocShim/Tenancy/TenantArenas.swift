@@ -9,8 +9,8 @@ import Synchronization
 /// (`arena.<i>.destroy`) when the last buffer, slab or NIO route that still uses it is gone —
 /// destroying it earlier would pull memory from under live buffers.
 ///
-/// `maximumTenants` is bounded by ``largestMaximumTenants``: jemalloc's arena limit and
-/// AllocShimNIO's routing slots. ``snapshot()`` lists the live tenants with their figures.
+/// `maximumTenants` is bounded by ``largestMaximumTenants``: jemalloc's arena limit.
+/// ``snapshot()`` lists the live tenants with their figures.
 public final class TenantArenas: Sendable {
     /// How many tenants may be live at once; beyond it the least recently used is evicted.
     public let maximumTenants: Int
@@ -35,8 +35,7 @@ public final class TenantArenas: Sendable {
     private static let nextRegistryID = Atomic<UInt64>(1)
 
     /// Throws when jemalloc is not linked (`swift build --disable-default-traits`) or the
-    /// maximum is outside `1...TenantArenas.largestMaximumTenants` (jemalloc's arena limit and
-    /// AllocShimNIO's routes).
+    /// maximum is outside `1...TenantArenas.largestMaximumTenants` (jemalloc's arena limit).
     public init(maximumTenants: Int = 32) throws(TenantArenaError) {
         guard JemallocControl.isAvailable else {
             throw .unavailable(BackendSelectionError.unavailable(

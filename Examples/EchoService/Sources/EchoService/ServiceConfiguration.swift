@@ -3,6 +3,7 @@
 // settings (ALLOCSHIM_BACKEND, ALLOCSHIM_ZERO_FILL, ALLOCSHIM_POOL_SIZE) are the library's own
 // and are read by AllocShim itself.
 import AllocShim
+import AllocShimNIO
 import Foundation
 import NIOCore
 
@@ -20,7 +21,7 @@ struct ServiceConfiguration {
     /// Tenants are bounded by what AllocShim can isolate (jemalloc's arena limit and
     /// AllocShimNIO's routes, minus the shared allocator's route). Without jemalloc there are
     /// no tenant arenas (X-Tenant is ignored), and the limit is 0: keep the range valid.
-    static let maximumTenantsLimit = max(1, TenantArenas.largestMaximumTenants)
+    static let maximumTenantsLimit = max(1, min(TenantArenas.largestMaximumTenants, ByteBufferAllocator.allocShimRouteCapacity - 1))
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServiceConfiguration {
         ServiceConfiguration(
