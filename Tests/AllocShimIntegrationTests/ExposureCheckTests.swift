@@ -179,6 +179,63 @@
             }
         }
 
+        /// A channel whose only handler is the check, and a half-written 1024-byte body from its
+        /// (AllocShim) allocator: 77 bytes written, the writer index past the whole estimate.
+        private func checkedChannel(findings: Findings) throws -> (EmbeddedChannel, ByteBuffer) {
+            let channel = EmbeddedChannel()
+            channel.allocator = try .allocShim(SystemAllocator.shared)
+            try channel.pipeline.syncOperations.addHandler(
+                ExposureCheckHandler { found in findings.withLock { $0.append(found) } })
+            var body = channel.allocator.buffer(capacity: EstimatingResponder.estimatedSize)
+            body.writeWithUnsafeMutableBytes(minimumWritableBytes: EstimatingResponder.estimatedSize) { writable in
+                _ = writable.initializeMemory(as: UInt8.self, from: EstimatingResponder.body)
+                return EstimatingResponder.estimatedSize
+            }
+            return (channel, body)
+        }
+
+        @Test(
+            "framing moves the unwritten bytes: a header then writeBuffer(&body) is still reported, at the moved offset",
+            arguments: [0, 1, 5, 8, 19])
+        func framedBody(headerLength: Int) throws {
+            let findings = Findings()
+            try withPoison(true) {
+                let (channel, body) = try checkedChannel(findings: findings)
+                var bodyToCopy = body
+                var out = channel.allocator.buffer(capacity: 64)
+                out.writeString(String(repeating: "h", count: headerLength))
+                out.writeBuffer(&bodyToCopy)
+                try channel.writeOutbound(out)
+                _ = try channel.finish()
+            }
+            #expect(
+                findings.withLock { $0 }.map(\.exposures) == [
+                    [Exposure(offset: headerLength + expectedTail.offset, length: expectedTail.length)]
+                ])
+        }
+
+        @Test("discardReadBytes() and readSlice move the unwritten bytes; both are still reported")
+        func discardedAndSliced() throws {
+            let findings = Findings()
+            try withPoison(true) {
+                let (channel, body) = try checkedChannel(findings: findings)
+                var discarded = body
+                discarded.moveReaderIndex(forwardBy: 13)
+                let moved = discarded.discardReadBytes()
+                #expect(moved)
+                try channel.writeOutbound(discarded)
+                var sliced = body
+                _ = sliced.readSlice(length: 5)
+                let read = sliced.readSlice(length: 500)
+                let slice = try #require(read)
+                try channel.writeOutbound(slice)
+                _ = try channel.finish()
+            }
+            let moved = Exposure(offset: expectedTail.offset - 13, length: expectedTail.length)
+            let inSlice = Exposure(offset: expectedTail.offset - 5, length: 505 - expectedTail.offset)
+            #expect(findings.withLock { $0 }.map(\.exposures) == [[moved], [inSlice]])
+        }
+
         #if Metrics
             @Test(
                 "wired to swift-log and swift-metrics: an error with channel, offset and length, and a counter"

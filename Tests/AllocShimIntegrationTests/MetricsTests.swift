@@ -96,6 +96,38 @@ struct MetricsTests {
         #expect(try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count == afterShutdown)
     }
 
+    /// Issue 21, item 8: `AllocatorMetrics(interval: .seconds(Int64.max))` stopped the process
+    /// in `run()` (Task.sleep's deadline past Int64.max seconds: fatal error in
+    /// `Duration.components`), and a period just past Int.max nanoseconds wrapped to a negative
+    /// timer period in `start()`. Every extreme interval and series count must sample once at
+    /// start, stop on request and never trap.
+    @Test(
+        "extreme intervals and series counts: run() and start() sample once and stop, never trap",
+        .timeLimit(.minutes(1)),
+        arguments: [
+            Duration.seconds(Int64.max), .seconds(Int64.min), .seconds(Int64.max / 2), .seconds(9_223_372_036) + .milliseconds(900),
+            .nanoseconds(Int64.max), .zero, .nanoseconds(-1),
+        ])
+    func extremeIntervals(_ interval: Duration) async throws {
+        for maximumTenantSeries in [Int.min, -1, 0, Int.max] {
+            let recorded = TestMetrics()
+            let metrics = AllocatorMetrics(
+                allocators: [SystemAllocator.shared], maximumTenantSeries: maximumTenantSeries, interval: interval,
+                factory: recorded)
+            #expect(metrics.interval >= .milliseconds(1))
+            let running = Task { try await metrics.run() }
+            _ = try await samples(of: recorded, labels: systemLabels, atLeast: 1)
+            running.cancel()
+            try await running.value
+            metrics.start()
+            metrics.stop()
+            // The first sample of run(), its last one on cancellation, and start()'s immediate one
+            // (the timer fires at once), unless the 1 ms floor let run() sample more often.
+            let count = try recorded.expectGauge("allocshim_live_bytes", systemLabels).values.count
+            #expect(count >= 2, "interval \(interval), series \(maximumTenantSeries)")
+        }
+    }
+
     @Test("figures an allocator does not report are not exported, not exported as 0")
     func absentFiguresAreAbsent() throws {
         let recorded = TestMetrics()

@@ -263,7 +263,7 @@ struct ExtremeNumberTests {
             #expect(throws: BufferError.allocation(.negativeSize(count))) { try BytesBuilder(initialCapacity: count) }
         }
         for count in [Int.max, Int.max - 1, AllocationRequest.maximumByteCount + 1] {
-            #expect(throws: BufferError.self) { try BytesBuilder(initialCapacity: count) }
+            #expect(throws: BufferError.self) { _ = try BytesBuilder(initialCapacity: count) }
         }
         for form in AllocationForm.allCases {
             for count in Self.extremes {
