@@ -45,7 +45,9 @@ void CAllocShims_counter_record_slow(int slot, int64_t allocations, int64_t deal
 /// Only this thread writes its block, so load-add-store cannot lose an update; relaxed atomics
 /// (a plain mov, no lock prefix) because readers on other threads load the same words.
 static inline void CAllocShims_counter_bump(int64_t *counter, int64_t delta) {
-    __atomic_store_n(counter, __atomic_load_n(counter, __ATOMIC_RELAXED) + delta, __ATOMIC_RELAXED);
+    // Unsigned arithmetic: counts wrap modulo 2^64 (documented) instead of overflowing, which
+    // for signed integers is undefined behaviour.
+    __atomic_store_n(counter, (int64_t)((uint64_t)__atomic_load_n(counter, __ATOMIC_RELAXED) + (uint64_t)delta), __ATOMIC_RELAXED);
 }
 
 /// Adds to this thread's counts for `slot`: inline, no lock prefix, so threads never contend.
