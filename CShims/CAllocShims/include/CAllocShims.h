@@ -143,5 +143,6 @@ int CAllocShims_constant_time_compare(const void *a, const void *b, size_t lengt
 #include "CAllocShimsSanitizer.h"
 #include "CAllocShimsThreadSlabs.h"
 #include "CAllocShimsProcessAllocator.h"
+#include "CAllocShimsArenaCaches.h"
 
 #endif

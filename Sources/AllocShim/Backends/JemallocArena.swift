@@ -3,11 +3,22 @@ import Synchronization
 
 /// `jemalloc-arena`: a dedicated jemalloc arena, created for this object and destroyed with it.
 ///
-/// Every call passes `MALLOCX_ARENA(index) | MALLOCX_TCACHE_NONE`. Bypassing the thread cache
-/// is what keeps arenas apart: a thread cache is per thread, not per arena, so a block freed
-/// into it could be handed to the next caller on that thread whatever arena they asked for.
-/// Without it, a freed block returns straight to its own arena's bins and extents, which only
-/// this arena's users draw from — so memory freed here is never handed to another arena's user.
+/// Every call passes `MALLOCX_ARENA(index)` and a thread cache **dedicated to this arena**:
+/// `MALLOCX_TCACHE(tc)` of the calling thread's own explicit jemalloc cache for this arena
+/// (`tcache.create` on the thread's first use of the arena; arena_thread_caches.c). jemalloc's
+/// automatic thread cache is never used: it is per thread, not per arena, so a block freed into
+/// it could be handed to the next caller on that thread whatever arena they asked for. A
+/// dedicated cache only ever holds this arena's blocks and refills from this arena, so memory
+/// freed here is still never handed to another arena's user — and the common call no longer
+/// takes the arena's bin lock. When no cache can be had (jemalloc's limit of about 4093
+/// explicit caches in the process), calls fall back to `MALLOCX_TCACHE_NONE`.
+///
+/// Caches end with the arena's memory: ``reset()``, ``destroy()`` and `deinit` flush and destroy
+/// every thread's cache of the arena first (jemalloc requires it), and a thread's exit destroys
+/// its caches. The lifecycle count makes that race-free: a thread uses its cache only while it
+/// holds a counted block (from acquiring the count to the allocation; from the release to giving
+/// the count back), and caches are destroyed only while the count is held at zero by the
+/// exclusive state (or once the object is unreachable), so no call can meet a destroyed cache.
 ///
 /// Lifecycle: ``purge()`` returns unused dirty pages to the OS; ``reset()`` and ``destroy()``
 /// discard the arena's memory and therefore **refuse** with ``JemallocArenaError/inUse(arena:liveBlocks:)``
@@ -27,8 +38,11 @@ public final class JemallocArena: Allocator {
     public let counters = AllocationCounters()
     /// jemalloc's index of this arena (the `<i>` in `arena.<i>.*` and `stats.arenas.<i>.*`).
     public let index: UInt32
-    /// The backend's calls: the mallocx family with `MALLOCX_ARENA(index) | MALLOCX_TCACHE_NONE`.
+    /// The backend's calls without a thread cache: the mallocx family with
+    /// `MALLOCX_ARENA(index) | MALLOCX_TCACHE_NONE` (usable sizes; the fallback).
     let calls: BackendCalls
+    /// `MALLOCX_ARENA(index)` alone; each call adds the calling thread's cache (``cachedCalls()``).
+    private let arenaFlags: Int32
     private let lifecycle = ArenaLifecycle()
     /// Pools that cache this arena's slabs while idle; told to let go before reset/destroy.
     private let idleHolders = LockedValue<[WeakIdleHolder]>([])
@@ -54,14 +68,25 @@ public final class JemallocArena: Allocator {
             throw .arenaCreationFailed(error.description)
         }
         index = created
+        self.arenaFlags = arenaFlags
         calls = .jemalloc(flags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), backend: .jemallocArena)
     }
 
     deinit {
-        // No buffer, slab or builder can still refer to this arena (each keeps it alive).
+        // No buffer, slab or builder can still refer to this arena (each keeps it alive), so no
+        // thread is using a cache of it: they can be destroyed, then the arena.
         if !lifecycle.isDestroyed {
+            CAllocShims_arena_caches_release(index)
             try? JemallocControl.command("arena.\(index).destroy")
         }
+    }
+
+    /// This arena's calls through the calling thread's cache of it. Only while the caller holds
+    /// a counted block of the arena (see the type's documentation): that is what keeps a reset
+    /// or destroy from destroying the cache under the call.
+    @inline(__always)
+    private func cachedCalls() -> BackendCalls {
+        .jemalloc(flags: arenaFlags | CAllocShims_arena_cache_flags(index), backend: .jemallocArena)
     }
 
     /// Whether ``destroy()`` has run.
@@ -89,7 +114,7 @@ public final class JemallocArena: Allocator {
         _ = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         if let refusal = lifecycle.acquireBlock() { throw unusable(refusal) }
         do {
-            return try calls.allocate(byteCount: byteCount, alignment: alignment, zeroed: zeroed, counters: counters)
+            return try cachedCalls().allocate(byteCount: byteCount, alignment: alignment, zeroed: zeroed, counters: counters)
         } catch {
             lifecycle.releaseBlock()
             throw error
@@ -101,13 +126,15 @@ public final class JemallocArena: Allocator {
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
         // The caller holds a live block, so the arena can be neither reset nor destroyed now.
-        try calls.reallocate(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, counters: counters)
+        try cachedCalls().reallocate(
+            pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, counters: counters)
     }
 
     /// The corresponding C function is `sdallocx` with this arena's flags. Releasing the last live
     /// block lets a waiting `reset()` or `destroy()` proceed.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
-        calls.deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
+        // The block is still counted, so the thread's cache of this arena cannot be destroyed now.
+        cachedCalls().deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
         lifecycle.releaseBlock()  // after the free: a reset waiting for zero finds the memory returned
     }
 
@@ -128,10 +155,13 @@ public final class JemallocArena: Allocator {
     /// Calls `purge()`, ignoring its error.
     public func releaseFreeMemory() { try? purge() }
 
-    /// Returns this arena's unused dirty pages to the OS (`arena.<i>.purge`). Live blocks are
-    /// untouched, so this is allowed at any time; it does nothing once destroyed.
+    /// Returns this arena's unused dirty pages to the OS (`arena.<i>.purge`), after flushing the
+    /// calling thread's cache of the arena into it (other threads' caches keep their blocks until
+    /// the arena is reset or destroyed, or the thread exits). Live blocks are untouched, so this
+    /// is allowed at any time; it does nothing once destroyed.
     public func purge() throws(JemallocControlError) {
         guard !isDestroyed else { return }
+        CAllocShims_arena_cache_flush_own(index)
         try JemallocControl.command("arena.\(index).purge")
     }
 
@@ -140,6 +170,9 @@ public final class JemallocArena: Allocator {
     public func reset() throws(JemallocArenaError) {
         try beginExclusive()
         defer { lifecycle.endExclusive(destroyed: false) }
+        // Nobody holds a block now, so nobody is using a cache of the arena: jemalloc requires
+        // them all flushed before a reset, and a cached block must not outlive the memory under it.
+        CAllocShims_arena_caches_release(index)
         do { try JemallocControl.command("arena.\(index).reset") } catch { throw .control(error) }
     }
 
@@ -148,6 +181,7 @@ public final class JemallocArena: Allocator {
     public func destroy() throws(JemallocArenaError) {
         if isDestroyed { return }
         try beginExclusive()
+        CAllocShims_arena_caches_release(index)  // as for reset; the exclusive state keeps new ones from being made
         do {
             try JemallocControl.command("arena.\(index).destroy")
         } catch {

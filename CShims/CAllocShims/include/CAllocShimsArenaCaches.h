@@ -1,0 +1,57 @@
+// Thread caches dedicated to one jemalloc arena (arena_thread_caches.c).
+//
+// A dedicated arena used without a thread cache takes the arena's bin lock on every call; a
+// thread cache that serves several arenas would hand one arena's freed block to another's
+// user. So each (thread, arena) pair in use gets an explicit jemalloc cache (`tcache.create`)
+// that is only ever passed with that arena's blocks: whatever it caches can only go back to,
+// or be handed out again by, that arena.
+//
+// Caller's contract, which JemallocArena's lifecycle count provides: a thread calls
+// CAllocShims_arena_cache_flags(arena) and uses the flags only while it holds a counted block
+// of the arena (between acquiring the count and allocating, or between freeing and giving the
+// count back), and CAllocShims_arena_caches_release(arena) runs only while nobody holds one
+// (the arena taken exclusively, or its last reference gone). A release therefore never meets
+// a thread in the middle of using the cache it destroys, and the count's acquire/release
+// ordering makes the destroy visible to the thread's next use.
+#ifndef CALLOCSHIMS_ARENA_CACHES_H
+#define CALLOCSHIMS_ARENA_CACHES_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The tcache field of the mallocx/sdallocx/rallocx flags for this thread and `arena`:
+/// MALLOCX_TCACHE(tc) of this thread's cache of that arena, created on first use, or
+/// MALLOCX_TCACHE_NONE when none can be had (jemalloc absent, its explicit-cache limit of
+/// about 4093 reached, or this module's limit, see below). A refused pair tries again after
+/// some cache was destroyed.
+int CAllocShims_arena_cache_flags(unsigned arena);
+
+/// Flushes every thread's cache of `arena` back to the arena and destroys them. Call before
+/// `arena.<i>.reset` and `arena.<i>.destroy` (jemalloc requires every cache used with the
+/// arena flushed first), under the contract above.
+void CAllocShims_arena_caches_release(unsigned arena);
+
+/// Flushes the calling thread's own cache of `arena`, if any, back to the arena (before a
+/// purge, so that blocks this thread freed count as the arena's free memory). Safe at any
+/// time from the owning thread.
+void CAllocShims_arena_cache_flush_own(unsigned arena);
+
+/// Explicit caches this module holds now, over all threads and arenas.
+size_t CAllocShims_arena_caches_live(void);
+
+/// Caches of `arena` held now, over all threads (one per thread that used it since its last
+/// reset or destroy and has not exited).
+size_t CAllocShims_arena_caches_of(unsigned arena);
+
+/// The most caches this module creates at once (default: no limit below jemalloc's own).
+/// For tests of the fallback; 0 restores the default. Returns the previous limit.
+size_t CAllocShims_arena_caches_set_limit(size_t limit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
