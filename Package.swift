@@ -111,6 +111,8 @@ let package = Package(
                 "AllocShim", "CAllocShims", "CAllocShimsBench", "CAllocShimsProcess",
                 // The benchmark's ByteBuffer alternative (trait NIO only; AllocShim never depends on NIO).
                 .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["NIO"])),
+                // The thread sweep's nio-tenant form (TenantArenas.byteBufferAllocator(for:)).
+                .target(name: "AllocShimNIO", condition: .when(traits: ["NIO"])),
             ]
         ),
         .executableTarget(

@@ -64,11 +64,16 @@ struct ReportCommand: ParsableCommand {
             report = try runner.run(command: command, progress: progressOptions.style, write: StandardError.write)
         }
         let directory = URL(fileURLWithPath: output)
-        var files = try ReportWriter.write(report, to: directory) + ServiceAllocatorSection.append(to: directory) { FileHandleOutput.standardError("report: \($0)\n") }
-        // "Preventing and detecting leaks" (Report/LeaksSection.swift): appended to report.md.
-        do {
-            files = Array(Set(files + (try LeaksSection.measure(falsePositiveBuffers: 1_000_000, costs: true, hardened: true, heapHistory: true, rounds: 50, progress: progressLine).append(toReportIn: directory)))).sorted()
-        } catch { throw fail("leaks section: \(error)") }
+        var files = try ReportWriter.write(report, to: directory)
+        // These two sections measure as they are written, and are not in report.json: `--from`
+        // (documented as "without measuring") leaves them out.
+        if savedReport == nil {
+            files += try ServiceAllocatorSection.append(to: directory) { FileHandleOutput.standardError("report: \($0)\n") }
+            // "Preventing and detecting leaks" (Report/LeaksSection.swift): appended to report.md.
+            do {
+                files = Array(Set(files + (try LeaksSection.measure(falsePositiveBuffers: 1_000_000, costs: true, hardened: true, heapHistory: true, rounds: 50, progress: progressLine).append(toReportIn: directory)))).sorted()
+            } catch { throw fail("leaks section: \(error)") }
+        }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
         if !report.nodeOverAllocShimGeometricMean.isEmpty {
             print("Node / AllocShim geometric mean: " + report.nodeOverAllocShimGeometricMean.sorted { $0.key < $1.key }.map { "\($0.key) \(($0.value * 100).rounded() / 100)×" }.joined(separator: ", "))

@@ -10,10 +10,13 @@ struct ThreadsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "threads",
         abstract:
-            "Sweep 1 to N threads per backend: pooled and unpooled buffers and raw allocator calls under pairs, larson, producer-consumer.",
+            "Sweep 1 to N threads per backend: buffers, raw allocator calls and the bare C calls under pairs, larson, producer-consumer.",
         discussion: """
             Workloads: \(ThreadWorkload.allCases.map { "\($0.rawValue): \($0.summary)." }.joined(separator: " "))
-            Then the raw allocator's 64-byte allocate/free pairs at 1 and N threads (the figures this command printed before the sweep).
+            Forms: \(BlockForm.available.map { "\($0.rawValue): \($0.call)." }.joined(separator: " ")) \
+            Each row's "of C" is its scaling over the c form's on the same backend, workload and thread count.
+            Then the raw allocator's 64-byte allocate/free pairs at 1 and N threads (the figures this command printed before the sweep), \
+            with --operations pairs per thread.
             """)
 
     @OptionGroup var environment: EnvironmentCheck
@@ -44,7 +47,7 @@ struct ThreadsCommand: ParsableCommand {
 
     @Option(
         name: .customLong("form"), parsing: .unconditionalSingleValue,
-        help: "A block form (\(BlockForm.allCases.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
+        help: "A block form (\(BlockForm.available.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
         transform: ArgumentValue.blockForm)
     var forms: [BlockForm] = []
 
@@ -56,17 +59,17 @@ struct ThreadsCommand: ParsableCommand {
         ThreadSweep.Configuration(
             maximumThreads: threads, repetitions: repetitions, operationsPerThread: operations,
             workloads: workloads.isEmpty ? ThreadWorkload.allCases : unique(workloads),
-            forms: forms.isEmpty ? BlockForm.allCases : unique(forms))
+            forms: forms.isEmpty ? BlockForm.available : unique(forms))
     }
 
     func validate() throws {
-        do { try ThreadSweep.validate(sweep) } catch { throw ValidationError(error.description) }
+        do { try ThreadSweep.validate(sweep, backends: backendOptions.backends) } catch { throw ValidationError(error.description) }
     }
 
     func run() throws {
         let backends = backendOptions.backends
         let sweep = sweep
-        let sweepSteps = ThreadSweep.progressSteps(backends: backends.count, configuration: sweep)
+        let sweepSteps = ThreadSweep.progressSteps(backends: backends, configuration: sweep)
         // Weights: on 2 cores a sweep case takes about twice as long as a backend's two 64-byte runs.
         let progress = progressOptions.reporter(phases: [
             .init(name: "threads", weight: 10 * Double(sweepSteps), steps: sweepSteps),
@@ -76,7 +79,8 @@ struct ThreadsCommand: ParsableCommand {
         progress.beginPhase()
         let result = try ThreadSweep.run(backends: backends, configuration: sweep, progress: progress.step)
         progress.beginPhase()
-        let scaling = try ThreadScaling.run(backends: backends, threads: threads, progress: progress.step)
+        // --operations bounds these runs too, so a slow backend (a tenant arena on many cores) finishes in a known time.
+        let scaling = try ThreadScaling.run(backends: backends, threads: threads, operationsPerThread: operations, progress: progress.step)
         progress.finish()
         if json {
             try printJSON(Output(sweep: result, scaling: scaling))

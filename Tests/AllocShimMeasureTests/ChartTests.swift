@@ -86,6 +86,42 @@ struct ChartTests {
         #expect(pooled.contains("n/a") && pooled.filter { $0 == "0%" }.count == 1)
     }
 
+    @Test("the thread sweep draws one scaling plot per workload: a panel per backend, a line per form, the C form dashed, a legend")
+    func scalingPlots() throws {
+        func point(_ backend: String, _ workload: ThreadWorkload, _ form: BlockForm, _ threads: Int, _ mops: Double) -> ThreadSweepPoint {
+            ThreadSweepPoint(
+                backend: backend, workload: workload, form: form, threads: threads, medianMops: mops, spread: 0,
+                cpuNanosecondsPerOperation: 10, scaling: 1, cpuScaling: 1, crossThreadFreesPerOperation: 0)
+        }
+        var points: [ThreadSweepPoint] = []
+        for backend in ["system", "mimalloc"] {
+            for (form, base) in [(BlockForm.ownedPooled, 30.0), (.allocator, 20), (.c, 80)] {
+                for threads in [1, 2, 4] { points.append(point(backend, .pairs, form, threads, base * Double(threads))) }
+            }
+        }
+        points.append(point("system", .larson, .c, 1, 5))
+        let sweep = ThreadSweepResult(
+            threadCounts: [1, 2, 4], repetitions: 3, operationsPerThread: 1000, cores: 4,
+            points: ThreadSweepResult.withScalingOverC(points))
+        let plots = ThreadsSection.plots(sweep)
+        #expect(plots.keys.sorted() == ["threads-larson.svg", "threads-pairs.svg"], "one plot per workload measured, none for the others")
+        let pairs = try #require(plots["threads-pairs.svg"])
+        #expect(XMLCheck.parses(pairs))
+        // One line per form in each backend's panel, plus one legend sample per form.
+        #expect(pairs.components(separatedBy: "<polyline").count - 1 == 3 * 2 + 3)
+        #expect(pairs.components(separatedBy: "stroke-dasharray").count - 1 == 2 + 1, "the C form, and only it, is dashed")
+        let colours = BlockForm.allCases.map(SVGScalingChart.colour)
+        #expect(Set(colours).count == colours.count, "every form has its own colour")
+        for name in ["owned-pooled", "allocator", "c (bare C calls, same allocator)", ">system<", ">mimalloc<", "log scale", "threads"] {
+            #expect(pairs.contains(name), "\(name)")
+        }
+        #expect(pairs.contains("10 M/s") && pairs.contains("100 M/s") && pairs.contains("1000 M/s"), "log ticks carry the unit")
+        // Thread counts sit on a log₂ axis: 1, 2 and 4 evenly apart.
+        #expect(pairs.contains(">1</text>") && pairs.contains(">2</text>") && pairs.contains(">4</text>"))
+        let markdown = ThreadsSection.sweepMarkdown(sweep)
+        #expect(markdown.contains("![Thread scaling, pairs](threads-pairs.svg)") && markdown.contains("| of C |"))
+    }
+
     @Test("a heat-map cell's ink contrasts with its colour")
     func contrast() {
         #expect(!SVGHeatMap.colour(0).isDark)

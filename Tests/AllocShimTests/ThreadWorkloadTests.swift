@@ -1,4 +1,5 @@
 import AllocShim
+import CAllocShims
 import Foundation
 import Synchronization
 import Testing
@@ -59,7 +60,9 @@ struct ThreadWorkloadTests {
         "every workload frees every block it allocates: live bytes and blocks return to where they started", .timeLimit(.minutes(1)),
         arguments: ThreadWorkload.allCases, BlockForm.allCases)
     func freesEverything(workload: ThreadWorkload, form: BlockForm) throws {
-        guard workload.accepts(form) else { return }
+        // The c form calls a built-in backend's C functions and counts its own blocks (below);
+        // nio-tenant draws from its own tenant. Neither goes through `source`.
+        guard workload.accepts(form), form != .c, form != .nioTenant else { return }
         let allocator = CountingAllocator()
         let source = try BufferSource(allocator: allocator, slabSize: 8192)
         let before = allocator.statistics()
@@ -79,7 +82,7 @@ struct ThreadWorkloadTests {
     func sharedSources(workload: ThreadWorkload) throws {
         for backend in BackendRegistry.availableBackends {
             let source = try BufferSource.backend(backend)
-            for form in BlockForm.allCases where workload.accepts(form) {
+            for form in BlockForm.available where workload.accepts(form) && form.runs(on: backend) {
                 // A corrupted or twice-freed block would make the marks read back differ from those written: the run throws.
                 let run = try ThreadSweep.run(workload, form, threads: 2, operationsPerThread: 1_500, source: source, seed: 11)
                 #expect(run.checksum > 0, "\(backend.rawValue) \(form.rawValue): marks were read back")
@@ -108,6 +111,73 @@ struct ThreadWorkloadTests {
     }
 
     @Test(
+        "the c form does the Swift forms' work: same operations, same marks (same seeds), the same cross-thread frees, every block freed",
+        .timeLimit(.minutes(1)))
+    func cFormCounts() throws {
+        for backend in BackendRegistry.availableBackends {
+            let source = try BufferSource.backend(backend)
+            func both(_ workload: ThreadWorkload, threads: Int, operations: Int) throws -> (c: WorkloadRun, swift: WorkloadRun) {
+                (
+                    try ThreadSweep.run(workload, .c, threads: threads, operationsPerThread: operations, source: source, seed: 9),
+                    try ThreadSweep.run(workload, .allocator, threads: threads, operationsPerThread: operations, source: source, seed: 9)
+                )
+            }
+            let larsonOperations = 3 * LarsonWorkload.handOverInterval
+            for (workload, threads, operations) in [
+                (ThreadWorkload.pairs, 1, 1_000), (.pairs, 3, 1_000), (.larson, 1, larsonOperations), (.larson, 3, larsonOperations),
+                (.producerConsumer, 1, 1_000), (.producerConsumer, 3, 1_000),
+            ] {
+                let (c, swift) = try both(workload, threads: threads, operations: operations)
+                let what = "\(backend.rawValue) \(workload.rawValue) \(threads) threads"
+                #expect(c.operations == threads * operations && c.operations == swift.operations, "\(what)")
+                // Marks come from the same sequence (index and thread for pairs, SplitMix64 with the same seeds otherwise) and
+                // every block's are read back once: equal sums mean the same blocks were made, marked, read and freed.
+                #expect(c.checksum == swift.checksum && c.checksum > 0, "\(what): \(c.checksum) vs \(swift.checksum)")
+                switch workload {
+                case .pairs: #expect(c.crossThreadFrees == 0, "\(what)")
+                case .producerConsumer: #expect(c.crossThreadFrees == (threads == 1 ? 0 : threads * operations), "\(what)")
+                case .larson: #expect((c.crossThreadFrees > 0) == (threads > 1), "\(what)")
+                }
+            }
+            // pairs' marks are known in closed form: thread t writes (index + t) mod 256 twice per block.
+            let expected = (0..<2).reduce(UInt64(0)) { sum, thread in
+                sum + (0..<700).reduce(UInt64(0)) { $0 + 2 * UInt64(UInt8(truncatingIfNeeded: $1 + thread)) }
+            }
+            #expect(try ThreadSweep.run(.pairs, .c, threads: 2, operationsPerThread: 700, source: source, seed: 1).checksum == expected)
+        }
+    }
+
+    @Test(
+        "the c form: a NULL from the allocator's C call stops the run with an error, and no thread waits forever",
+        .timeLimit(.minutes(1)), arguments: ThreadWorkload.allCases)
+    func cFormFailure(workload: ThreadWorkload) throws {
+        // No backend kind: CAllocShims_backend_allocate answers NULL, as an allocator out of memory does.
+        let nothing = CAllocShims_BackendCalls(kind: 0, zero_flag: 0, detail: 0)
+        let message = "\(workload.rawValue): allocation failed during the thread benchmark: the backend's C call returned NULL"
+        #expect(throws: MeasureError.failed(message)) {
+            try CFormWorkload.run(workload, threads: 3, operationsPerThread: 2_000, calls: nothing, seed: 5)
+        }
+    }
+
+    @Test("a run whose blocks allocated and freed differ throws instead of reporting a figure")
+    func unbalancedBlocks() throws {
+        let tally = WorkloadTally()
+        tally.add(allocations: 3, frees: 2)
+        #expect(throws: MeasureError.failed("pairs: 1 more blocks allocated than freed (a negative count: freed twice)")) {
+            try tally.run(.pairs, threads: 1, operations: 1, starter: ThreadGroup.posixStart) { _ in }
+        }
+    }
+
+    @Test("the sweep and the report's sweep default to every core")
+    func defaultsToEveryCore() {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        #expect(ThreadSweep.Configuration().maximumThreads == cores)
+        #expect(ThreadSweep.defaultMaximumThreads == cores)
+        #expect(ReportRunner(backends: [.system]).threadCount == cores)
+        #expect(ThreadSweep.Configuration().forms == BlockForm.available)
+    }
+
+    @Test(
         "an allocation failing mid-run stops the run with an error, and no thread waits forever", .timeLimit(.minutes(1)),
         arguments: ThreadWorkload.allCases)
     func failureStopsTheRun(workload: ThreadWorkload) throws {
@@ -120,7 +190,7 @@ struct ThreadWorkloadTests {
     }
 
     @Test("bad arguments are typed errors that name the value and what is allowed")
-    func badArguments() {
+    func badArguments() throws {
         func refusal(_ configuration: ThreadSweep.Configuration) -> String? {
             do {
                 try ThreadSweep.validate(configuration)
@@ -140,11 +210,33 @@ struct ThreadWorkloadTests {
         #expect(throws: MeasureError.invalidArgument("unknown workload 'bogus'; valid workloads are: pairs, larson, producer-consumer")) {
             try ThreadWorkload(parsing: "bogus")
         }
-        #expect(
-            throws: MeasureError.invalidArgument(
-                "unknown block form 'x'; valid forms are: owned-pooled, owned-unpooled, shared-unsafe, allocator")
-        ) {
+        let validForms = "owned-pooled, owned-unpooled, shared-unsafe, allocator, c" + (NIOTenantForm.isBuilt ? ", nio-tenant" : "")
+        #expect(throws: MeasureError.invalidArgument("unknown block form 'x'; valid forms are: \(validForms)")) {
             try BlockForm(parsing: "x")
+        }
+        #expect(try BlockForm(parsing: "c") == .c)
+        if !NIOTenantForm.isBuilt {
+            #expect(
+                throws: MeasureError.invalidArgument(
+                    "block form 'nio-tenant' needs the package trait NIO (swift build --traits NIO); valid forms in this build are: "
+                        + validForms)
+            ) {
+                try BlockForm(parsing: "nio-tenant")
+            }
+        }
+        // nio-tenant alone has nothing to run on a backend other than jemalloc-arena (without the trait, the parser's error above).
+        if NIOTenantForm.isBuilt {
+            #expect(
+                throws: MeasureError.invalidArgument(
+                    "no selected form runs on the selected backends (system): nio-tenant runs on jemalloc-arena only")
+            ) {
+                try ThreadSweep.validate(.init(forms: [.nioTenant]), backends: [.system])
+            }
+        }
+        // The c form needs a built-in backend's C calls; a user allocator has none.
+        let custom = try BufferSource(allocator: CountingAllocator(), slabSize: 8192)
+        #expect(throws: MeasureError.self) {
+            try ThreadSweep.run(.pairs, .c, threads: 1, operationsPerThread: 1, source: custom, seed: 1)
         }
         // A workload that moves blocks refuses SharedBytes, which is not Sendable.
         #expect(throws: MeasureError.self) {
@@ -158,6 +250,7 @@ struct ThreadWorkloadTests {
             (["--repetitions", "0"], "from 1 to 1000"), (["--threads", "1025"], "from 1 to 1024"),
             (["--operations", "-5"], "from 1 to 10000000"),
             (["--workload", "bogus"], "pairs, larson, producer-consumer"), (["--form", "pooled"], "owned-pooled, owned-unpooled"),
+            (["--form", "C"], "shared-unsafe, allocator, c"),
             (["--workload", "larson", "--form", "shared-unsafe"], "shared-unsafe is for pairs only"),
         ])
     func commandLine(arguments: [String], allowed: String) throws {
@@ -178,8 +271,17 @@ struct ThreadWorkloadTests {
         #expect(ThreadSweep.threadCounts(upTo: 8) == [1, 2, 4, 8])
         let configuration = ThreadSweep.Configuration(maximumThreads: 2, repetitions: 2, operationsPerThread: 400)
         let result = try ThreadSweep.run(backends: [.system], configuration: configuration) { _ in }
-        #expect(configuration.cases.count == 10, "4 forms for pairs, 3 (not shared-unsafe) for each cross-thread workload")
-        #expect(result.points.count == configuration.cases.count * 2)
+        #expect(configuration.maximumThreads == 2)
+        #expect(
+            configuration.cases(on: .system).count == 13, "5 forms for pairs, 4 (not shared-unsafe) for each cross-thread workload")
+        #expect(result.points.count == configuration.cases(on: .system).count * 2)
+        // Every row reads against the C form of its backend, workload and thread count.
+        for point in result.points {
+            let floor = try #require(
+                result.points.first { $0.form == .c && $0.workload == point.workload && $0.threads == point.threads })
+            #expect(point.scalingOverC == point.scaling / floor.scaling)
+        }
+        #expect(result.points.filter { $0.form == .c }.allSatisfy { $0.scalingOverC == 1 })
         for point in result.points where point.threads == 1 {
             #expect(point.scaling == 1 && point.cpuScaling == 1 && point.crossThreadFreesPerOperation == 0)
         }
@@ -193,6 +295,7 @@ struct ThreadWorkloadTests {
         let table = ThreadSweepTable.render(result)
         #expect(table.contains("Headline, system: pooled 100 B OwnedBytes, 2 threads / 1 thread = "))
         #expect(table.contains("producer-consumer  owned-pooled"))
+        #expect(table.contains("of C") && table.contains("pairs              c    "))
         let markdown = ThreadsSection.sweepMarkdown(result)
         #expect(markdown.contains("| system | larson | allocator | 8–1000 B | 2 |"))
         #expect(markdown.contains("**larson**: each thread keeps 1000 live blocks"))

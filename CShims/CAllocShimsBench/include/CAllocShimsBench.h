@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "CAllocShimsThreads.h"  // the C form of the thread sweep
+
 #ifdef __cplusplus
 extern "C" {
 #endif

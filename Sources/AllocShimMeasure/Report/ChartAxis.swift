@@ -15,6 +15,8 @@ struct ChartAxis {
         case percent
         /// Events per second, labelled "/s" (requests/s in the soak).
         case perSecond
+        /// Millions of operations per second, labelled "M/s" (the thread sweep).
+        case millionPerSecond
     }
 
     var title: String
@@ -80,6 +82,8 @@ struct ChartAxis {
             return "\(compact(value))%"
         case .perSecond:
             return "\(compact(value))/s"
+        case .millionPerSecond:
+            return "\(compact(value)) M/s"
         }
     }
 

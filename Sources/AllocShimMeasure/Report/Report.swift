@@ -91,7 +91,7 @@ public struct ReportRunner {
                 .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
                 .init(
                     name: "threads", weight: Double(backends.count),
-                    steps: ThreadSweep.progressSteps(backends: backends.count, configuration: sweep)),
+                    steps: ThreadSweep.progressSteps(backends: backends, configuration: sweep)),
             ], style: style, write: write)
         defer { progress.finish() }
         progress.beginPhase()

@@ -16,6 +16,7 @@ public enum ReportWriter {
             files["residue-\(scenario.rawValue).svg"] = residueHeatMap(report, scenario: scenario)
         }
         if !report.fragmentation.isEmpty { files["rss.svg"] = rssChart(report) }
+        if let sweep = report.threadSweep { files.merge(ThreadsSection.plots(sweep)) { _, plot in plot } }
         files["report.md"] = markdown(report, backends: backends)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

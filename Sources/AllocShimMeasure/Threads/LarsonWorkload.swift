@@ -29,7 +29,7 @@ enum LarsonWorkload {
     /// includes filling and draining each thread's working set (one fill and one drain per
     /// thread, next to `operationsPerThread` replacements).
     static func run<Block: WorkloadBlock & Sendable & ~Copyable>(
-        _ form: Block.Type, threads: Int, operationsPerThread: Int, source: BufferSource, seed: UInt64,
+        _ form: Block.Type, threads: Int, operationsPerThread: Int, source: Block.Origin, seed: UInt64,
         starter: ThreadGroup.Starter = ThreadGroup.posixStart
     ) throws(MeasureError) -> WorkloadRun {
         let tally = WorkloadTally()
@@ -118,7 +118,7 @@ enum LarsonWorkload {
 
     /// A block of a random size from `blockSizes`, marked with a random byte.
     private static func allocate<Block: WorkloadBlock & ~Copyable>(
-        _ form: Block.Type, thread: Int, random: inout SplitMix64, source: BufferSource, counts: inout Counts
+        _ form: Block.Type, thread: Int, random: inout SplitMix64, source: Block.Origin, counts: inout Counts
     ) throws(BufferError) -> LiveBlock<Block> {
         let size = blockSizes.lowerBound + Int(random.next() % UInt64(blockSizes.count))
         var block = try Block(byteCount: size, from: source)

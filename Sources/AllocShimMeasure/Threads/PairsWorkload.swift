@@ -10,7 +10,7 @@ enum PairsWorkload {
 
     /// Runs `operationsPerThread` allocate/free pairs on each of `threads` threads.
     static func run<Block: WorkloadBlock & ~Copyable>(
-        _ form: Block.Type, threads: Int, operationsPerThread: Int, source: BufferSource,
+        _ form: Block.Type, threads: Int, operationsPerThread: Int, source: Block.Origin,
         starter: ThreadGroup.Starter = ThreadGroup.posixStart
     ) throws(MeasureError) -> WorkloadRun {
         let tally = WorkloadTally()

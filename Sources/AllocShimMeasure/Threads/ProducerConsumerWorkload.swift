@@ -19,7 +19,7 @@ enum ProducerConsumerWorkload {
 
     /// Passes `threads × operationsPerThread` blocks from producers to consumers.
     static func run<Block: WorkloadBlock & Sendable & ~Copyable>(
-        _ form: Block.Type, threads: Int, operationsPerThread: Int, source: BufferSource, seed: UInt64,
+        _ form: Block.Type, threads: Int, operationsPerThread: Int, source: Block.Origin, seed: UInt64,
         starter: ThreadGroup.Starter = ThreadGroup.posixStart
     ) throws(MeasureError) -> WorkloadRun {
         let tally = WorkloadTally()

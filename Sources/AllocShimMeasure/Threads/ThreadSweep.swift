@@ -23,10 +23,11 @@ public enum ThreadSweep {
         /// Seeds the workloads' random sizes and choices.
         public var seed: UInt64
 
-        /// A sweep up to `maximumThreads` (default: the cores), of every workload and form.
+        /// A sweep up to `maximumThreads` (default: the cores), of every workload and every form
+        /// this build can measure.
         public init(
             maximumThreads: Int = ThreadSweep.defaultMaximumThreads, repetitions: Int = 5, operationsPerThread: Int = 300_000,
-            workloads: [ThreadWorkload] = ThreadWorkload.allCases, forms: [BlockForm] = BlockForm.allCases, seed: UInt64 = 0x5EED
+            workloads: [ThreadWorkload] = ThreadWorkload.allCases, forms: [BlockForm] = BlockForm.available, seed: UInt64 = 0x5EED
         ) {
             self.maximumThreads = maximumThreads
             self.repetitions = repetitions
@@ -41,6 +42,11 @@ public enum ThreadSweep {
         public var cases: [(workload: ThreadWorkload, form: BlockForm)] {
             workloads.flatMap { workload in forms.filter(workload.accepts).map { (workload, $0) } }
         }
+
+        /// The pairs of ``cases`` measured on `backend` (`nio-tenant` on `jemalloc-arena` only).
+        public func cases(on backend: BackendName) -> [(workload: ThreadWorkload, form: BlockForm)] {
+            cases.filter { $0.form.runs(on: backend) }
+        }
     }
 
     /// The number of cores, within ``threadRange``.
@@ -53,8 +59,9 @@ public enum ThreadSweep {
     /// Operations per thread accepted: a typo of a few extra zeros is an error, not an hour-long run.
     public static let operationRange = 1...10_000_000
 
-    /// Checks every count and the selection; the error names the bad value and what is allowed.
-    public static func validate(_ configuration: Configuration) throws(MeasureError) {
+    /// Checks every count and the selection (against `backends` too, when given); the error
+    /// names the bad value and what is allowed.
+    public static func validate(_ configuration: Configuration, backends: [BackendName]? = nil) throws(MeasureError) {
         try check(configuration.maximumThreads, in: threadRange, what: "thread count")
         try check(configuration.repetitions, in: repetitionRange, what: "repetition count")
         try check(configuration.operationsPerThread, in: operationRange, what: "operations per thread")
@@ -64,6 +71,14 @@ public enum ThreadSweep {
                     + "(\(configuration.forms.map(\.rawValue).joined(separator: ", "))): "
                     + "\(BlockForm.sharedUnsafe.rawValue) is for pairs only"
             )
+        }
+        if let unbuilt = configuration.forms.first(where: { !$0.isBuilt }) {
+            _ = try BlockForm(parsing: unbuilt.rawValue)  // throws the parser's error, naming the trait
+        }
+        if let backends, !backends.contains(where: { !configuration.cases(on: $0).isEmpty }) {
+            throw .invalidArgument(
+                "no selected form runs on the selected backends (\(backends.map(\.rawValue).joined(separator: ", "))): "
+                    + "\(BlockForm.nioTenant.rawValue) runs on \(BackendName.jemallocArena.rawValue) only")
         }
     }
 
@@ -86,25 +101,28 @@ public enum ThreadSweep {
     }
 
     /// Steps ``run(backends:configuration:progress:)`` reports: one per backend and case.
-    public static func progressSteps(backends: Int, configuration: Configuration) -> Int { backends * configuration.cases.count }
+    public static func progressSteps(backends: [BackendName], configuration: Configuration) -> Int {
+        backends.map { configuration.cases(on: $0).count }.reduce(0, +)
+    }
 
     /// Runs the sweep on each backend's shared buffer source (`BufferSource.backend`).
     ///
     /// Throws `MeasureError` for a bad configuration, a thread that fails to start or a failed
     /// allocation, and `BufferSourceError` for an unavailable backend.
     public static func run(backends: [BackendName], configuration: Configuration, progress: (String) -> Void) throws -> ThreadSweepResult {
-        try validate(configuration)
+        try validate(configuration, backends: backends)
         var points: [ThreadSweepPoint] = []
         for backend in backends {
             let source = try BufferSource.backend(backend)
-            for (workload, form) in configuration.cases {
+            for (workload, form) in configuration.cases(on: backend) {
                 progress("\(backend.rawValue), \(workload.rawValue), \(form.rawValue)")
                 points += try measure(workload, form, backend: backend.rawValue, source: source, configuration: configuration)
             }
         }
         return ThreadSweepResult(
             threadCounts: threadCounts(upTo: configuration.maximumThreads), repetitions: configuration.repetitions,
-            operationsPerThread: configuration.operationsPerThread, cores: ProcessInfo.processInfo.activeProcessorCount, points: points)
+            operationsPerThread: configuration.operationsPerThread, cores: ProcessInfo.processInfo.activeProcessorCount,
+            points: ThreadSweepResult.withScalingOverC(points))
     }
 
     /// Every thread count of one case, `repetitions` times; one point per thread count.
@@ -153,11 +171,18 @@ public enum ThreadSweep {
             }
             return try PairsWorkload.run(
                 SharedUnsafeBlock.self, threads: threads, operationsPerThread: operationsPerThread, source: source, starter: starter)
+        case .c:
+            return try CFormWorkload.run(
+                workload, threads: threads, operationsPerThread: operationsPerThread, calls: CFormWorkload.calls(for: source.allocator),
+                seed: seed, starter: starter)
+        case .nioTenant:
+            // Its own tenant's allocator, whatever `source` is (see NIOTenantForm).
+            return try NIOTenantForm.run(workload, threads: threads, operationsPerThread: operationsPerThread, seed: seed, starter: starter)
         }
     }
 
-    private static func runCrossingThreads<Block: WorkloadBlock & Sendable & ~Copyable>(
-        _ workload: ThreadWorkload, _ form: Block.Type, _ threads: Int, _ operationsPerThread: Int, _ source: BufferSource, _ seed: UInt64,
+    static func runCrossingThreads<Block: WorkloadBlock & Sendable & ~Copyable>(
+        _ workload: ThreadWorkload, _ form: Block.Type, _ threads: Int, _ operationsPerThread: Int, _ source: Block.Origin, _ seed: UInt64,
         _ starter: ThreadGroup.Starter
     ) throws(MeasureError) -> WorkloadRun {
         switch workload {

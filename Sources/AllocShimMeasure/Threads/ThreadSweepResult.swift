@@ -28,6 +28,10 @@ public struct ThreadSweepPoint: Codable, Sendable, Equatable {
     /// Blocks freed by a thread other than the one that allocated them, per operation (median
     /// of the repetitions; 0 for one thread and for `pairs`).
     public var crossThreadFreesPerOperation: Double
+    /// `scaling` over the C form's `scaling` on the same backend, workload and thread count: the
+    /// share of the allocator's own scaling this form keeps (1 for the C form itself; nil when
+    /// the C form was not measured, and in reports written before it existed).
+    public var scalingOverC: Double? = nil
 }
 
 /// Everything a thread sweep measured.
@@ -42,6 +46,21 @@ public struct ThreadSweepResult: Codable, Sendable {
     public var cores: Int
     /// One point per backend, workload, form and thread count.
     public var points: [ThreadSweepPoint]
+
+    /// `points` with ``ThreadSweepPoint/scalingOverC`` set wherever the C form was measured on
+    /// the same backend and workload at the same thread count. (The C form of `jemalloc-arena`
+    /// is also the floor of `nio-tenant`, whose tenant arena is a jemalloc arena of its own.)
+    static func withScalingOverC(_ points: [ThreadSweepPoint]) -> [ThreadSweepPoint] {
+        points.map { point in
+            var point = point
+            if let floor = points.first(where: {
+                $0.form == .c && $0.backend == point.backend && $0.workload == point.workload && $0.threads == point.threads
+            }), floor.scaling > 0 {
+                point.scalingOverC = point.scaling / floor.scaling
+            }
+            return point
+        }
+    }
 
     /// The headline figure for `backend`: pooled 100-byte `OwnedBytes` (workload
     /// `pairs`, form `owned-pooled`) at 2 threads over 1 thread; nil when not measured.

@@ -8,7 +8,8 @@ public enum ThreadSweepTable {
                 + "of \(result.operationsPerThread) operations per thread; \(result.cores) cores",
             BenchTable.pad("backend", 15) + BenchTable.pad("workload", 19) + BenchTable.pad("form", 16) + BenchTable.pad("sizes", 10)
                 + BenchTable.lpad("threads", 7) + BenchTable.lpad("Mops", 9) + BenchTable.lpad("spread", 8) + BenchTable.lpad("scaling", 9)
-                + BenchTable.lpad("CPU ns/op", 11) + BenchTable.lpad("CPU scaling", 13) + BenchTable.lpad("cross-thread", 14),
+                + BenchTable.lpad("CPU ns/op", 11) + BenchTable.lpad("CPU scaling", 13) + BenchTable.lpad("cross-thread", 14)
+                + BenchTable.lpad("of C", 8),
         ]
         for point in result.points {
             lines.append(
@@ -18,11 +19,12 @@ public enum ThreadSweepTable {
                     + BenchTable.lpad(String(format2d: point.scaling) + "×", 9)
                     + BenchTable.lpad(String(format1: point.cpuNanosecondsPerOperation), 11)
                     + BenchTable.lpad(String(format2d: point.cpuScaling) + "×", 13)
-                    + BenchTable.lpad(percent(point.crossThreadFreesPerOperation), 14))
+                    + BenchTable.lpad(percent(point.crossThreadFreesPerOperation), 14) + BenchTable.lpad(ofC(point), 8))
         }
         lines.append(
             "spread: (max − min) / median of the runs; scaling: Mops over 1 thread's; CPU scaling: the same from CPU time per operation "
-                + "(ignores time waiting for a core); cross-thread: frees by a thread that did not allocate the block, per operation")
+                + "(ignores time waiting for a core); cross-thread: frees by a thread that did not allocate the block, per operation; "
+                + "of C: scaling over the c form's (the bare C calls on the same allocator) at the same thread count")
         lines += headlines(result)
         return lines.joined(separator: "\n")
     }
@@ -45,4 +47,7 @@ public enum ThreadSweepTable {
     }
 
     static func percent(_ fraction: Double) -> String { String(format1: fraction * 100) + "%" }
+
+    /// The point's scaling over the C form's, "0.85×"; "—" where the C form was not measured.
+    static func ofC(_ point: ThreadSweepPoint) -> String { point.scalingOverC.map { String(format2d: $0) + "×" } ?? "—" }
 }

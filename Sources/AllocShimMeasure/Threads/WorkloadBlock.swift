@@ -4,8 +4,12 @@ import AllocShim
 /// it frees it, into the allocator or slab that made it, on whichever thread drops it. Its type
 /// (`SendableMetatype`) is used on the workload's threads, even when its values stay on one.
 protocol WorkloadBlock: ~Copyable, SendableMetatype {
+    /// Where blocks come from: a `BufferSource` for AllocShim's own forms, a NIO allocator for
+    /// the `ByteBuffer` form. Every thread of a run makes its blocks from the same one.
+    associatedtype Origin: Sendable = BufferSource
+
     /// `byteCount` uninitialized bytes from `source`.
-    init(byteCount: Int, from source: BufferSource) throws(BufferError)
+    init(byteCount: Int, from source: Origin) throws(BufferError)
 
     /// Writes `mark` to the first and the last byte: the block's memory is really touched.
     mutating func mark(_ mark: UInt8)

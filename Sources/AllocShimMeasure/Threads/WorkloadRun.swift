@@ -35,6 +35,9 @@ final class WorkloadTally: Sendable {
     private let crossThreadFrees = Atomic<Int>(0)
     private let marksWritten = Atomic<UInt64>(0)
     private let marksRead = Atomic<UInt64>(0)
+    /// Blocks allocated minus blocks freed, for forms that count them (the C form): a run that
+    /// leaks or frees twice fails instead of reporting a figure.
+    private let unfreedBlocks = Atomic<Int>(0)
     private let failure = LockedValue<String?>(nil)
     private let failed = Atomic<Bool>(false)
 
@@ -45,10 +48,20 @@ final class WorkloadTally: Sendable {
         crossThreadFrees.wrappingAdd(frees, ordering: .relaxed)
     }
 
+    /// Adds blocks allocated and freed by one thread (or the set-up or clean-up).
+    func add(allocations: Int, frees: Int) {
+        unfreedBlocks.wrappingAdd(allocations &- frees, ordering: .relaxed)
+    }
+
     /// Records a failure (the first one is reported); threads then stop allocating.
     func fail(_ error: BufferError, workload: ThreadWorkload) {
+        fail("\(workload.rawValue): allocation failed during the thread benchmark: \(error)")
+    }
+
+    /// Records a failure described by `description` (the first one is reported).
+    func fail(_ description: String) {
         failure.withLock { message in
-            if message == nil { message = "\(workload.rawValue): allocation failed during the thread benchmark: \(error)" }
+            if message == nil { message = description }
         }
         failed.store(true, ordering: .releasing)
     }
@@ -74,6 +87,10 @@ final class WorkloadTally: Sendable {
         let read = marksRead.load(ordering: .relaxed)
         guard written == read else {
             throw .failed("\(workload.rawValue): blocks changed while live (marks written \(written), read back \(read))")
+        }
+        let unfreed = unfreedBlocks.load(ordering: .relaxed)
+        guard unfreed == 0 else {
+            throw .failed("\(workload.rawValue): \(unfreed) more blocks allocated than freed (a negative count: freed twice)")
         }
         return WorkloadRun(
             threads: threads, operations: operations, wallNanoseconds: wall, cpuNanoseconds: cpuNanoseconds.load(ordering: .relaxed),
