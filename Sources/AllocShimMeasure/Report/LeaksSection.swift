@@ -92,16 +92,17 @@ public struct LeaksSection: Codable, Sendable {
             lines += ["### Residue by heap history", "", "```", HeapHistory.render(heapHistory, errors: heapHistoryErrors), "```", ""]
         }
         if let rate = falsePositives {
-            lines += [
-                "### Detector false positives", "",
-                "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at \(String(format: "%.3f", rate.scanNsPerByte)) ns/byte. Byte positions whose first n bytes agree with the pattern word their first byte names (n = 8: a chance word, a false positive):",
-                "",
-                "| n | " + (1...8).map { "\($0)" }.joined(separator: " | ") + " |",
-                "|---" + String(repeating: "|---", count: 8) + "|",
-                "| runs | " + rate.runsAtLeast.prefix(8).map { "\($0)" }.joined(separator: " | ") + " |",
-                "",
-                "Smallest n without agreement: \(rate.shortestClean); detector runs (false positives): \(rate.detectorRuns.map(String.init) ?? "not measured").", "",
-            ]
+            // Built line by line: one literal of concatenations took the type checker over its limit.
+            let summary: String =
+                "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at "
+                + String(format: "%.3f", rate.scanNsPerByte) + " ns/byte. Byte positions whose first n bytes agree with the "
+                + "pattern word their first byte names (n = 8: a chance word, a false positive):"
+            let header: String = "| n | " + (1...8).map { String($0) }.joined(separator: " | ") + " |"
+            let rule: String = "|---" + String(repeating: "|---", count: 8) + "|"
+            let runs: String = "| runs | " + rate.runsAtLeast.prefix(8).map { String($0) }.joined(separator: " | ") + " |"
+            let detector: String = rate.detectorRuns.map { String($0) } ?? "not measured"
+            let closing: String = "Smallest n without agreement: \(rate.shortestClean); detector runs (false positives): \(detector)."
+            lines.append(contentsOf: ["### Detector false positives", "", summary, "", header, rule, runs, "", closing, ""])
         }
         return lines.joined(separator: "\n")
     }
