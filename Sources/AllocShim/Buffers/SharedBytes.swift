@@ -77,6 +77,17 @@ public struct SharedBytes {
         return buffer
     }
 
+    /// A copy of `bytes` (Node's `Buffer.from(array)`): one memcpy. Not generic, so the array is
+    /// borrowed: the generic form's call site retained it (a shared write when the array is a
+    /// constant every thread uses; counted by scripts/check-shared-writes.sh).
+    public static func from(_ bytes: [UInt8], using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
+        let buffer = try SharedBytes(count: bytes.count, kind: .uninitializedPooled, using: source)
+        bytes.withUnsafeBytes { elements in
+            if let start = elements.baseAddress { buffer.baseAddress.copyMemory(from: start, byteCount: elements.count) }
+        }
+        return buffer
+    }
+
     /// A copy of `bytes` (Node's `Buffer.from(array)`).
     public static func from(_ bytes: some Collection<UInt8>, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
         let buffer = try SharedBytes(count: bytes.count, kind: .uninitializedPooled, using: source)

@@ -135,12 +135,13 @@ public final class ResidueProbe {
     }
 
     private func runPooled(size: Int, source: BufferSource, ledger: Ledger) throws {
-        // While a slab is current the pool only moves forward, so the very next pooled buffer
-        // never overlaps the released one. The real exposure comes later: once the slab has
-        // no live buffer left and the pool has moved on, the slab goes back to its allocator,
-        // and a later slab may be carved from the same memory. An attacker keeps asking, so
-        // each round takes pooled buffers (each dropped at once) until the pool has turned
-        // over three slabs, and keeps the best recovery, as `spray` does.
+        // While a slab has room the pool only moves forward, so the very next pooled buffer
+        // never overlaps the released one. The exposure comes when the slab is full: if no
+        // buffer cut from it is live, the thread cuts it again from its start (SlabPool), so
+        // later buffers are carved from the same memory; a slab that was let go may also come
+        // back from its allocator. An attacker keeps asking, so each round takes pooled buffers
+        // (each dropped at once) until the pool has gone round three slabs' worth, and keeps
+        // the best recovery, as `spray` does.
         // OwnedBytes: a pooled buffer without an object of its own, so the probe adds no
         // allocation besides the pool's own slabs. `best` is allocated before the rounds and
         // filled with memcpy, so keeping the best candidate allocates nothing either.
