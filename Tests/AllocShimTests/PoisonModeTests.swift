@@ -273,7 +273,7 @@ struct PoisonModeTests {
             }
             _ = buffer.bytes
             _ = buffer.dataCopy()
-            _ = buffer.dataSharingMemory()
+            _ = buffer.unsafeDataSharingMemory()
             _ = try? buffer.string(encoding: .latin1)
         }
         let seen = events.withLock { $0 }

@@ -21,7 +21,7 @@ public struct ExposureEvent: Sendable, Equatable {
 
 /// Checks conversions of AllocShim buffers in poison mode and reports what it finds.
 ///
-/// Report, not throw: the conversions (`bytes`, `dataSharingMemory()`, ...) are public API
+/// Report, not throw: the conversions (`bytes`, `unsafeDataSharingMemory()`, ...) are public API
 /// that does not throw, and poison mode is a staging diagnosis that must not change the
 /// service's control flow. The default handler writes one line per event to standard error;
 /// ``setHandler(_:)`` routes events elsewhere (a logger, a counter, a test, or a trap).
