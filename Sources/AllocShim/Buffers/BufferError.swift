@@ -49,8 +49,3 @@ func resolvedSource(_ source: BufferSource?) throws(BufferError) -> BufferSource
     if let source { return source }
     do { return try BufferSource.processDefault() } catch { throw .source(error) }
 }
-
-@inline(__always)
-func zeroFillEnabled() throws(BufferError) -> Bool {
-    do { return try BufferConfiguration.isZeroFillEnabled() } catch { throw .source(.configuration(error)) }
-}

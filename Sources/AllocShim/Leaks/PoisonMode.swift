@@ -65,14 +65,6 @@ public enum PoisonMode {
         if try isPoisoning() { PoisonPattern.processWide.fill(base, count: count) }
     }
 
-    /// ``poisonIfEnabled(_:_:)`` with the buffer layer's error (RegionMaker's one call).
-    @inline(__always)
-    static func poisonRegionIfEnabled(_ base: UnsafeMutableRawPointer, _ count: Int)
-        throws(BufferError)
-    {
-        do { try poisonIfEnabled(base, count) } catch { throw .source(.configuration(error)) }
-    }
-
     /// The same for a grown tail (`realloc`): `base` is allocation offset `start`.
     @inline(__always)
     public static func poisonIfEnabled(
