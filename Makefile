@@ -154,7 +154,7 @@ soak: deps
 	$(NO_JEMALLOC_BUILD)/release/allocshim soak --output soak-results $(SOAK_ARGS)
 
 clean:
-	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools .build-audit .build-snippets $(DOCS_BUILD) Fuzz/.build-*
+	rm -rf .build $(NO_JEMALLOC_BUILD) $(INTEGRATIONS_BUILD) .build-asan .build-tsan .build-ubsan .build-tools .build-audit .build-snippets .build-shared-writes $(DOCS_BUILD) Fuzz/.build-*
 
 # `allocshim audit` (docs/audit.md): the analyzer's snippet corpus, the command line's exit
 # statuses, and AllocShim's own sources, which must have no unjustified uninitialized allocation.
