@@ -132,6 +132,7 @@ final class WordTable: Sendable {
     let linkKey: UInt8
 
     init(seed: UInt64) {
+        // allocshim: uninitialized — the pattern table: every one of its `period` words is written by the loop below before anything reads it
         storage = .allocate(capacity: PoisonPattern.period)
         var salt: UInt64 = 0
         var link: UInt8 = 0
