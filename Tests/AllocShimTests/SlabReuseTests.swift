@@ -54,6 +54,8 @@ struct SlabReuseTests {
         #expect(allocator.deallocations.load(ordering: .relaxed) == 0, "the pinned slab stays until its slice goes")
         Slab.releaseSlice(pinned.slab, pinned.pointer, byteCount: 100)
         #expect(allocator.deallocations.load(ordering: .relaxed) == 1, "the last slice freed the pinned slab")
+        pool.releaseIdleSlab()
+        #expect(allocator.deallocations.load(ordering: .relaxed) == 2)
     }
 
     @Test("slices released on another thread count: the slab is rewound only once they all are", arguments: kinds)
@@ -63,9 +65,12 @@ struct SlabReuseTests {
         let first = try (0..<9).map { _ in try pool.cut(byteCount: 100) }  // 9 × 104 bytes: the next cut needs room
         let parcels = TestLocked<[SliceBox]>(first.map { SliceBox(slice: $0, byteCount: 100) })
         runThreads(1) { _ in parcels.withLock { $0.removeAll() } }  // every slice released on another thread
-        _ = try pool.cut(byteCount: 100)
+        let next = try pool.cut(byteCount: 100)
         #expect(allocator.allocations.load(ordering: .relaxed) == 1, "the emptied slab was rewound")
         #expect(allocator.deallocations.load(ordering: .relaxed) == 0)
+        Slab.releaseSlice(next.slab, next.pointer, byteCount: 100)
+        pool.releaseIdleSlab()
+        #expect(allocator.deallocations.load(ordering: .relaxed) == 1)
     }
 
     @Test("the built-in shared pools hold their home unretained; other pools' slabs keep their allocator alive")
