@@ -81,12 +81,18 @@ int CAllocShimsProcess_becomeSubreaper(void) {
 
 static _Atomic pid_t forward_target = 0;
 static _Atomic int pending_signal = 0;
+// Every terminating signal this process received since interception began, as a bit set
+// (bit N: signal N), so the watch can tell a command the user stopped from one that ended alone.
+static _Atomic unsigned long received_signals = 0;
 
 static void forward(int signal_number, siginfo_t *info, void *context) {
     (void)context;
     int saved_errno = errno;
     pid_t target = atomic_load(&forward_target);
     bool from_terminal = info != NULL && info->si_code == SI_KERNEL;
+    if (signal_number > 0 && signal_number < (int)(8 * sizeof(unsigned long))) {
+        atomic_fetch_or(&received_signals, 1UL << signal_number);
+    }
     if (target > 0) {
         if (!from_terminal) kill(target, signal_number);
     } else {
@@ -119,6 +125,11 @@ void CAllocShimsProcess_setForwardTarget(pid_t child) {
     atomic_store(&forward_target, child);
     int pending = atomic_exchange(&pending_signal, 0);
     if (pending != 0 && child > 0) kill(child, pending);
+}
+
+int CAllocShimsProcess_receivedSignal(int signal_number) {
+    if (signal_number <= 0 || signal_number >= (int)(8 * sizeof(unsigned long))) return 0;
+    return (atomic_load(&received_signals) >> signal_number) & 1UL ? 1 : 0;
 }
 
 int CAllocShimsProcess_hasEnded(pid_t pid) {

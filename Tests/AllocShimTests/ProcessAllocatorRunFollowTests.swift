@@ -75,6 +75,43 @@ extension ProcessAllocatorRunTests {
             "run ended by \(run.terminationReason) \(run.terminationStatus)")
     }
 
+    /// CI once saw run end with exit status 1 after a SIGQUIT: the signal reached the command in
+    /// the moment between its exec of `sleep` and the watch's first read of sleep's mappings, and
+    /// run reported an image it could not check instead of the stop the user asked for. Made
+    /// certain here: run is stopped (SIGSTOP) across the exec, gets SIGTERM while stopped, and
+    /// the command is already dead when run continues; its first poll then finds an image that
+    /// was never read, ended by the signal run itself received.
+    @Test("a signal to run that ends an image before its check is the user's stop: 128+N, not a failed check")
+    func signalEndingAnUncheckedImageIsTheStop() throws {
+        let goFile = FileManager.default.temporaryDirectory.appendingPathComponent("allocshim-go-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: goFile) }
+        let (run, child, pidFile) = try startRunWithSleepingChild(waitingFor: goFile)
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        kill(run.processIdentifier, SIGSTOP)
+        FileManager.default.createFile(atPath: goFile, contents: nil)
+        var execd = false
+        for _ in 0..<4000 {
+            if (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/exe"))?.hasSuffix("/sleep") == true {
+                execd = true
+                break
+            }
+            usleep(5000)
+        }
+        kill(run.processIdentifier, SIGTERM)  // pending until run continues
+        kill(child, SIGTERM)  // as run's forwarding would: the image dies unread
+        let childDied = waitUntilGone(child)
+        kill(run.processIdentifier, SIGCONT)
+        let ended = waitForExit(run)
+        #expect(execd && childDied, "the command never became sleep (\(execd)) or did not die (\(childDied))")
+        guard ended else {
+            Issue.record("run did not end")
+            return
+        }
+        #expect(
+            run.terminationReason == .exit && run.terminationStatus == 128 + SIGTERM,
+            "run ended by \(run.terminationReason) \(run.terminationStatus)")
+    }
+
     @Test("the child dies with run even when run is killed with SIGKILL")
     func childDiesWithKilledRun() throws {
         let (run, child, pidFile) = try startRunWithSleepingChild()
@@ -106,13 +143,14 @@ extension ProcessAllocatorRunTests {
     /// Starts `allocshim run -- sh -c 'echo $$ > FILE; exec sleep 30'` and returns once the
     /// shell (which becomes the sleep) wrote its pid: the dynamic linker's trace run of the
     /// same command never runs the shell, so the pid is the real child's.
-    private func startRunWithSleepingChild() throws -> (Process, pid_t, String) {
+    private func startRunWithSleepingChild(waitingFor goFile: String? = nil) throws -> (Process, pid_t, String) {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("allocshim-child-\(UUID().uuidString)").path
         let run = Process()
         run.executableURL = URL(fileURLWithPath: Self.allocshimPath)
         run.arguments = [
             "run", "--quiet", "--backend", "system", "--", "/bin/sh", "-c",
-            "echo $$ > \(pidFile).tmp && mv \(pidFile).tmp \(pidFile); exec sleep 30",
+            "echo $$ > \(pidFile).tmp && mv \(pidFile).tmp \(pidFile); "
+                + (goFile.map { "while [ ! -e \($0) ]; do sleep 0.01; done; " } ?? "") + "exec sleep 30",
         ]
         run.standardOutput = FileHandle.nullDevice
         run.standardError = FileHandle.nullDevice
@@ -124,7 +162,9 @@ extension ProcessAllocatorRunTests {
             {
                 // Wait until the shell became the sleep, so the signal finds sleep's default action.
                 for _ in 0..<4000
-                where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))?.hasSuffix("/sleep") != true {
+                where goFile == nil
+                    && (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))?.hasSuffix("/sleep") != true
+                {
                     usleep(5000)
                 }
                 return (run, pid, pidFile)

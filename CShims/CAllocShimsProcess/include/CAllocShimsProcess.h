@@ -29,6 +29,10 @@ int CAllocShimsProcess_interceptTerminatingSignals(void);
 /// (si_code SI_KERNEL: ^C, ^\, hangup) already reach the child and are not sent twice.
 void CAllocShimsProcess_setForwardTarget(pid_t child);
 
+/// 1 when this process received `signal_number` (one of the intercepted signals) since
+/// ``CAllocShimsProcess_interceptTerminatingSignals``, from anyone (a kill or the terminal), else 0.
+int CAllocShimsProcess_receivedSignal(int signal_number);
+
 /// Whether child `pid` has ended, without reaping it (its /proc entry stays readable):
 /// 1 ended, 0 still running, -1 with errno set. The corresponding C function is
 /// `waitid(P_PID, pid, …, WEXITED | WNOHANG | WNOWAIT)`.

@@ -26,7 +26,8 @@ import Foundation
 /// /proc without `children` files, maps that cannot be read (a set-user-ID descendant), a
 /// static executable (its malloc is its own), an image that maps no C library within 5 s,
 /// and the command's own last image when it exited before it could be read (its name, which
-/// a zombie keeps, differs from the last image checked). Limit: a *descendant* image that
+/// a zombie keeps, differs from the last image checked) — unless a signal sent to the run and
+/// forwarded to the command ended it: that is the user's stop, reported as 128+N. Limit: a *descendant* image that
 /// starts and ends between two polls (1–50 ms) is not seen.
 public struct ProcessTreeWatch {
     /// How the command ended.
@@ -156,7 +157,20 @@ public struct ProcessTreeWatch {
                     changed = true
                     continue
                 }
-                let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? "?"
+                let executable: String
+                switch ProcFile.readLink("/proc/\(pid)/exe") {
+                case .success(let path): executable = path
+                case .failure(let error) where error.number == EACCES || error.number == EPERM:
+                    throw .cannotVerify(
+                        command: launch.executable, reason: "cannot read the executable of pid \(pid): permission denied "
+                            + "(a set-user-ID program or another user's process)")
+                case .failure:
+                    // Its memory is already gone (it is exiting: stat was read a moment before) or
+                    // the exec is between steps. Not a new image: CI once saw an exiting command's
+                    // image as a new one, never verified, and reported a check it could not make.
+                    changed = true
+                    continue
+                }
                 let image = Image(executable: executable, codeStart: stat.codeStart, codeEnd: stat.codeEnd, stackStart: stat.stackStart)
                 var entry = state.tracked[pid] ?? Tracked(image: image, firstSeen: now)
                 if entry.image != image || state.tracked[pid] == nil {
@@ -256,14 +270,18 @@ public struct ProcessTreeWatch {
         let finalName = ProcStat(pid: state.root)?.name
         var status: Int32 = 0
         while waitpid(state.root, &status, 0) < 0, errno == EINTR {}
-        if let finalName, finalName != state.rootVerifiedName || !state.rootCurrentVerified {
+        // WIFEXITED / WTERMSIG, which Swift does not import (macros).
+        let signal = status & 0x7F
+        // Killed by a signal this process received and forwarded (the user stopped the run,
+        // possibly between an exec and the next poll): the stop is reported, not an unread
+        // image; that image ran at most one poll interval (50 ms) and was never seen wrong.
+        let stoppedByUser = signal != 0 && CAllocShimsProcess_receivedSignal(signal) == 1
+        if let finalName, !stoppedByUser, finalName != state.rootVerifiedName || !state.rootCurrentVerified {
             throw .cannotVerify(
                 command: launch.executable,
                 reason: "its last program '\(EnvironmentVariable.displayed(finalName))' (pid \(state.root)) exited before its mappings "
                     + "could be read (it ended between two polls of /proc after an exec); run that program directly")
         }
-        // WIFEXITED / WTERMSIG, which Swift does not import (macros).
-        let signal = status & 0x7F
         return signal == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signal)
     }
 
@@ -353,6 +371,14 @@ enum ProcFile {
     /// An errno as an `Error`, for `Result`.
     struct Failure: Error, Equatable {
         var number: Int32
+    }
+
+    /// The target of a /proc symbolic link (`exe`), or the errno of the failed readlink.
+    static func readLink(_ path: String) -> Result<String, Failure> {
+        var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(path, &target, target.count - 1)
+        guard length >= 0 else { return .failure(Failure(number: errno)) }
+        return .success(String(decoding: target[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self))
     }
 
     static func readReportingError(_ path: String) -> Result<String, Failure> {
