@@ -68,7 +68,10 @@ let package = Package(
         ),
         .target(
             name: "AllocShim",
-            dependencies: ["CAllocShims"]
+            dependencies: ["CAllocShims"],
+            // `span`, `bytes` and `mutableSpan` return lifetime-dependent views (SE-0456): declaring
+            // such a property still needs this feature in Swift 6.3 (users of them do not).
+            swiftSettings: [.enableExperimentalFeature("Lifetimes")]
         ),
         // The benchmark's C baseline loops: only the measurement layer links them.
         .target(

@@ -10,6 +10,7 @@
 // jemalloc calls go through CAllocShims_jemalloc_mallctl, so this works alike with jemalloc
 // linked (the Jemalloc trait) and loaded under ASan (jemalloc_sanitizer.c), and falls back to
 // no cache where jemalloc is absent.
+#include "failure_injection_internal.h"
 #include "CAllocShims.h"
 #include "CAllocShimsArenaCaches.h"
 
@@ -95,7 +96,7 @@ static CacheEntry *own_entry(unsigned arena, int create) {
     if (caches == NULL) {
         if (!create) return NULL;
         pthread_once(&thread_exit_key_once, make_thread_exit_key);
-        caches = CAllocShims_platform_calloc(1, sizeof *caches);
+        caches = CAllocShims_bookkeeping_calloc(1, sizeof *caches);
         if (caches == NULL) return NULL;
         if (pthread_setspecific(thread_exit_key, caches) != 0) {
             CAllocShims_platform_free(caches);
@@ -106,7 +107,7 @@ static CacheEntry *own_entry(unsigned arena, int create) {
     CacheEntry **chunk = &caches->chunks[arena >> chunk_bits];
     if (*chunk == NULL) {
         if (!create) return NULL;
-        CacheEntry *made = CAllocShims_platform_calloc(chunk_entries, sizeof *made);
+        CacheEntry *made = CAllocShims_bookkeeping_calloc(chunk_entries, sizeof *made);
         if (made == NULL) return NULL;
         for (unsigned slot = 0; slot < chunk_entries; slot++) made[slot].arena = (arena & ~(unsigned)(chunk_entries - 1)) + slot;
         *chunk = made;

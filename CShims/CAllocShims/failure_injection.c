@@ -2,6 +2,7 @@
 // CAllocShimsFailureInjection.h). The state is thread-local, so only the arming thread's
 // allocations are affected and no locking is needed.
 #include "failure_injection_internal.h"
+#include "CAllocShims.h"
 
 #include <stddef.h>
 
@@ -53,4 +54,13 @@ void CAllocShims_failure_injection_exchange(const CAllocShims_FailureInjection *
         *state = *replacement;
         if (state->mode == CAllocShims_inject_randomly && state->seed == 0) state->seed = 1;
     }
+}
+
+void *CAllocShims_bookkeeping_calloc(size_t count, size_t size) {
+    CAllocShims_FailureInjection *state = &CAllocShims_failure_injection_state;
+    int32_t mode = state->mode;
+    state->mode = CAllocShims_inject_off;  // this thread's state only: nothing else can see it
+    void *made = CAllocShims_platform_calloc(count, size);
+    state->mode = mode;
+    return made;
 }

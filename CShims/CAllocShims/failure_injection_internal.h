@@ -5,6 +5,8 @@
 
 #include "CAllocShimsFailureInjection.h"
 
+#include <stddef.h>
+
 extern _Thread_local CAllocShims_FailureInjection CAllocShims_failure_injection_state;
 
 /// The slow path: counts the attempt and decides. Only reached on an armed thread.
@@ -15,5 +17,11 @@ static inline int injected_failure(void) {
     if (__builtin_expect(CAllocShims_failure_injection_state.mode == CAllocShims_inject_off, 1)) return 0;
     return CAllocShims_failure_injection_decide();
 }
+
+/// AllocShim's own bookkeeping (per-thread tables, not a caller's block): never injected and
+/// never counted, so a plan sees the same attempts on every run of the same operation whatever
+/// one-time set-up the thread did first (a thread's first arena buffer made its cache table:
+/// two extra attempts on the first run only, and "allocation n was not reached" on the others).
+void *CAllocShims_bookkeeping_calloc(size_t count, size_t size);
 
 #endif

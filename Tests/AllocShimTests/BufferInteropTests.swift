@@ -42,7 +42,7 @@ struct BufferInteropTests {
         let copy = shared.dataCopy()
         shared[1] = UInt8(ascii: "H")
         #expect(copy[1] == UInt8(ascii: "h"), "a copied Data does not")
-        #expect(try SharedBytes.from(Data([1, 2, 3])).bytes == [1, 2, 3])
+        #expect(try SharedBytes.from(Data([1, 2, 3])).copyToArray() == [1, 2, 3])
     }
 
     @Test("every allocation form is made by name", arguments: AllocationForm.allCases)

@@ -236,11 +236,11 @@ struct BufferTests {
     @Test("integers, fill, compare, concat")
     func operations() throws {
         let buffer = try SharedBytes.alloc(8)
-        try buffer.writeInteger(UInt32(0x0102_0304), at: 0, endianness: .big)
-        try buffer.writeInteger(UInt16(0x0506), at: 4, endianness: .little)
+        try buffer.writeInteger(UInt32(0x0102_0304), at: 0, byteOrder: .big)
+        try buffer.writeInteger(UInt16(0x0506), at: 4, byteOrder: .little)
         #expect(Array(buffer) == [1, 2, 3, 4, 6, 5, 0, 0])
-        #expect(try buffer.readInteger(at: 0, as: UInt32.self, endianness: .little) == 0x0403_0201)
-        #expect(throws: BufferError.outOfBounds(offset: 6, length: 4, count: 8)) { try buffer.readInteger(at: 6, as: UInt32.self, endianness: .big) }
+        #expect(try buffer.readInteger(at: 0, as: UInt32.self, byteOrder: .little) == 0x0403_0201)
+        #expect(throws: BufferError.outOfBounds(offset: 6, length: 4, count: 8)) { try buffer.readInteger(at: 6, as: UInt32.self, byteOrder: .big) }
         let patterned = try SharedBytes.alloc(5, fill: .string("ab"))
         #expect(try patterned.string() == "ababa")
         let joined = try SharedBytes.concat([try .from("ab"), try .from("cd"), try .from("")])

@@ -42,10 +42,10 @@ struct ExtremeNumberTests {
         let buffer = try SharedBytes.alloc(8)
         for offset in Self.extremes {
             #expect(throws: BufferError.outOfBounds(offset: offset, length: 8, count: 8)) {
-                try buffer.readInteger(at: offset, as: UInt64.self, endianness: .big)
+                try buffer.readInteger(at: offset, as: UInt64.self, byteOrder: .big)
             }
             #expect(throws: BufferError.outOfBounds(offset: offset, length: 4, count: 8)) {
-                try buffer.writeInteger(UInt32(1), at: offset, endianness: .little)
+                try buffer.writeInteger(UInt32(1), at: offset, byteOrder: .little)
             }
         }
     }

@@ -226,7 +226,7 @@ struct PoisonModeTests {
             #expect(try SharedBytes.from(body).exposures() == [Self.unwrittenInBody])
 
             // The checked conversions see the moved bytes too.
-            _ = joined.bytes
+            _ = joined.copyToArray()
         }
         let seen = events.withLock { $0 }
         #expect(seen.map(\.exposures) == [[Exposure(offset: headerLength + 77, length: 947)]])
@@ -271,7 +271,7 @@ struct PoisonModeTests {
             buffer.withUnsafeMutableBytes { bytes in
                 for index in 0..<20 { bytes[index] = ~PoisonPattern.processWide.byte(at: index) }
             }
-            _ = buffer.bytes
+            _ = buffer.copyToArray()
             _ = buffer.dataCopy()
             _ = buffer.unsafeDataSharingMemory()
             _ = try? buffer.string(encoding: .latin1)
@@ -285,7 +285,7 @@ struct PoisonModeTests {
             ExposureMonitor.setHandler { event in events.withLock { $0.append(event) } }
             defer { ExposureMonitor.resetHandler() }
             let buffer = try SharedBytes.allocUnsafe(64)
-            _ = buffer.bytes
+            _ = buffer.copyToArray()
         }
         #expect(events.withLock { $0.isEmpty })
     }
@@ -297,7 +297,7 @@ struct PoisonModeTests {
             ExposureMonitor.setHandler { _ in count.add() }
             defer { ExposureMonitor.resetHandler() }
             let buffer = try SharedBytes.allocUnsafe(16)
-            for _ in 0..<300_000 { _ = buffer.bytes }
+            for _ in 0..<300_000 { _ = buffer.copyToArray() }
         }
         #expect(count.value == 300_000)
     }

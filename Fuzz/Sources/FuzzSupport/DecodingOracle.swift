@@ -20,9 +20,9 @@ public enum DecodingOracle {
         let unbounded = Result { () throws(BufferError) in try SharedBytes.from(text, encoding: encoding) }
         switch (unbounded, expected) {
         case (.success(let buffer), .bytes(let bytes)):
-            fuzzCheck(buffer.bytes == bytes, "from(): decoded \(buffer.bytes) for \(context)")
+            fuzzCheck(buffer.copyToArray() == bytes, "from(): decoded \(buffer.copyToArray()) for \(context)")
         case (.success(let buffer), .rejected):
-            fuzzCheck(false, "from(): accepted \(buffer.bytes) for \(context)")
+            fuzzCheck(false, "from(): accepted \(buffer.copyToArray()) for \(context)")
         case (.failure(let error), .bytes):
             fuzzCheck(false, "from(): rejected with \(error) for \(context)")
         case (.failure(let error), .rejected):
@@ -33,9 +33,9 @@ public enum DecodingOracle {
         switch (bounded, expected) {
         case (.success(let buffer), .bytes(let bytes)):
             fuzzCheck(bytes.count <= limit, "decoding(): \(bytes.count) bytes over the limit were accepted for \(context)")
-            fuzzCheck(buffer.bytes == bytes, "decoding(): decoded \(buffer.bytes) for \(context)")
+            fuzzCheck(buffer.copyToArray() == bytes, "decoding(): decoded \(buffer.copyToArray()) for \(context)")
         case (.success(let buffer), .rejected):
-            fuzzCheck(false, "decoding(): accepted \(buffer.bytes) for \(context)")
+            fuzzCheck(false, "decoding(): accepted \(buffer.copyToArray()) for \(context)")
         case (.failure(.encoding(.decodedSizeOverLimit(let reportedEncoding, let decodedBytes, let reportedLimit))), _):
             fuzzCheck(reportedEncoding == encoding && reportedLimit == limit, "decoding(): wrong payload for \(context)")
             fuzzCheck(decodedBytes > limit, "decoding(): refused \(decodedBytes) bytes as over the limit for \(context)")

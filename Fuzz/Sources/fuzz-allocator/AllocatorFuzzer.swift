@@ -207,7 +207,7 @@ struct Run {
         switch handle {
         case .shared(let buffer):
             address = buffer.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
-            bytes = buffer.bytes
+            bytes = buffer.copyToArray()
             pooled = buffer.isPooled
             fuzzCheck(buffer.count == count, "\(origin): count \(buffer.count)")
         case .owned(let box):
@@ -283,11 +283,11 @@ struct Run {
         }
         do {
             let copy = try SharedBytes.from(buffer, using: modelSource.source)
-            fuzzCheck(copy.bytes == Array(buffers[index].expected), "copy differs from its original")
+            fuzzCheck(copy.copyToArray() == Array(buffers[index].expected), "copy differs from its original")
             fuzzCheck(!copy.sharesMemory(with: buffer) || copy.count == 0, "copy shares memory with its original")
             makeRoom()
             record(.shared(copy), count: copy.count, kind: .copyOfBytes, source: modelSource.source,
-                   origin: "copy from \(modelSource.kind)", contents: copy.bytes)
+                   origin: "copy from \(modelSource.kind)", contents: copy.copyToArray())
         } catch {
             fuzzCheck(false, "copying \(buffer.count) bytes into \(modelSource.kind) failed: \(error)")
         }

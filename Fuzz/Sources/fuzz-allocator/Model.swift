@@ -49,7 +49,7 @@ struct ModelBuffer {
     /// Reads the real bytes.
     func actualBytes() -> [UInt8] {
         switch handle {
-        case .shared(let buffer): return buffer.bytes
+        case .shared(let buffer): return buffer.copyToArray()
         case .owned(let box):
             let bytes = box.bytes.take()!
             let values = bytes.withUnsafeBytes { Array($0) }

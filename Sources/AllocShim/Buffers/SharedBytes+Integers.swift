@@ -1,26 +1,13 @@
-/// Byte order for integer reads and writes; there is no implicit default.
-public enum Endianness: Sendable {
-    case big, little
-}
-
 extension SharedBytes {
     /// Reads a `T` at `offset` (Node's `readUInt32BE` and friends), unaligned access allowed.
-    public func readInteger<T: FixedWidthInteger>(at offset: Int, as type: T.Type = T.self, endianness: Endianness)
+    public func readInteger<T: FixedWidthInteger>(at offset: Int, as type: T.Type = T.self, byteOrder: ByteOrder)
         throws(BufferError) -> T
     {
-        try checkRange(offset, MemoryLayout<T>.size)
-        let raw = withExtendedLifetime(storage) { baseAddress.loadUnaligned(fromByteOffset: offset, as: T.self) }
-        return endianness == .big ? T(bigEndian: raw) : T(littleEndian: raw)
+        try withExtendedLifetime(storage) { () throws(BufferError) in try region.readInteger(at: offset, as: T.self, byteOrder: byteOrder) }
     }
 
     /// Writes `value` at `offset` (Node's `writeUInt32BE` and friends).
-    public func writeInteger<T: FixedWidthInteger>(_ value: T, at offset: Int, endianness: Endianness) throws(BufferError) {
-        try checkRange(offset, MemoryLayout<T>.size)
-        let raw = endianness == .big ? value.bigEndian : value.littleEndian
-        withExtendedLifetime(storage) { baseAddress.storeBytes(of: raw, toByteOffset: offset, as: T.self) }
-    }
-
-    private func checkRange(_ offset: Int, _ length: Int) throws(BufferError) {
-        guard offset >= 0, offset <= count - length else { throw .outOfBounds(offset: offset, length: length, count: count) }
+    public func writeInteger<T: FixedWidthInteger>(_ value: T, at offset: Int, byteOrder: ByteOrder) throws(BufferError) {
+        try withExtendedLifetime(storage) { () throws(BufferError) in try region.writeInteger(value, at: offset, byteOrder: byteOrder) }
     }
 }

@@ -1,37 +1,14 @@
 // Filling, copying, joining, comparing and converting SharedBytes.
 
 extension SharedBytes {
+    /// This view's bytes for the shared operations (callers keep `storage` alive).
+    @inline(__always) @usableFromInline
+    var region: ByteRegion { ByteRegion(base: baseAddress, count: count) }
+
     /// Overwrites every byte with `pattern`, repeated (Node's `buf.fill`). An empty pattern
     /// fills with zeros, as Node does.
     public func fill(_ pattern: FillPattern) throws(BufferError) {
-        switch pattern {
-        case .byte(let byte):
-            baseAddress.initializeMemory(as: UInt8.self, repeating: byte, count: count)
-        case .bytes(let bytes):
-            bytes.withUnsafeBytes { repeatPattern($0) }
-        case .string(let text, let encoding):
-            let length: Int
-            do { length = try TextEncoder.byteCount(of: text, as: encoding) } catch { throw .encoding(error) }
-            // allocshim: uninitialized — TextEncoder.write fills exactly `length` bytes, the size byteCount(of:as:) computed for this text
-            let pattern = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-                TextEncoder.write(text, as: encoding, into: UnsafeMutableRawBufferPointer(buffer))
-                initialized = length
-            }
-            pattern.withUnsafeBytes { repeatPattern($0) }
-        }
-    }
-
-    private func repeatPattern(_ pattern: UnsafeRawBufferPointer) {
-        guard let source = pattern.baseAddress, pattern.count > 0 else {
-            baseAddress.initializeMemory(as: UInt8.self, repeating: 0, count: count)
-            return
-        }
-        var written = 0
-        while written < count {
-            let chunk = Swift.min(pattern.count, count - written)
-            (baseAddress + written).copyMemory(from: source, byteCount: chunk)
-            written += chunk
-        }
+        try withExtendedLifetime(storage) { () throws(BufferError) in try region.fill(pattern) }
     }
 
     /// Copies bytes `sourceRange` of this buffer into `target` at `targetStart` (Node's
@@ -74,25 +51,23 @@ extension SharedBytes {
 
     /// The bytes as text in `encoding` (Node's `buf.toString(encoding)`).
     public func string(encoding: ByteEncoding = .utf8) throws(BufferError) -> String {
-        checkExposure(convertingTo: "String")
-        do {
-            return try withUnsafeBytes { (bytes) throws(ByteEncodingError) in try TextEncoder.string(from: bytes, as: encoding) }
-        } catch {
-            throw .encoding(error)
-        }
+        try withExtendedLifetime(storage) { () throws(BufferError) in try region.string(encoding: encoding) }
     }
 
-    /// A new array holding a copy of the bytes.
-    public var bytes: [UInt8] {
-        checkExposure(convertingTo: "[UInt8]")
-        return withUnsafeBytes { Array($0) }
+    /// A new array holding a copy of the bytes (``bytes`` is a `RawSpan` over them, no copy).
+    public func copyToArray() -> [UInt8] {
+        withExtendedLifetime(storage) { region.arrayCopy() }
     }
 }
 
+/// Equality, order and hashing are over the bytes, at the moment of the call. The bytes are
+/// shared and mutable (a write through any copy or slice shows in all), so a buffer used as a
+/// `Set` element or `Dictionary` key must not be written afterwards — as with any key whose
+/// hash can change. Use ``copyToArray()`` or an ``OwnedBytes`` for keys that must stay put.
 extension SharedBytes: Equatable, Hashable, Comparable {
     /// Same length and same bytes (Node's `buf.equals`).
     public static func == (lhs: SharedBytes, rhs: SharedBytes) -> Bool {
-        lhs.count == rhs.count && compare(lhs, rhs) == 0
+        withExtendedLifetime((lhs, rhs)) { ByteRegion.equal(lhs.region, rhs.region) }
     }
 
     /// Byte-wise order, shorter first on a common prefix (Node's `Buffer.compare`).
@@ -100,28 +75,12 @@ extension SharedBytes: Equatable, Hashable, Comparable {
 
     /// Hashes the bytes, consistent with `==`: views with equal bytes hash alike.
     public func hash(into hasher: inout Hasher) {
-        withUnsafeBytes { hasher.combine(bytes: $0) }
+        withExtendedLifetime(storage) { region.hash(into: &hasher) }
     }
 
     /// -1, 0 or 1, as Node's `Buffer.compare`.
     public static func compare(_ lhs: SharedBytes, _ rhs: SharedBytes) -> Int {
-        let common = Swift.min(lhs.count, rhs.count)
-        let order = common == 0 ? 0 : Int(memcmpBytes(lhs.baseAddress, rhs.baseAddress, common))
-        withExtendedLifetime((lhs, rhs)) {}
-        if order != 0 { return order < 0 ? -1 : 1 }
-        return lhs.count == rhs.count ? 0 : (lhs.count < rhs.count ? -1 : 1)
-    }
-}
-
-@inline(__always)
-private func memcmpBytes(_ a: UnsafeMutableRawPointer, _ b: UnsafeMutableRawPointer, _ count: Int) -> Int32 {
-    UnsafeRawBufferPointer(start: a, count: count).withMemoryRebound(to: UInt8.self) { left in
-        UnsafeRawBufferPointer(start: b, count: count).withMemoryRebound(to: UInt8.self) { right in
-            for index in 0..<count where left[index] != right[index] {
-                return left[index] < right[index] ? -1 : 1
-            }
-            return 0
-        }
+        withExtendedLifetime((lhs, rhs)) { ByteRegion.compare(lhs.region, rhs.region) }
     }
 }
 

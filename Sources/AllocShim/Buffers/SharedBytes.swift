@@ -6,6 +6,8 @@
 ///
 /// Making one:
 /// - ``alloc(_:fill:using:)`` — zero-filled (safe default);
+/// - `init(capacity:using:initializingWith:)` — written by a closure through an `OutputRawSpan`:
+///   uninitialized memory that cannot be read (the safe form of `allocUnsafe`);
 /// - ``allocUnsafe(_:using:)`` — uninitialized, small sizes cut from the backend's slab pool;
 /// - ``allocUnsafeSlow(_:using:)`` — uninitialized, never pooled;
 /// - `from(...)` — a copy of a string, byte sequence or another buffer;
@@ -36,6 +38,44 @@ public struct SharedBytes {
         guard count >= 0 else { throw .allocation(.negativeSize(count)) }
         let (base, owner) = try RegionMaker.make(count, kind, from: source)
         self.init(storage: ByteStorage(base: base, byteCount: count, owner: owner), offset: 0, count: count)
+    }
+
+    @inline(__always)
+    init(_ made: OutputSpanInitialization.Region) {
+        self.init(storage: ByteStorage(base: made.base, byteCount: made.count, owner: made.owner), offset: 0, count: made.count)
+    }
+
+    /// Up to `capacity` bytes written by `body`, with no way to read what the memory held before:
+    /// ``count`` is what `body` appended to the `OutputRawSpan`. Small capacities are cut from the
+    /// pool, as ``allocUnsafe(_:using:)``; zero-fill and poison modes apply to the whole capacity;
+    /// unused capacity is given back at once (docs/buffers.md).
+    public init(
+        capacity: Int, using source: BufferSource? = nil, initializingWith body: (inout OutputRawSpan) -> Void
+    ) throws(BufferError) {
+        self.init(try OutputSpanInitialization.make(capacity, .uninitializedPooled, from: source, body))
+    }
+
+    /// As the non-throwing form, for a closure that throws: its error propagates unchanged, after
+    /// the memory went back to its allocator. Allocation failures throw ``BufferError``.
+    public init<E: Error>(
+        capacity: Int, using source: BufferSource? = nil, initializingWith body: (inout OutputRawSpan) throws(E) -> Void
+    ) throws {
+        self.init(try OutputSpanInitialization.make(capacity, .uninitializedPooled, from: source, body))
+    }
+
+    /// Up to `capacity` bytes written by `body`, never from the pool (the `allocUnsafeSlow` form).
+    public init(
+        unpooledCapacity capacity: Int, using source: BufferSource? = nil, initializingWith body: (inout OutputRawSpan) -> Void
+    ) throws(BufferError) {
+        self.init(try OutputSpanInitialization.make(capacity, .uninitializedUnpooled, from: source, body))
+    }
+
+    /// As the non-throwing unpooled form, for a closure that throws.
+    public init<E: Error>(
+        unpooledCapacity capacity: Int, using source: BufferSource? = nil,
+        initializingWith body: (inout OutputRawSpan) throws(E) -> Void
+    ) throws {
+        self.init(try OutputSpanInitialization.make(capacity, .uninitializedUnpooled, from: source, body))
     }
 
     /// The first byte (valid for `count` bytes).

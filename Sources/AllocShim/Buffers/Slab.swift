@@ -66,6 +66,8 @@ final class SlabHome: Sendable {
     func sliceCut(_ byteCount: Int) { slices.recordAllocation(byteCount: byteCount) }
     @inline(__always)
     func sliceReleased(_ byteCount: Int) { slices.recordDeallocation(byteCount: byteCount) }
+    /// A live slice now references `newByteCount` bytes instead of `oldByteCount`.
+    func sliceResized(from oldByteCount: Int, to newByteCount: Int) { slices.recordResize(from: oldByteCount, to: newByteCount) }
 
     func accounting() -> PoolAccounting {
         let slabCounts = slabs.snapshot()
@@ -161,6 +163,30 @@ final class Slab: @unchecked Sendable {
             }
         }
         releaseRemotely(slab)
+    }
+
+    /// The output-span initializers' slice, cut with `capacity` bytes of which the closure wrote
+    /// `count`, keeps only those: the tail is no longer referenced (accounting) nor accessible
+    /// (AddressSanitizer), and when the slice is still the last cut of this thread's slab the
+    /// cursor moves back over the tail, so the next buffer uses it (the usual case: nothing is
+    /// cut between the allocation and the end of the closure). On a striped pool, or after
+    /// another cut, the tail stays unused until the slab is freed or rewound.
+    static func trimSlice(_ slab: Unmanaged<Slab>, _ slice: UnsafeMutableRawPointer, from capacity: Int, to count: Int) {
+        let threadSlot = slab._withUnsafeGuaranteedRef { slab in
+            SanitizerVisibility.takeBack(slice + count, byteCount: capacity - count)
+            slab.home._withUnsafeGuaranteedRef { $0.sliceResized(from: capacity, to: count) }
+            return slab.threadSlot
+        }
+        guard threadSlot >= 0 else { return }
+        // Only this thread reads or writes its entry.
+        let entry = CAllocShims_thread_slab_peek(threadSlot)!
+        guard entry.pointee.slab == slab.toOpaque(), let cursor = entry.pointee.cursor else { return }
+        let cutEnd = UnsafeMutableRawPointer(cursor)
+        let keptEnd = slice + ((count + 7) & ~7)  // the 8-byte alignment of every cut
+        // The last cut ends at the cursor: later cuts would have moved it past this slice's end.
+        guard cutEnd > keptEnd, cutEnd <= slice + ((capacity + 7) & ~7) else { return }
+        entry.pointee.remaining += cutEnd - keptEnd
+        entry.pointee.cursor = keptEnd.assumingMemoryBound(to: CChar.self)
     }
 
     /// The one atomic of a release that is not the owner's own (another thread's, or after

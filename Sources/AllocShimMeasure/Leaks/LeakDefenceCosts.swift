@@ -68,10 +68,10 @@ public enum LeakDefenceCosts {
                     buffer.withUnsafeMutableBytes { bytes in _ = bytes.initializeMemory(as: UInt8.self, from: text) }
                     if defence == .poisonOnly {
                         PoisonMode.setEnabled(false)  // conversion without the check
-                        _ = buffer.bytes
+                        _ = buffer.copyToArray()
                         PoisonMode.setEnabled(true)
                     } else {
-                        _ = buffer.bytes
+                        _ = buffer.copyToArray()
                     }
                 }
                 samples.append(Double(threadCPUNanoseconds() - start) / Double(iterations))
