@@ -24,6 +24,7 @@ struct AllocShimCommand: ParsableCommand {
             ResidueCommand.self,
             FragmentationCommand.self,
             ThreadsCommand.self,
+            OutputSpanCommand.self,
             ReportCommand.self,
             LeaksCommand.self,
             AuditCommand.self,

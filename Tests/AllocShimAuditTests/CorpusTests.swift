@@ -432,7 +432,7 @@ let unsafeSnippets: [Snippet] = [
     .unsafe("allocUnsafeSlow with a partial write", .sizeMismatch, """
         func f() throws {
             let b = try SharedBytes.allocUnsafeSlow(16)
-            try b.writeInteger(UInt32(7), at: 0, endianness: .big)
+            try b.writeInteger(UInt32(7), at: 0, byteOrder: .big)
             b[4] = 1
             send(b)
         }
