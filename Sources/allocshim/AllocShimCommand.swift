@@ -58,7 +58,7 @@ struct AllocShimCommand: ParsableCommand {
             // `allocshim help <command>` and a bare `allocshim` print help from run().
             exit(withError: error)
         } catch {
-            StandardError.failAndExit(String(describing: error), status: failureStatus)
+            StandardError.failAndExit(FailureMessage.text(for: error), status: failureStatus)
         }
     }
 }
