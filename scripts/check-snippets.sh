@@ -1,48 +1,96 @@
 #!/usr/bin/env bash
-# Compiles every ```swift block of README.md and docs/*.md the way a new user would: in a
-# throw-away consumer package (.build-snippets/) that depends on this checkout by path.
+# Compiles every ```swift block of README.md, docs/*.md and the DocC catalogs
+# (Sources/*/*.docc) the way a new user would: in a throw-away consumer package
+# (.build-snippets/, or $SNIPPETS_BUILD) that depends on this checkout by path. Warnings are
+# errors (a block that compiles with a warning, such as an unawaited future, is wrong), and the
+# consumer declares only the platforms the documented manifest declares.
 #
 # A block is read by the HTML comment on the line just before its fence:
-#   <!-- snippet: manifest -->  a Package.swift fragment. Its `.package(...)` lines become the
-#                               consumer's dependencies (AllocShim's URL replaced by this
-#                               checkout's path, its traits kept) and its `.product(...)` lines
-#                               the dependencies of every code block after it in the same file.
+#   <!-- snippet: manifest -->  a Package.swift (or a fragment of one). Its `.package(...)` lines
+#                               become the consumer's dependencies (AllocShim's line replaced by
+#                               this checkout's path, its traits kept), its `platforms:` line the
+#                               consumer's platforms, and its `.product(...)` lines the
+#                               dependencies of every code block after it in the same file. A
+#                               block that starts with `.package(` or `import PackageDescription`
+#                               is a manifest without the marker (DocC shows no comments).
 #   <!-- snippet: partial -->   deliberately incomplete: skipped.
 #   (none)                      code: compiled as the main.swift of an executable target,
 #                               against the last manifest block of its file (the core library
 #                               alone when there is none).
-# Blocks under the same manifest share one consumer package, one target each. Exit status 1
-# when a block fails to compile, naming the file and line of its fence.
+# DocC overview blocks are fragments that take their imports and a few names as given: the
+# table `docc_context` below says what each catalog builds against and declares those names
+# before the block. Blocks under the same manifest share one consumer package, one target
+# each. Exit status 1 when a block fails to compile, naming the file and line of its fence.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-OUT=.build-snippets
+OUT=${SNIPPETS_BUILD:-.build-snippets}
 mkdir -p "$OUT"
 rm -rf "$OUT"/pkg-*/Sources "$OUT"/pkg-*/Package.swift
 
-python3 - "$ROOT" "$OUT" README.md docs/*.md <<'PY'
+python3 - "$ROOT" "$OUT" README.md docs/*.md Sources/*/*.docc/*.md <<'PY'
 import hashlib, os, re, sys
 root, out, files = sys.argv[1], sys.argv[2], sys.argv[3:]
-default_manifest = ('.package(name: "AllocShim", path: ROOT)', ['.product(name: "AllocShim", package: "AllocShim")'])
-packages = {}  # key -> dict(deps, products, targets)
+core_manifest = ('.package(name: "AllocShim", path: ROOT)', ['.product(name: "AllocShim", package: "AllocShim")'], None)
+
+# DocC overview snippets are fragments: they take their imports and a few names as given.
+# What each catalog's blocks are built against, and the names each article takes as given
+# (declared before the block, so the block itself is checked as written).
+nio_manifest = ('.package(name: "AllocShim", path: ROOT, traits: ["Jemalloc", "NIO"]),\n.package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2"))',
+                ['.product(name: "AllocShim", package: "AllocShim")', '.product(name: "AllocShimNIO", package: "AllocShim")',
+                 '.product(name: "NIOCore", package: "swift-nio")', '.product(name: "NIOPosix", package: "swift-nio")'], None)
+metrics_manifest = ('.package(name: "AllocShim", path: ROOT, traits: ["Jemalloc", "Metrics"]),\n'
+                    '.package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),\n'
+                    '.package(url: "https://github.com/apple/swift-log", from: "1.16.2")',
+                    ['.product(name: "AllocShim", package: "AllocShim")', '.product(name: "AllocShimMetrics", package: "AllocShim")',
+                     '.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")', '.product(name: "Logging", package: "swift-log")'], None)
+docc_context = {
+    'Sources/AllocShim/AllocShim.docc/': (core_manifest, {
+        'Tenants.md': 'import AllocShim\nlet requestBytes: [UInt8] = Array("hello".utf8)\nlet tenantID = "acme"\n',
+    }),
+    'Sources/AllocShimNIO/AllocShimNIO.docc/': (nio_manifest, {
+        'AllocShimNIO.md': 'import AllocShim\nimport AllocShimNIO\nimport NIOCore\nimport NIOPosix\n',
+    }),
+    'Sources/AllocShimMetrics/AllocShimMetrics.docc/': (metrics_manifest, {
+        'AllocShimMetrics.md': 'import AllocShim\nimport AllocShimMetrics\nimport Logging\nimport ServiceLifecycle\n'
+                               'struct Server: Service { func run() async throws {} }\n'
+                               'let server = Server()\nlet logger = Logger(label: "docs")\nlet tenants = try TenantArenas(maximumTenants: 4)\n',
+    }),
+}
+
+def is_manifest(body):
+    for line in body.splitlines():
+        line = line.strip()
+        if not line or line.startswith('//'): continue
+        return line.startswith('.package(') or line.startswith('import PackageDescription')
+    return False
+
 def convert(manifest_text):
-    deps, products = [], []
+    deps, products, platforms = [], [], None
     for line in manifest_text.splitlines():
         line = re.sub(r'\s+//.*$', '', line).strip().rstrip(',')  # a trailing comment, not a URL's //
         if line.startswith('.package('):
-            if 'AllocShim"' in line or 'AllocShim.git"' in line:
+            if re.search(r'AllocShim(\.git)?"', line):
                 traits = re.search(r'traits:\s*(\[[^\]]*\])', line)
                 line = '.package(name: "AllocShim", path: ROOT' + (', traits: ' + traits.group(1) if traits else '') + ')'
             deps.append(line)
         elif line.startswith('.product('):
             products.append(line)
+        elif line.startswith('platforms:'):
+            platforms = line
     if not deps:
         raise SystemExit('manifest block without .package lines')
-    return ('\n'.join(deps), products)
+    return ('\n'.join(deps), products, platforms)
+
+packages = {}  # key -> dict(deps, products, platforms, targets)
 count = 0
 for path in files:
     lines = open(path).read().splitlines()
-    manifest = default_manifest
+    manifest, preludes = core_manifest, {}
+    for catalog, (catalog_manifest, catalog_preludes) in docc_context.items():
+        if path.startswith(catalog):
+            manifest, preludes = catalog_manifest, catalog_preludes
+    prelude = preludes.get(os.path.basename(path), '')
     i = 0
     while i < len(lines):
         if lines[i].strip() != '```swift':
@@ -55,12 +103,12 @@ for path in files:
         i = j + 1
         if marker == '<!-- snippet: partial -->':
             continue
-        if marker == '<!-- snippet: manifest -->':
+        if marker == '<!-- snippet: manifest -->' or is_manifest(body):
             manifest = convert(body); continue
-        key = hashlib.sha1((manifest[0] + '|'.join(sorted(manifest[1]))).encode()).hexdigest()[:10]
-        pkg = packages.setdefault(key, dict(deps=manifest[0], products=sorted(set(manifest[1])), targets=[]))
+        key = hashlib.sha1((manifest[0] + '|'.join(sorted(manifest[1])) + str(manifest[2])).encode()).hexdigest()[:10]
+        pkg = packages.setdefault(key, dict(deps=manifest[0], products=sorted(set(manifest[1])), platforms=manifest[2], targets=[]))
         name = 'Snippet_%s_L%d' % (re.sub(r'\W', '_', os.path.splitext(path)[0]), start)
-        pkg['targets'].append((name, path, start, body))
+        pkg['targets'].append((name, path, start, prelude + body))
         count += 1
 for key, pkg in packages.items():
     base = os.path.join(out, 'pkg-' + key)
@@ -69,13 +117,17 @@ for key, pkg in packages.items():
         os.makedirs(os.path.join(base, 'Sources', name), exist_ok=True)
         with open(os.path.join(base, 'Sources', name, 'main.swift'), 'w') as f:
             f.write('// From %s, the block starting at line %d.\n%s\n' % (path, line, body))
-        targets.append('        .executableTarget(name: "%s", dependencies: [\n            %s\n        ]),' % (name, ',\n            '.join(pkg['products'])))
+        # Warnings are errors: a snippet that compiles with a warning (an unawaited future) is wrong.
+        targets.append('        .executableTarget(name: "%s", dependencies: [\n            %s\n        ], swiftSettings: [.treatAllWarnings(as: .error)]),'
+                       % (name, ',\n            '.join(pkg['products'])))
         with open(os.path.join(base, 'origins.txt'), 'a') as f:
             f.write('%s %s:%d\n' % (name, path, line))
+    # Platforms only where the documented manifest names them: the docs must say what a consumer needs.
+    platforms = '    %s,\n' % pkg['platforms'] if pkg['platforms'] else ''
     with open(os.path.join(base, 'Package.swift'), 'w') as f:
-        f.write('// swift-tools-version:6.1\n// Generated by scripts/check-snippets.sh: do not edit.\nimport PackageDescription\n\n'
-                'let ROOT = "%s"\n\nlet package = Package(\n    name: "Snippets",\n    platforms: [.macOS(.v15)],\n'
-                '    dependencies: [\n        %s,\n    ],\n    targets: [\n%s\n    ]\n)\n' % (root, pkg['deps'].replace('\n', ',\n        '), '\n'.join(targets)))
+        f.write('// swift-tools-version:6.2\n// Generated by scripts/check-snippets.sh: do not edit.\nimport PackageDescription\n\n'
+                'let ROOT = "%s"\n\nlet package = Package(\n    name: "Snippets",\n%s'
+                '    dependencies: [\n        %s,\n    ],\n    targets: [\n%s\n    ]\n)\n' % (root, platforms, pkg['deps'].replace('\n', ',\n        '), '\n'.join(targets)))
 print('snippets: %d code blocks in %d consumer package(s)' % (count, len(packages)))
 PY
 
