@@ -34,24 +34,25 @@ root, out, files = sys.argv[1], sys.argv[2], sys.argv[3:]
 core_manifest = ('.package(name: "AllocShim", path: ROOT)', ['.product(name: "AllocShim", package: "AllocShim")'], None)
 
 # DocC overview snippets are fragments: they take their imports and a few names as given.
-# What each catalog's blocks are built against, and the names each article takes as given
+# What each catalog's blocks are built against ('embedding': the manifest of docs/embedding.md,
+# section 1, which names every integration), and the names each article takes as given
 # (declared before the block, so the block itself is checked as written).
-nio_manifest = ('.package(name: "AllocShim", path: ROOT, traits: ["Jemalloc", "NIO"]),\n.package(url: "https://github.com/apple/swift-nio", .upToNextMinor(from: "2.101.2"))',
-                ['.product(name: "AllocShim", package: "AllocShim")', '.product(name: "AllocShimNIO", package: "AllocShim")',
-                 '.product(name: "NIOCore", package: "swift-nio")', '.product(name: "NIOPosix", package: "swift-nio")'], None)
-metrics_manifest = ('.package(name: "AllocShim", path: ROOT, traits: ["Jemalloc", "Metrics"]),\n'
-                    '.package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),\n'
-                    '.package(url: "https://github.com/apple/swift-log", from: "1.16.2")',
-                    ['.product(name: "AllocShim", package: "AllocShim")', '.product(name: "AllocShimMetrics", package: "AllocShim")',
-                     '.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")', '.product(name: "Logging", package: "swift-log")'], None)
+def first_manifest_of(path):
+    lines = open(path).read().splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == '<!-- snippet: manifest -->' and lines[i + 1].strip() == '```swift':
+            j = i + 2
+            while lines[j].strip() != '```': j += 1
+            return '\n'.join(lines[i + 2:j])
+    raise SystemExit('%s has no manifest block' % path)
 docc_context = {
     'Sources/AllocShim/AllocShim.docc/': (core_manifest, {
         'Tenants.md': 'import AllocShim\nlet requestBytes: [UInt8] = Array("hello".utf8)\nlet tenantID = "acme"\n',
     }),
-    'Sources/AllocShimNIO/AllocShimNIO.docc/': (nio_manifest, {
+    'Sources/AllocShimNIO/AllocShimNIO.docc/': ('embedding', {
         'AllocShimNIO.md': 'import AllocShim\nimport AllocShimNIO\nimport NIOCore\nimport NIOPosix\n',
     }),
-    'Sources/AllocShimMetrics/AllocShimMetrics.docc/': (metrics_manifest, {
+    'Sources/AllocShimMetrics/AllocShimMetrics.docc/': ('embedding', {
         'AllocShimMetrics.md': 'import AllocShim\nimport AllocShimMetrics\nimport Logging\nimport ServiceLifecycle\n'
                                'struct Server: Service { func run() async throws {} }\n'
                                'let server = Server()\nlet logger = Logger(label: "docs")\nlet tenants = try TenantArenas(maximumTenants: 4)\n',
@@ -90,6 +91,7 @@ for path in files:
     for catalog, (catalog_manifest, catalog_preludes) in docc_context.items():
         if path.startswith(catalog):
             manifest, preludes = catalog_manifest, catalog_preludes
+            if manifest == 'embedding': manifest = convert(first_manifest_of('docs/embedding.md'))
     prelude = preludes.get(os.path.basename(path), '')
     i = 0
     while i < len(lines):
