@@ -76,7 +76,7 @@ struct ReportCommand: ParsableCommand {
             // "Preventing and detecting leaks" (Report/LeaksSection.swift): appended to report.md.
             do {
                 files = Array(Set(files + (try LeaksSection.measure(falsePositiveBuffers: 1_000_000, costs: true, hardened: true, heapHistory: true, rounds: 50, progress: progressLine).append(toReportIn: directory)))).sorted()
-            } catch { throw fail("leaks section: \(error)") }
+            } catch { throw fail("leaks section: \(FailureMessage.text(for: error))") }
         }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
         if !report.nodeOverAllocShimGeometricMean.isEmpty {
