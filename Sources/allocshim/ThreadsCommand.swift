@@ -15,8 +15,7 @@ struct ThreadsCommand: ParsableCommand {
             Workloads: \(ThreadWorkload.allCases.map { "\($0.rawValue): \($0.summary)." }.joined(separator: " "))
             Forms: \(BlockForm.available.map { "\($0.rawValue): \($0.call)." }.joined(separator: " ")) \
             Each row's "of C" is its scaling over the c form's on the same backend, workload and thread count.
-            Then the raw allocator's 64-byte allocate/free pairs at 1 and N threads (the figures this command printed before the sweep), \
-            with --operations pairs per thread.
+            Then the raw allocator's 64-byte allocate/free pairs at 1 and N threads, with --operations pairs per thread.
             """)
 
 
