@@ -20,7 +20,9 @@
 # DocC overview blocks are fragments that take their imports and a few names as given: the
 # table `docc_context` below says what each catalog builds against and declares those names
 # before the block. Blocks under the same manifest share one consumer package, one target
-# each. Exit status 1 when a block fails to compile, naming the file and line of its fence.
+# each. Exit status 1 when a block fails to compile, naming the file and line of its fence. A
+# manifest whose AllocShim requirement names a version that is not a tag here gets a WARN line
+# (it cannot resolve for a user).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -106,7 +108,13 @@ for path in files:
         if marker == '<!-- snippet: partial -->':
             continue
         if marker == '<!-- snippet: manifest -->' or is_manifest(body):
-            manifest = convert(body); continue
+            manifest = convert(body)
+            # The consumer is built from this checkout whatever the line says; say when the
+            # documented requirement could not resolve (a version that is not a tag here).
+            for version in re.findall(r'AllocShim(?:\.git)?"[^)]*?(?:from|exact):\s*"([^"]+)"', body):
+                if not os.popen('git -C "%s" tag -l "%s"' % (root, version)).read().strip():
+                    print('snippets: WARN %s:%d: the AllocShim requirement names version %s, which is not a tag: it cannot resolve' % (path, start, version))
+            continue
         key = hashlib.sha1((manifest[0] + '|'.join(sorted(manifest[1])) + str(manifest[2])).encode()).hexdigest()[:10]
         pkg = packages.setdefault(key, dict(deps=manifest[0], products=sorted(set(manifest[1])), platforms=manifest[2], targets=[]))
         name = 'Snippet_%s_L%d' % (re.sub(r'\W', '_', os.path.splitext(path)[0]), start)
