@@ -14,6 +14,8 @@
 #                               block that starts with `.package(` or `import PackageDescription`
 #                               is a manifest without the marker (DocC shows no comments).
 #   <!-- snippet: partial -->   deliberately incomplete: skipped.
+#   <!-- snippet: run -->       code that is also run: it must exit 0 by itself, or shut down
+#                               gracefully (status 0) on SIGTERM (run_snippet below).
 #   (none)                      code: compiled as the main.swift of an executable target,
 #                               against the last manifest block of its file (the core library
 #                               alone when there is none).
@@ -118,12 +120,12 @@ for path in files:
         key = hashlib.sha1((manifest[0] + '|'.join(sorted(manifest[1])) + str(manifest[2])).encode()).hexdigest()[:10]
         pkg = packages.setdefault(key, dict(deps=manifest[0], products=sorted(set(manifest[1])), platforms=manifest[2], targets=[]))
         name = 'Snippet_%s_L%d' % (re.sub(r'\W', '_', os.path.splitext(path)[0]), start)
-        pkg['targets'].append((name, path, start, prelude + body))
+        pkg['targets'].append((name, path, start, prelude + body, marker == '<!-- snippet: run -->'))
         count += 1
 for key, pkg in packages.items():
     base = os.path.join(out, 'pkg-' + key)
     targets = []
-    for name, path, line, body in pkg['targets']:
+    for name, path, line, body, run in pkg['targets']:
         os.makedirs(os.path.join(base, 'Sources', name), exist_ok=True)
         with open(os.path.join(base, 'Sources', name, 'main.swift'), 'w') as f:
             f.write('// From %s, the block starting at line %d.\n%s\n' % (path, line, body))
@@ -131,7 +133,7 @@ for key, pkg in packages.items():
         targets.append('        .executableTarget(name: "%s", dependencies: [\n            %s\n        ], swiftSettings: [.treatAllWarnings(as: .error)]),'
                        % (name, ',\n            '.join(pkg['products'])))
         with open(os.path.join(base, 'origins.txt'), 'a') as f:
-            f.write('%s %s:%d\n' % (name, path, line))
+            f.write('%s %s:%d%s\n' % (name, path, line, ' run' if run else ''))
     # Platforms only where the documented manifest names them: the docs must say what a consumer needs.
     platforms = '    %s,\n' % pkg['platforms'] if pkg['platforms'] else ''
     with open(os.path.join(base, 'Package.swift'), 'w') as f:
@@ -141,13 +143,43 @@ for key, pkg in packages.items():
 print('snippets: %d code blocks in %d consumer package(s)' % (count, len(packages)))
 PY
 
+# Runs a built snippet: it must exit with status 0 by itself within 20 s, or, if it serves until
+# told to stop (a ServiceGroup), shut down gracefully with status 0 within 20 s of SIGTERM.
+run_snippet() {
+    local binary
+    binary="$(swift build --package-path "$1" --show-bin-path)/$2"
+    "$binary" >"$1/$2.out" 2>&1 &
+    local pid=$! waited=0 code=0
+    while kill -0 "$pid" 2>/dev/null && [ $waited -lt 200 ]; do sleep 0.1; waited=$((waited + 1)); done
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid"
+        waited=0
+        while kill -0 "$pid" 2>/dev/null && [ $waited -lt 200 ]; do sleep 0.1; waited=$((waited + 1)); done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid"; wait "$pid" 2>/dev/null
+            echo "did not stop within 20 s of SIGTERM" >"$1/$2.status"; return 1
+        fi
+    fi
+    wait "$pid" || code=$?
+    echo "exited with status $code" >"$1/$2.status"
+    [ "$code" -eq 0 ]
+}
+
 status=0
 for package in "$OUT"/pkg-*/; do
     [ -f "$package/Package.swift" ] || continue
     for target in $(sed -n 's/.*executableTarget(name: "\([^"]*\)".*/\1/p' "$package/Package.swift"); do
         origin=$(grep "^$target " "$package/origins.txt" | tail -1 | cut -d' ' -f2)
         if swift build --package-path "$package" --product "$target" >"$package/$target.log" 2>&1; then
-            echo "snippets: ok   $origin"
+            if grep -q "^$target .* run$" "$package/origins.txt"; then
+                if run_snippet "$package" "$target"; then echo "snippets: ran  $origin"; else
+                    echo "snippets: FAIL $origin: running it $(cat "$package/$target.status") (output: $package$target.out)"
+                    tail -5 "$package/$target.out" | sed 's/^/    /'
+                    status=1
+                fi
+            else
+                echo "snippets: ok   $origin"
+            fi
         else
             echo "snippets: FAIL $origin (log: $package$target.log)"
             grep -E "error:" "$package/$target.log" | head -10 | sed 's/^/    /'
