@@ -115,8 +115,9 @@ test-tools: tools
 	.build-tools/residue-probe-glibc --self-test
 	@if [ -x .build-tools/residue-probe-musl ]; then .build-tools/residue-probe-musl --self-test; fi
 
-# Every ```swift block of README.md and docs/*.md, built in a consumer package that depends on
-# this checkout (scripts/check-snippets.sh; blocks marked <!-- snippet: partial --> skipped).
+# Every ```swift block of README.md, docs/*.md and the DocC catalogs, built without warnings in
+# a consumer package that depends on this checkout (scripts/check-snippets.sh; blocks marked
+# <!-- snippet: partial --> skipped).
 test-snippets: deps
 	bash scripts/check-snippets.sh
 

@@ -18,6 +18,9 @@ import PackageDescription
 
 let package = Package(
     name: "AllocShim",
+    // The core uses the Synchronization module (Mutex, Atomic), which starts with these
+    // releases. Linux has no minimum.
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
         .library(name: "AllocShim", targets: ["AllocShim"]),
         // Empty unless their traits are enabled: users of the core never build SwiftNIO or

@@ -34,6 +34,7 @@ expect_error() {
     if [ "$lines" -ne 1 ]; then fail "$shown: $lines lines on standard error, expected 1: $(cat "$work/err")"; return; fi
     if ! grep -q '^allocshim: error: ' "$work/err"; then fail "$shown: no 'allocshim: error: ' prefix: $(cat "$work/err")"; return; fi
     if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$work/err"; then fail "$shown: control characters in the message"; return; fi
+    if grep -qE 'Error Domain=|UserInfo=' "$work/err"; then fail "$shown: a Foundation error dump instead of a sentence: $(cat "$work/err")"; return; fi
     local piece
     for piece in "${expected[@]}"; do
         grep -qF -- "$piece" "$work/err" || fail "$shown: message lacks '$piece': $(cat "$work/err")"
@@ -87,6 +88,80 @@ expect_error "--from" "cannot read" -- "$a" report --from "$work/missing.json" -
 echo '{"not": "a report"}' >"$work/bad.json"
 expect_error "--from" "is not a report.json" -- "$a" report --from "$work/bad.json" --output "$work/out-dir"
 [ -e "$work/out-dir" ] && fail "report created its output folder although its arguments were bad"
+
+# Every --output is checked before anything is measured: measuring first would run past the
+# 20 s timeout (leaks) or end in a file error after the work (soak).
+expect_error "--output" "cannot create '/proc/nope'" -- "$a" leaks --output /proc/nope
+expect_error "--output" "exists and is not a directory" -- "$a" leaks --costs --output "$work/file"
+expect_error "--output" "cannot create '/proc/nope'" -- "$a" soak --output /proc/nope --config system
+expect_error "--output" "exists and is not a directory" -- "$a" soak --release-cost-only --config system --output "$work/file"
+expect_error "--replot" "is not a readable soak.json" "missing.json" -- "$a" soak --replot "$work/missing.json" --output "$work/never"
+[ -e "$work/never" ] && fail "soak created its output folder although its arguments were bad"
+# Flags that exclude each other are refused, instead of a run that measures nothing.
+expect_error "--skip-release-cost and --release-cost-only exclude each other" -- "$a" soak --skip-release-cost --release-cost-only --output "$work/never"
+# Out-of-range numbers are invalid values, named with the allowed range (never "Missing value").
+expect_error "'-1'" "--false-positive-buffers" "from 1 to 100000000" -- "$a" leaks --false-positive-buffers -1
+expect_error "'0'" "--rounds" "from 1 to 100000" -- "$a" leaks --rounds 0
+expect_error "'-3'" "--duration" "from 2 to 86400" -- "$a" soak --duration -3
+expect_error "'0'" "--connections" "from 1 to 512" -- "$a" soak --connections 0
+expect_error "'-1'" "--repeat" "from 1 to 20" -- "$a" soak --repeat -1
+expect_error "'80'" "--port" "from 1024 to 65535" -- "$a" soak --port 80
+expect_error "--duration 5" "35 … 86400" -- "$a" soak --duration 5 --burst 20 --idle 15
+# One backend vocabulary: a name that exists in the other place says where it applies.
+expect_error "'scudo'" "system, jemalloc, jemalloc-arena" "process allocator only" "allocshim run" -- "$a" bench --backend scudo
+expect_error "'jemalloc-arena'" "system, jemalloc, mimalloc, tcmalloc, scudo" "in-process backend only" "use jemalloc" -- "$a" run --backend jemalloc-arena -- /bin/true
+expect_error "'jemalloc-arena'" "in-process backend only" -- "$a" soak --config jemalloc-arena --output "$work/never"
+expect_error "'nope'" "system, jemalloc, mimalloc, tcmalloc, scudo" -- "$a" run --backend nope -- /bin/true
+# In a build that links jemalloc the release probe cannot run: --release-cost-only says so and
+# fails, instead of printing an empty table with exit status 0.
+if timeout 20 "$a" backends --json 2>/dev/null | tr -d ' \n' | grep -q '"available":true,"name":"jemalloc"'; then
+    checks=$((checks + 1))
+    status=0
+    timeout 60 "$a" soak --release-cost-only --config system --output "$work/release-cost" >"$work/out" 2>"$work/err" || status=$?
+    if [ "$status" -ne 1 ] || ! grep -q '^allocshim: error: no release cost was measured' "$work/err"; then
+        fail "soak --release-cost-only in a build linking jemalloc: exit status $status, expected 1 and 'no release cost was measured': $(head -c 300 "$work/err")"
+    fi
+fi
+
+# Help: every subcommand's --help is help (run's included, which passes other words on to
+# COMMAND), counts show their defaults, and the text speaks to users, not of our sources.
+for sub in backends config bench residue fragmentation threads report leaks run soak; do
+    checks=$((checks + 1))
+    status=0
+    timeout 20 "$a" "$sub" --help >"$work/help" 2>"$work/err" || status=$?
+    if [ "$status" -ne 0 ]; then fail "$sub --help: exit status $status: $(head -c 200 "$work/err")"; continue; fi
+    grep -q "^USAGE: allocshim $sub" "$work/help" || fail "$sub --help: no usage line"
+    grep -qiE 'chapter|issue[- ][0-9]' "$work/help" && fail "$sub --help speaks project jargon: $(grep -iE 'chapter|issue[- ][0-9]' "$work/help")"
+done
+expect_default() { # subcommand option default
+    checks=$((checks + 1))
+    # The option's help entry: its first line and the indented lines that continue it.
+    local entry
+    entry=$(timeout 20 "$a" "$1" --help 2>/dev/null | awk -v option="$2" '
+        $1 == option { inside = 1; print; next }
+        inside && /^      / { print; next }
+        { inside = 0 }' | tr -s ' \n' ' ')
+    [ -n "$entry" ] || { fail "$1 --help: no $2"; return; }
+    printf '%s' "$entry" | grep -qiF "default: $3" || fail "$1 --help: $2 does not show its default $3: $entry"
+}
+expect_default bench --iterations 10000
+expect_default bench --repetitions 5
+expect_default residue --rounds 100
+expect_default threads --operations 300000
+expect_default threads --repetitions 5
+expect_default report --iterations 10000
+expect_default report --rounds 100
+expect_default leaks --false-positive-buffers 4000000
+expect_default leaks --rounds 50
+expect_default soak --duration 180
+expect_default soak --connections 48
+expect_default run --backend system
+# Shell completions offer the names (bash: the candidates are listed in the script).
+checks=$((checks + 1))
+timeout 20 "$a" --generate-completion-script bash >"$work/completion.bash" 2>/dev/null || fail "--generate-completion-script bash: exit status $?"
+for word in jemalloc-arena scudo alloc-100B larson owned-pooled same-size; do
+    grep -q -- "$word" "$work/completion.bash" || fail "bash completion offers no '$word'"
+done
 
 # Environment values: checked up front, escaped, cut when long.
 expect_error "ALLOCSHIM_ZERO_FILL" "'maybe'" "allowed: 1, true, yes, on" -- env ALLOCSHIM_ZERO_FILL=maybe "$a" config

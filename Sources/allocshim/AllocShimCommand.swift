@@ -9,7 +9,8 @@ struct AllocShimCommand: ParsableCommand {
         commandName: "allocshim",
         abstract: "C allocators behind one Swift interface: list, measure and compare them.",
         discussion: """
-            The process default backend comes from ALLOCSHIM_BACKEND (\(BackendName.validNames); unset: system).
+            The process default backend comes from ALLOCSHIM_BACKEND (\(BackendName.validNames); unset: system). \
+            run and soak choose the process allocator instead: \(BackendVocabulary.processAllocatorNames.joined(separator: ", ")).
             Bad arguments and environment values are one-line errors on standard error, exit status 2; \
             a measurement that fails exits with status 1.
             """,
@@ -59,7 +60,7 @@ struct AllocShimCommand: ParsableCommand {
             // `allocshim help <command>` and a bare `allocshim` print help from run().
             exit(withError: error)
         } catch {
-            StandardError.failAndExit(String(describing: error), status: failureStatus)
+            StandardError.failAndExit(FailureMessage.text(for: error), status: failureStatus)
         }
     }
 }

@@ -20,12 +20,10 @@ enum ArgumentValue {
         }
     }
 
-    /// A backend name.
+    /// An in-process backend name (``BackendVocabulary``: a process-allocator-only name says
+    /// where it applies).
     @Sendable
-    static func backend(_ text: String) throws -> BackendName {
-        guard let backend = BackendName(rawValue: text) else { throw ValidationError("allowed: \(BackendName.validNames)") }
-        return backend
-    }
+    static func backend(_ text: String) throws -> BackendName { try BackendVocabulary.inProcess(text) }
 
     /// A benchmark scenario name.
     @Sendable
@@ -61,6 +59,14 @@ enum ArgumentRange {
     static let benchProcesses = BenchRunner.processRange
     static let residueSize = 1...ResidueRunner.maximumSize
 
+    static let falsePositiveBuffers = 1...100_000_000
+
     /// "1 to 100000", for help texts.
     static func text(_ range: ClosedRange<Int>) -> String { "\(range.lowerBound) to \(range.upperBound)" }
+
+    /// A count's help with its range and default, e.g. "Repetitions (1 to 1000; default: 5)."
+    /// ArgumentParser shows no default for an option parsed by a transform, so the text says it.
+    static func help(_ text: String, _ range: ClosedRange<Int>, default value: Int, note: String = "") -> String {
+        "\(text) (\(Self.text(range)); default: \(value)\(note.isEmpty ? "" : "; \(note)"))."
+    }
 }

@@ -2,13 +2,17 @@ import AllocShim
 import AllocShimMeasure
 import ArgumentParser
 
-/// `allocshim bench`: the chapter's benchmark per backend, beside the C baseline and Node.
+/// `allocshim bench`: Node's Buffer allocation benchmark per backend, beside the C baseline and Node.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Time Node's allocation scenarios per backend, beside the bare C calls and (optionally) Node itself."
     )
 
+
+    // The defaults, shown in the help (ArgumentParser shows none for transformed options).
+    static let defaultIterations = 10_000
+    static let defaultRepetitions = 5
     @OptionGroup var environment: EnvironmentCheck
     @OptionGroup var backendOptions: BackendOptions
     @OptionGroup var progressOptions: ProgressOptions
@@ -16,24 +20,24 @@ struct BenchCommand: ParsableCommand {
     @Option(
         name: .customLong("scenario"), parsing: .unconditionalSingleValue,
         help: "A scenario (\(BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
-        transform: ArgumentValue.benchScenario)
+        completion: .list(BenchScenario.allCases.map(\.rawValue)), transform: ArgumentValue.benchScenario)
     var scenarios: [BenchScenario] = []
 
     @Option(
-        parsing: .unconditional, help: "Buffers per repetition (the chapter uses 10000; \(ArgumentRange.text(ArgumentRange.iterations))).",
+        parsing: .unconditional, help: "\(ArgumentRange.help("Buffers per repetition", ArgumentRange.iterations, default: Self.defaultIterations, note: "Benchmarks/node/bench.js uses the same"))",
         transform: ArgumentValue.integer(in: ArgumentRange.iterations))
-    var iterations = 10_000
+    var iterations = Self.defaultIterations
 
     @Option(
-        parsing: .unconditional, help: "Repetitions; the median is reported (\(ArgumentRange.text(ArgumentRange.repetitions))).",
+        parsing: .unconditional, help: "\(ArgumentRange.help("Repetitions; the median is reported", ArgumentRange.repetitions, default: Self.defaultRepetitions))",
         transform: ArgumentValue.integer(in: ArgumentRange.repetitions))
-    var repetitions = 5
+    var repetitions = Self.defaultRepetitions
 
     @Option(
         parsing: .unconditional,
         help: """
             Measure in this many child processes, one after another, and report the median of their medians with the spread \
-            across processes (\(ArgumentRange.text(ArgumentRange.benchProcesses)); 1: in this process).
+            across processes (\(ArgumentRange.text(ArgumentRange.benchProcesses)); default: 1, in this process).
             """,
         transform: ArgumentValue.integer(in: ArgumentRange.benchProcesses))
     var processes = 1

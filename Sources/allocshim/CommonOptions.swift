@@ -23,7 +23,8 @@ struct EnvironmentCheck: ParsableArguments {
 struct BackendOptions: ParsableArguments {
     @Option(
         name: .customLong("backend"), parsing: .unconditionalSingleValue,
-        help: "A backend (\(BackendName.validNames)); repeatable. Default: every available one.", transform: ArgumentValue.backend)
+        help: "An in-process backend: \(BackendVocabulary.inProcessHelp); repeatable. Default: every available one.",
+        completion: .list(BackendVocabulary.inProcessNames), transform: ArgumentValue.backend)
     var names: [BackendName] = []
 
     func validate() throws {

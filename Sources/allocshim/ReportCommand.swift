@@ -10,6 +10,10 @@ struct ReportCommand: ParsableCommand {
         abstract: "Run backends, residue, configuration matrix, bench (with Node when present), fragmentation and threads; write report.md, report.json and SVG plots."
     )
 
+
+    // The defaults, shown in the help (ArgumentParser shows none for transformed options).
+    static let defaultIterations = 10_000
+    static let defaultRounds = 100
     @OptionGroup var environment: EnvironmentCheck
     @OptionGroup var backendOptions: BackendOptions
     @OptionGroup var progressOptions: ProgressOptions
@@ -18,21 +22,21 @@ struct ReportCommand: ParsableCommand {
     var output = "report"
 
     @Option(
-        parsing: .unconditional, help: "Buffers per benchmark repetition (\(ArgumentRange.text(ArgumentRange.iterations))).",
+        parsing: .unconditional, help: "\(ArgumentRange.help("Buffers per benchmark repetition", ArgumentRange.iterations, default: Self.defaultIterations))",
         transform: ArgumentValue.integer(in: ArgumentRange.iterations))
-    var iterations = 10_000
+    var iterations = Self.defaultIterations
 
     @Option(
-        parsing: .unconditional, help: "Residue probe rounds per (backend, scenario, size) (\(ArgumentRange.text(ArgumentRange.rounds))).",
+        parsing: .unconditional, help: "\(ArgumentRange.help("Residue probe rounds per (backend, scenario, size)", ArgumentRange.rounds, default: Self.defaultRounds))",
         transform: ArgumentValue.integer(in: ArgumentRange.rounds))
-    var rounds = 100
+    var rounds = Self.defaultRounds
 
     @Option(
         parsing: .unconditional,
         help: """
             Child processes the benchmark runs in, one after another, \(ReportRunner.defaultBenchRepetitions) repetitions each; \
             the report shows the median of their medians and the spread across them \
-            (\(ArgumentRange.text(ArgumentRange.benchProcesses)); 1: in this process).
+            (\(ArgumentRange.text(ArgumentRange.benchProcesses)); default: \(ReportRunner.defaultBenchProcesses); 1: in this process).
             """,
         transform: ArgumentValue.integer(in: ArgumentRange.benchProcesses))
     var benchProcesses = ReportRunner.defaultBenchProcesses
@@ -72,7 +76,7 @@ struct ReportCommand: ParsableCommand {
             // "Preventing and detecting leaks" (Report/LeaksSection.swift): appended to report.md.
             do {
                 files = Array(Set(files + (try LeaksSection.measure(falsePositiveBuffers: 1_000_000, costs: true, hardened: true, heapHistory: true, rounds: 50, progress: progressLine).append(toReportIn: directory)))).sorted()
-            } catch { throw fail("leaks section: \(error)") }
+            } catch { throw fail("leaks section: \(FailureMessage.text(for: error))") }
         }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
         if !report.nodeOverAllocShimGeometricMean.isEmpty {

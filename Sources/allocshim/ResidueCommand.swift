@@ -10,13 +10,16 @@ struct ResidueCommand: ParsableCommand {
         discussion: "Scenarios: \(ResidueScenario.allCases.map(\.rawValue).joined(separator: ", ")). Default sizes: \(defaultResidueSizes.map(String.init).joined(separator: ", ")) bytes."
     )
 
+
+    // The defaults, shown in the help (ArgumentParser shows none for transformed options).
+    static let defaultRounds = 100
     @OptionGroup var environment: EnvironmentCheck
     @OptionGroup var backendOptions: BackendOptions
     @OptionGroup var progressOptions: ProgressOptions
 
     @Option(
-        name: .customLong("scenario"), parsing: .unconditionalSingleValue, help: "A scenario; repeatable. Default: all.",
-        transform: ArgumentValue.residueScenario)
+        name: .customLong("scenario"), parsing: .unconditionalSingleValue, help: "A scenario (\(ResidueScenario.allCases.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
+        completion: .list(ResidueScenario.allCases.map(\.rawValue)), transform: ArgumentValue.residueScenario)
     var scenarios: [ResidueScenario] = []
 
     @Option(
@@ -30,9 +33,9 @@ struct ResidueCommand: ParsableCommand {
 
     @Option(
         parsing: .unconditional,
-        help: "Rounds per (backend, scenario, size) (\(ArgumentRange.text(ArgumentRange.rounds))); blocks of 1 MiB and more use a quarter.",
+        help: "\(ArgumentRange.help("Rounds per (backend, scenario, size)", ArgumentRange.rounds, default: Self.defaultRounds, note: "blocks of 1 MiB and more use a quarter"))",
         transform: ArgumentValue.integer(in: ArgumentRange.rounds))
-    var rounds = 100
+    var rounds = Self.defaultRounds
 
     @Flag(help: "Run the probe in child processes under the documented allocator configurations and compare them.")
     var configMatrix = false

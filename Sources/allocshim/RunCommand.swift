@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a program with the chosen process allocator (preloaded and verified).",
         discussion: """
-            Backends: \(ProcessAllocatorChoice.Backend.allCases.map(\.rawValue).joined(separator: ", ")). \
+            Process allocators: \(BackendVocabulary.processAllocatorHelp). \
             Before starting COMMAND, the dynamic linker's binding trace must show its malloc in the chosen \
             library; a program that links an allocator itself (e.g. built with AllocShim's Jemalloc trait) is \
             refused with an explanation. While COMMAND runs, every program it or its descendants exec must \
@@ -23,8 +23,10 @@ struct RunCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Process allocator: system, jemalloc, mimalloc, tcmalloc, scudo.")
-    var backend: String = "system"
+    @Option(
+        parsing: .unconditional, help: "The process allocator: \(BackendVocabulary.processAllocatorHelp). Default: system.",
+        completion: .list(BackendVocabulary.processAllocatorNames), transform: BackendVocabulary.processAllocator)
+    var backend: ProcessAllocatorChoice.Backend = .system
 
     @Option(help: "system only: MALLOC_ARENA_MAX (e.g. 2).")
     var arenaMax: Int?
@@ -54,12 +56,14 @@ struct RunCommand: ParsableCommand {
             return
         }
         var command = self.command
+        // Options after the first word are COMMAND's; `run --help` (no COMMAND yet) is ours.
+        if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
         if command.first == "--" { command.removeFirst() }
         guard let program = command.first else { throw fail("no COMMAND given; usage: allocshim run --backend NAME -- COMMAND [ARGS...]") }
         let launch: ProcessAllocatorLaunch
         do {
             let choice = try ProcessAllocatorChoice(
-                backend: ProcessAllocatorChoice.backend(named: backend), arenaMax: arenaMax,
+                backend: backend, arenaMax: arenaMax,
                 trimThreshold: trimThreshold, mallocConf: mallocConf)
             launch = try ProcessAllocatorLaunch.prepare(choice, command: program, allowLinkedAllocator: allowLinkedAllocator)
         } catch {

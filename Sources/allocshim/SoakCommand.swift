@@ -20,43 +20,80 @@ struct SoakCommand: ParsableCommand {
     @Option(help: "The service executable (built without the Jemalloc trait).")
     var service = "Examples/EchoService/.build-nojemalloc/release/EchoService"
 
-    @Option(name: .customLong("config"), help: "A process allocator configuration; repeat for several (default: the standard set).")
+    @Option(
+        name: .customLong("config"), parsing: .unconditionalSingleValue,
+        help: "A process allocator configuration; repeat for several. BACKEND is one of \(BackendVocabulary.processAllocatorHelp). Default: \(standardConfigurations.joined(separator: " ")).",
+        completion: .list(BackendVocabulary.processAllocatorNames))
     var configurations: [String] = []
 
-    @Option(help: "Seconds per run.")
-    var duration = 180
+    // The defaults and the ranges, shown in the help (ArgumentParser shows no default for an
+    // option parsed by a transform). SoakWorkload.validate checks the same ranges, and the
+    // ones that depend on each other (--duration at least --burst + --idle).
+    static let defaultWorkload = SoakWorkload()
+    static let durationRange = 2...86_400
+    static let periodRange = 1...3600
+    static let connectionRange = 1...512
+    static let tenantRange = 0...63
+    static let maximumBodyRange = defaultWorkload.minimumBodyBytes...(64 << 20)
+    static let repetitionRange = 1...20
+    static let portRange = 1024...65535
+    static let defaultPort = 18383
 
-    @Option(help: "Seconds per load burst.")
-    var burst = 20
+    @Option(
+        parsing: .unconditional,
+        help: "\(ArgumentRange.help("Seconds per run, at least --burst + --idle", durationRange, default: defaultWorkload.durationSeconds))",
+        transform: ArgumentValue.integer(in: durationRange, unit: "seconds"))
+    var duration = Self.defaultWorkload.durationSeconds
 
-    @Option(help: "Seconds per idle period.")
-    var idle = 15
+    @Option(
+        parsing: .unconditional, help: "\(ArgumentRange.help("Seconds per load burst", periodRange, default: defaultWorkload.burstSeconds))",
+        transform: ArgumentValue.integer(in: periodRange, unit: "seconds"))
+    var burst = Self.defaultWorkload.burstSeconds
 
-    @Option(help: "Concurrent keep-alive connections.")
-    var connections = 48
+    @Option(
+        parsing: .unconditional, help: "\(ArgumentRange.help("Seconds per idle period", periodRange, default: defaultWorkload.idleSeconds))",
+        transform: ArgumentValue.integer(in: periodRange, unit: "seconds"))
+    var idle = Self.defaultWorkload.idleSeconds
 
-    @Option(help: "Tenants named in X-Tenant (0: none). The service honours them only when built with jemalloc.")
-    var tenants = 0
+    @Option(
+        parsing: .unconditional,
+        help: "\(ArgumentRange.help("Concurrent keep-alive connections", connectionRange, default: defaultWorkload.connections))",
+        transform: ArgumentValue.integer(in: connectionRange))
+    var connections = Self.defaultWorkload.connections
 
-    @Option(help: "Largest request body in bytes.")
-    var maxBody = 4 << 20
+    @Option(
+        parsing: .unconditional,
+        help: "\(ArgumentRange.help("Tenants named in X-Tenant, 0 for none; the service honours them only when built with jemalloc", tenantRange, default: defaultWorkload.tenants))",
+        transform: ArgumentValue.integer(in: tenantRange))
+    var tenants = Self.defaultWorkload.tenants
 
-    @Option(name: .customLong("repeat"), help: "Runs per configuration (for the spread).")
+    @Option(
+        parsing: .unconditional,
+        help: "\(ArgumentRange.help("Largest request body in bytes", maximumBodyRange, default: defaultWorkload.maximumBodyBytes))",
+        transform: ArgumentValue.integer(in: maximumBodyRange, unit: "bytes"))
+    var maxBody = Self.defaultWorkload.maximumBodyBytes
+
+    @Option(
+        name: .customLong("repeat"), parsing: .unconditional,
+        help: "\(ArgumentRange.help("Runs per configuration, for the spread", repetitionRange, default: 1))",
+        transform: ArgumentValue.integer(in: repetitionRange))
     var repetitions = 1
 
-    @Option(help: "Loopback port for the service.")
-    var port = 18383
+    @Option(
+        parsing: .unconditional, help: "\(ArgumentRange.help("Loopback port for the service", portRange, default: defaultPort))",
+        transform: ArgumentValue.integer(in: portRange))
+    var port = Self.defaultPort
 
-    @Option(help: "Output folder.")
+    @Option(parsing: .unconditional, help: "Output folder (created if missing; checked before measuring).")
     var output = "soak-results"
 
     @Flag(help: "Run even if the service links an allocator itself.")
     var allowLinkedAllocator = false
 
-    @Flag(help: "Skip measuring the trim/purge call per allocator.")
+    @Flag(help: "Skip measuring the trim/purge call per allocator (not with --release-cost-only).")
     var skipReleaseCost = false
 
-    @Flag(help: "Only measure the trim/purge call per allocator (no service runs).")
+    @Flag(help: "Only measure the trim/purge call per allocator, no service runs (not with --skip-release-cost).")
     var releaseCostOnly = false
 
     @Option(help: "Only redraw soak-rss.svg, soak-throughput.svg and soak.md in --output from this soak.json (every field is checked first).")
@@ -69,6 +106,38 @@ struct SoakCommand: ParsableCommand {
         "system", "system+arena-max=2", "jemalloc", "jemalloc+malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true",
         "mimalloc", "tcmalloc", "scudo", "system+release=5",
     ]
+
+    /// Everything that can be checked is, before a service starts or a file is written.
+    func validate() throws {
+        guard !releaseProbe else { return }
+        try OutputDirectory.check(output, option: "--output")
+        if skipReleaseCost && releaseCostOnly {
+            throw ValidationError("--skip-release-cost and --release-cost-only exclude each other: the first skips the only thing the second measures")
+        }
+        do { try workload.validate() } catch { throw ValidationError(error.description) }
+        _ = try choices()
+    }
+
+    /// The workload the options describe.
+    var workload: SoakWorkload {
+        var workload = SoakWorkload()
+        workload.durationSeconds = duration
+        workload.burstSeconds = burst
+        workload.idleSeconds = idle
+        workload.connections = connections
+        workload.tenants = tenants
+        workload.maximumBodyBytes = maxBody
+        return workload
+    }
+
+    /// The configurations asked for (or the standard set), parsed.
+    func choices() throws -> [ProcessAllocatorChoice] {
+        do {
+            return try (configurations.isEmpty ? Self.standardConfigurations : configurations).map(Self.parseConfiguration)
+        } catch let error as ProcessAllocatorError {
+            throw ValidationError(error.description)
+        }
+    }
 
     func run() throws {
         if releaseProbe {
@@ -84,36 +153,24 @@ struct SoakCommand: ParsableCommand {
             do {
                 report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: replot)))
             } catch {
-                throw fail("--replot \(shown) is not a readable soak.json: \(error)")
+                throw ValidationError("--replot \(shown) is not a readable soak.json: \(FailureMessage.text(for: error))")
             }
             // Checked before anything is drawn: the charts divide by, loop over and scale to these values.
-            do { try report.validate() } catch { throw fail("--replot \(shown): \(error.description)") }
+            do { try report.validate() } catch { throw ValidationError("--replot \(shown): \(error.description)") }
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             try write(report)
             return
         }
-        var workload = SoakWorkload()
-        workload.durationSeconds = duration
-        workload.burstSeconds = burst
-        workload.idleSeconds = idle
-        workload.connections = connections
-        workload.tenants = tenants
-        workload.maximumBodyBytes = maxBody
-        do { try workload.validate() } catch { throw fail(error.description) }
-        guard (1...20).contains(repetitions) else { throw fail("--repeat \(repetitions) is not allowed; expected 1 … 20") }
-        guard (1024...65535).contains(port) else { throw fail("--port \(port) is not allowed; expected 1024 … 65535") }
-        let choices: [ProcessAllocatorChoice]
-        do {
-            choices = try (configurations.isEmpty ? Self.standardConfigurations : configurations).map(Self.parseConfiguration)
-        } catch let error as ProcessAllocatorError {
-            throw fail(error.description)
-        }
+        let workload = workload
+        let choices = try choices()
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let runner = SoakRunner(serviceExecutable: service, port: port, workload: workload, logDirectory: output)
         let date = ISO8601DateFormatter().string(from: Date())
         var runs: [SoakRun] = []
         if releaseCostOnly {
             let costs = measureReleaseCosts(choices)
+            // Exit status 0 with an empty table would read as "measured, nothing to show".
+            guard !costs.isEmpty else { throw SoakCommandFailure.nothingMeasured }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(costs).write(to: URL(fileURLWithPath: "\(output)/release-cost.json"))
@@ -190,6 +247,12 @@ struct SoakCommand: ParsableCommand {
     /// `BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF][+release=SECONDS]`.
     static func parseConfiguration(_ text: String) throws -> ProcessAllocatorChoice {
         let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
+        guard BackendVocabulary.processAllocatorNames.contains(parts[0]) else {
+            throw ProcessAllocatorError.badValue(
+                option: "--config", value: "'\(EnvironmentVariable.displayed(text))'",
+                allowed: "BACKEND[+...] with BACKEND one of \(BackendVocabulary.processAllocatorNames.joined(separator: ", "))"
+                    + (BackendVocabulary.inProcessOnlyNote(parts[0]).map { "; \($0)" } ?? ""))
+        }
         let backend = try ProcessAllocatorChoice.backend(named: parts[0])
         var arenaMax: Int?, trimThreshold: Int?, mallocConf: String?, release: Int?
         for part in parts.dropFirst() {
@@ -213,5 +276,18 @@ struct SoakCommand: ParsableCommand {
         }
         return try ProcessAllocatorChoice(
             backend: backend, arenaMax: arenaMax, trimThreshold: trimThreshold, mallocConf: mallocConf, releaseIntervalSeconds: release)
+    }
+}
+
+/// Why a soak ended without a result (exit status 1).
+enum SoakCommandFailure: Error, CustomStringConvertible {
+    case nothingMeasured
+
+    var description: String {
+        switch self {
+        case .nothingMeasured:
+            "no release cost was measured under any configuration (the lines above say why; an allocshim built with "
+                + "the Jemalloc trait cannot measure them: build it with --disable-default-traits, as make soak does)"
+        }
     }
 }

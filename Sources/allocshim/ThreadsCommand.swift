@@ -15,10 +15,13 @@ struct ThreadsCommand: ParsableCommand {
             Workloads: \(ThreadWorkload.allCases.map { "\($0.rawValue): \($0.summary)." }.joined(separator: " "))
             Forms: \(BlockForm.available.map { "\($0.rawValue): \($0.call)." }.joined(separator: " ")) \
             Each row's "of C" is its scaling over the c form's on the same backend, workload and thread count.
-            Then the raw allocator's 64-byte allocate/free pairs at 1 and N threads (the figures this command printed before the sweep), \
-            with --operations pairs per thread.
+            Then the raw allocator's 64-byte allocate/free pairs at 1 and N threads, with --operations pairs per thread.
             """)
 
+
+    // The defaults, shown in the help (ArgumentParser shows none for transformed options).
+    static let defaultRepetitions = 5
+    static let defaultOperations = 300_000
     @OptionGroup var environment: EnvironmentCheck
     @OptionGroup var backendOptions: BackendOptions
     @OptionGroup var progressOptions: ProgressOptions
@@ -30,25 +33,25 @@ struct ThreadsCommand: ParsableCommand {
     var threads = ThreadSweep.defaultMaximumThreads
 
     @Option(
-        parsing: .unconditional, help: "Runs per point; the median is reported (\(ArgumentRange.text(ThreadSweep.repetitionRange))).",
+        parsing: .unconditional, help: "\(ArgumentRange.help("Runs per point; the median is reported", ThreadSweep.repetitionRange, default: Self.defaultRepetitions))",
         transform: ArgumentValue.integer(in: ThreadSweep.repetitionRange))
-    var repetitions = 5
+    var repetitions = Self.defaultRepetitions
 
     @Option(
-        parsing: .unconditional, help: "Operations per thread in each run (\(ArgumentRange.text(ThreadSweep.operationRange))).",
+        parsing: .unconditional, help: "\(ArgumentRange.help("Operations per thread in each run", ThreadSweep.operationRange, default: Self.defaultOperations))",
         transform: ArgumentValue.integer(in: ThreadSweep.operationRange))
-    var operations = 300_000
+    var operations = Self.defaultOperations
 
     @Option(
         name: .customLong("workload"), parsing: .unconditionalSingleValue,
         help: "A workload (\(ThreadWorkload.allCases.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
-        transform: ArgumentValue.threadWorkload)
+        completion: .list(ThreadWorkload.allCases.map(\.rawValue)), transform: ArgumentValue.threadWorkload)
     var workloads: [ThreadWorkload] = []
 
     @Option(
         name: .customLong("form"), parsing: .unconditionalSingleValue,
         help: "A block form (\(BlockForm.available.map(\.rawValue).joined(separator: ", "))); repeatable. Default: all.",
-        transform: ArgumentValue.blockForm)
+        completion: .list(BlockForm.available.map(\.rawValue)), transform: ArgumentValue.blockForm)
     var forms: [BlockForm] = []
 
     @Flag(help: "Print JSON: {\"sweep\": the sweep, \"scaling\": the 64-byte figures at 1 and N threads}.")
