@@ -11,7 +11,7 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
     @usableFromInline let base: UnsafeMutableRawPointer
     /// Number of bytes (for the output-span initializers: the bytes the closure wrote).
     public let count: Int
-    private var owner: RegionOwner
+    var owner: RegionOwner  // internal: share() and handOffRegion() move it out
 
     @inline(__always)
     private init(count: Int, kind: RegionMaker.Kind, using source: __shared BufferSource?) throws(BufferError) {

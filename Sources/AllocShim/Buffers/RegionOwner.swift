@@ -87,7 +87,8 @@ extension RegionOwner {
 final class ByteStorage {
     @usableFromInline let base: UnsafeMutableRawPointer
     let byteCount: Int
-    let owner: RegionOwner
+    /// Set to `.moved` only when a uniquely referenced storage hands its region off.
+    var owner: RegionOwner
 
     init(base: UnsafeMutableRawPointer, byteCount: Int, owner: RegionOwner) {
         self.base = base

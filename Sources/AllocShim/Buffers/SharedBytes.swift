@@ -21,7 +21,7 @@
 /// over, stop using it). To share bytes across tasks, send an ``OwnedBytes`` (unique) or a
 /// copy (`Data`, `[UInt8]`). See docs/design.md, "Buffers and concurrency".
 public struct SharedBytes {
-    @usableFromInline let storage: ByteStorage
+    @usableFromInline var storage: ByteStorage
     /// Byte offset of this buffer's first byte within `storage`.
     @usableFromInline let offset: Int
     /// Number of bytes.
