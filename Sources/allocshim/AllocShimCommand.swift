@@ -26,6 +26,7 @@ struct AllocShimCommand: ParsableCommand {
             FragmentationCommand.self,
             ThreadsCommand.self,
             OutputSpanCommand.self,
+            PoolSizeCommand.self,
             ReportCommand.self,
             LeaksCommand.self,
             AuditCommand.self,

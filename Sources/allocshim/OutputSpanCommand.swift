@@ -18,15 +18,15 @@ struct OutputSpanCommand: ParsableCommand {
     @OptionGroup var progressOptions: ProgressOptions
 
     @Option(
-        parsing: .unconditional, help: "Repetitions per case; the median is reported (3...1000, default: 7).",
+        parsing: .unconditional, help: "Repetitions per case; the median is reported (3...1000, default: 15).",
         transform: ArgumentValue.integer(in: 3...1000))
-    var repetitions = 7
+    var repetitions = 15
 
     @Option(
         parsing: .unconditional,
-        help: "Buffers per repetition of the 100-byte cases; larger sizes run proportionally fewer (100...10000000, default: 20000).",
+        help: "Buffers per repetition of the 100-byte cases; larger sizes run proportionally fewer (100...10000000, default: 50000).",
         transform: ArgumentValue.integer(in: 100...10_000_000))
-    var scale = 20_000
+    var scale = 50_000
 
     @Flag(help: "Print a JSON array instead of a table.")
     var json = false

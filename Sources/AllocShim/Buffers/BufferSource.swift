@@ -27,6 +27,15 @@ public final class BufferSource: Sendable {
         self.fastPath = FastPathHandle.of(allocator)
     }
 
+    /// A source whose pool cuts per thread like a built-in backend's shared pool, with `slabSize`
+    /// slabs; freed when released (the pool-size comparison makes one per size it compares).
+    package init(perThreadPoolOf allocator: any Allocator, slabSize: Int) throws(BufferConfigurationError) {
+        try BufferConfiguration.validatePoolSize(slabSize)
+        self.allocator = allocator
+        self.pool = SlabPool(perThreadFor: allocator, slabSize: slabSize, immortal: false)
+        self.fastPath = FastPathHandle.of(allocator)
+    }
+
     /// The shared source of a built-in backend: its pool cuts per thread and, like the source
     /// (kept in `perBackend` for good), is never freed.
     private init(sharedFor allocator: any Allocator) throws(BufferConfigurationError) {

@@ -1,0 +1,125 @@
+import AllocShim
+
+/// Node's pool grew from 8 KiB to 64 KiB (Node 24.18 / 26.3: +10% at 4 KiB buffers), and the
+/// old warning came back with it: a live slice keeps its whole slab alive. This measures both
+/// sides for AllocShim's per-thread pools, per backend and slab size, in one process:
+///
+/// - speed: CPU time per `OwnedBytes(uninitializedCount:)` of 100 B and of 4 KiB (pooled only
+///   below half a slab, as in Node: 4 KiB is pooled by a 64 KiB pool, not by an 8 KiB one),
+///   the sizes interleaved per repetition, medians;
+/// - retention, in a server-like workload: buffers of 64…1024 B (a fixed pseudo-random
+///   sequence), of which 1 in 100 lives on (the last `longLived` of those are kept, the
+///   rest dropped at once); then the pool's bytes held by slabs against bytes referenced.
+package enum PoolSizeComparison {
+    package struct Row: Sendable, Codable, Equatable {
+        package var backend: String
+        package var slabSize: Int
+        package var nanoseconds100B: Double
+        package var nanoseconds4KiB: Double
+        package var spread100B: Double
+        package var spread4KiB: Double
+        /// Bytes held by live slabs after the retention workload.
+        package var retainedBytes: Int
+        /// Bytes live buffers reference at that moment.
+        package var referencedBytes: Int
+    }
+
+    package static let slabSizes = [8 * 1024, 64 * 1024]
+
+    package static func run(
+        backends: [BackendName], slabSizes: [Int] = slabSizes, iterations: Int = 50_000, repetitions: Int = 11,
+        requests: Int = 200_000, longLived: Int = 500, progress: ((String) -> Void)? = nil
+    ) throws -> [Row] {
+        var rows: [Row] = []
+        for backend in backends {
+            let allocator = try BackendRegistry.allocator(backend)
+            let sources = try slabSizes.map { try BufferSource(perThreadPoolOf: allocator, slabSize: $0) }
+            var times = Array(repeating: (small: [Double](), large: [Double]()), count: sources.count)
+            var checksum: UInt64 = 0
+            for index in sources.indices {  // warm-up: slabs made, pages touched
+                _ = try time(100, sources[index], iterations, &checksum)
+                _ = try time(4096, sources[index], iterations / 10, &checksum)
+            }
+            for _ in 0..<repetitions {
+                for index in sources.indices {
+                    times[index].small.append(try time(100, sources[index], iterations, &checksum))
+                    times[index].large.append(try time(4096, sources[index], iterations / 10, &checksum))
+                }
+            }
+            blackHole(checksum)
+            for (index, source) in sources.enumerated() {
+                let (retained, referenced) = try retention(source, requests: requests, longLived: longLived)
+                rows.append(
+                    Row(
+                        backend: backend.rawValue, slabSize: source.pool.slabSize,
+                        nanoseconds100B: median(times[index].small), nanoseconds4KiB: median(times[index].large),
+                        spread100B: relativeSpread(times[index].small), spread4KiB: relativeSpread(times[index].large),
+                        retainedBytes: retained, referencedBytes: referenced))
+                progress?("\(backend.rawValue) \(source.pool.slabSize / 1024) KiB")
+            }
+        }
+        return rows
+    }
+
+    /// CPU nanoseconds per buffer of `size` bytes; every buffer is written and one byte read back.
+    private static func time(_ size: Int, _ source: BufferSource, _ iterations: Int, _ checksum: inout UInt64) throws -> Double {
+        var sum: UInt64 = 0
+        let start = threadCPUNanoseconds()
+        for index in 0..<iterations {
+            let buffer = try OwnedBytes(capacity: size, using: source) {
+                $0.append(repeating: UInt8(truncatingIfNeeded: index), count: size, as: UInt8.self)
+            }
+            sum &+= UInt64(buffer[index % size])
+        }
+        let elapsed = threadCPUNanoseconds() - start
+        checksum &+= sum
+        return Double(elapsed) / Double(iterations)
+    }
+
+    /// Runs the server-like workload on `source` and returns (retained, referenced) bytes while
+    /// the long-lived buffers are still alive.
+    private static func retention(_ source: BufferSource, requests: Int, longLived: Int) throws -> (Int, Int) {
+        source.pool.releaseIdleSlab()
+        var kept: [SharedBytes] = []
+        kept.reserveCapacity(longLived)
+        var next = 0
+        var random: UInt64 = 0x9E37_79B9_7F4A_7C15  // a fixed sequence: every run does the same work
+        for request in 0..<requests {
+            random ^= random << 13
+            random ^= random >> 7
+            random ^= random << 17
+            let size = 64 + Int(random % 961)  // 64...1024 bytes
+            let buffer = try SharedBytes(capacity: size, using: source) {
+                $0.append(repeating: UInt8(truncatingIfNeeded: request), count: size, as: UInt8.self)
+            }
+            if request % 100 == 0 {
+                if kept.count < longLived { kept.append(buffer) } else { kept[next] = buffer }
+                next = (next + 1) % longLived
+            }
+        }
+        let accounting = source.pool.accounting
+        withExtendedLifetime(kept) {}
+        return (accounting.retainedBytes, accounting.referencedBytes)
+    }
+
+    /// A table: one line per (backend, slab size).
+    package static func table(_ rows: [Row]) -> String {
+        var lines = [
+            "backend | slab | ns per 100 B buffer | ns per 4 KiB buffer | KiB held by slabs | KiB referenced | held/referenced",
+            "---|---:|---:|---:|---:|---:|---:",
+        ]
+        for row in rows {
+            let ratio = row.referencedBytes > 0 ? Double(row.retainedBytes) / Double(row.referencedBytes) : 0
+            lines.append(
+                "\(row.backend) | \(row.slabSize / 1024) KiB | \(rounded(row.nanoseconds100B)) (±\(rounded(row.spread100B * 50))%) | "
+                    + "\(rounded(row.nanoseconds4KiB)) (±\(rounded(row.spread4KiB * 50))%) | \(row.retainedBytes / 1024) | "
+                    + "\(row.referencedBytes / 1024) | \(rounded(ratio))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func rounded(_ value: Double) -> String {
+        let tenths = (value * 10).rounded() / 10
+        return tenths == tenths.rounded() ? "\(Int(tenths)).0" : "\(tenths)"
+    }
+}

@@ -1,0 +1,39 @@
+import AllocShim
+import AllocShimMeasure
+import ArgumentParser
+
+/// `allocshim pool-size`: 8 KiB against 64 KiB slabs, speed and what long-lived slices retain.
+struct PoolSizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pool-size",
+        abstract: "Compare 8 KiB and 64 KiB pool slabs: speed at 100 B and 4 KiB, and memory retained when 1 in 100 buffers lives on.",
+        discussion: """
+            Per backend and slab size, in one process: CPU time per pooled-form buffer (4 KiB is pooled only by slabs of more \
+            than 8 KiB, as in Node), then a workload of 64-1024-byte buffers of which 1 in 100 is kept (the last 500), and the \
+            pool's bytes held by slabs against bytes referenced. ALLOCSHIM_POOL_SIZE sets the size buffers use.
+            """)
+
+    @OptionGroup var environment: EnvironmentCheck
+    @OptionGroup var backendOptions: BackendOptions
+    @OptionGroup var progressOptions: ProgressOptions
+
+    @Option(
+        parsing: .unconditional, help: "Repetitions of the speed runs; the median is reported (3...1000, default: 11).",
+        transform: ArgumentValue.integer(in: 3...1000))
+    var repetitions = 11
+
+    @Flag(help: "Print a JSON array instead of a table.")
+    var json = false
+
+    func run() throws {
+        let backends = backendOptions.backends
+        let progress = progressOptions.reporter(phases: [
+            .init(name: "pool-size", weight: 1, steps: backends.count * PoolSizeComparison.slabSizes.count)
+        ])
+        defer { progress.finish() }
+        progress.beginPhase()
+        let rows = try PoolSizeComparison.run(backends: backends, repetitions: repetitions, progress: progress.step)
+        progress.finish()
+        if json { try printJSON(rows) } else { print(PoolSizeComparison.table(rows)) }
+    }
+}
