@@ -13,6 +13,7 @@ protocol ProcessLifetimeBackend: Allocator {
 /// A process-lifetime backend's calls, counters and object together, made once per backend and
 /// never freed, so a buffer names its backend with one unretained word (keeping `OwnedBytes` at
 /// four words, which are returned in registers) and never has to look the allocator up.
+@usableFromInline
 final class FastPathHandle: Sendable {
     let calls: BackendCalls
     /// The backend's counters by their C slot: counting touches no object.

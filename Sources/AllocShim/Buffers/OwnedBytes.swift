@@ -11,7 +11,7 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
     @usableFromInline let base: UnsafeMutableRawPointer
     /// Number of bytes (for the output-span initializers: the bytes the closure wrote).
     public let count: Int
-    var owner: RegionOwner  // internal: share() and handOffRegion() move it out
+    @usableFromInline var owner: RegionOwner  // share() and handOffRegion() move it out
 
     @inline(__always)
     private init(count: Int, kind: RegionMaker.Kind, using source: __shared BufferSource?) throws(BufferError) {
@@ -45,47 +45,78 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
     /// poison modes apply to the whole capacity. Unused capacity is given back at once (a pool
     /// slice's tail to the pool, a whole block shrunk by the allocator): docs/buffers.md gives
     /// the measured cost.
-    @inline(__always)
+    @inlinable
     public init(
         capacity: Int, using source: borrowing BufferSource? = nil, initializingWith body: (inout OutputRawSpan) -> Void
     ) throws(BufferError) {
-        let made = try OutputSpanInitialization.make(capacity, .uninitializedPooled, from: source, body)
-        self.init(made)
+        try self.init(capacity: capacity, pooled: true, using: source, body)
     }
 
     /// As the non-throwing form, for a closure that throws: its error propagates unchanged,
     /// after the memory went back to its allocator (nothing allocated, nothing leaked).
     /// Allocation failures throw ``BufferError``.
-    @inline(__always)
+    @inlinable
     public init<E: Error>(
         capacity: Int, using source: borrowing BufferSource? = nil, initializingWith body: (inout OutputRawSpan) throws(E) -> Void
     ) throws {
-        let made = try OutputSpanInitialization.make(capacity, .uninitializedPooled, from: source, body)
-        self.init(made)
+        try self.init(capacity: capacity, pooled: true, using: source, throwing: body)
     }
 
     /// Up to `capacity` bytes written by `body`, never from the pool (the `allocUnsafeSlow` form).
-    @inline(__always)
+    @inlinable
     public init(
         unpooledCapacity capacity: Int, using source: borrowing BufferSource? = nil,
         initializingWith body: (inout OutputRawSpan) -> Void
     ) throws(BufferError) {
-        let made = try OutputSpanInitialization.make(capacity, .uninitializedUnpooled, from: source, body)
-        self.init(made)
+        try self.init(capacity: capacity, pooled: false, using: source, body)
     }
 
     /// As the non-throwing unpooled form, for a closure that throws.
-    @inline(__always)
+    @inlinable
     public init<E: Error>(
         unpooledCapacity capacity: Int, using source: borrowing BufferSource? = nil,
         initializingWith body: (inout OutputRawSpan) throws(E) -> Void
     ) throws {
-        let made = try OutputSpanInitialization.make(capacity, .uninitializedUnpooled, from: source, body)
-        self.init(made)
+        try self.init(capacity: capacity, pooled: false, using: source, throwing: body)
     }
 
-    @inline(__always)
-    private init(_ made: OutputSpanInitialization.Region) {
+    @inlinable @inline(__always)
+    init(capacity: Int, pooled: Bool, using source: __shared BufferSource?, _ body: (inout OutputRawSpan) -> Void) throws(BufferError) {
+        let made = try OutputSpanInitialization.allocate(capacity, pooled: pooled, from: source)
+        let buffer = OutputSpanInitialization.buffer(made, capacity: capacity)
+        var output = OutputRawSpan(buffer: buffer, initializedCount: 0)
+        body(&output)
+        let count = output.finalize(for: buffer)
+        if count == capacity {
+            self.init((made.base, made.owner, count))  // the common case: no call out
+        } else {
+            self.init(try OutputSpanInitialization.finish(made, capacity: capacity, count: count, from: source))
+        }
+    }
+
+    @inlinable @inline(__always)
+    init<E: Error>(
+        capacity: Int, pooled: Bool, using source: __shared BufferSource?, throwing body: (inout OutputRawSpan) throws(E) -> Void
+    ) throws {
+        let made = try OutputSpanInitialization.allocate(capacity, pooled: pooled, from: source)
+        let buffer = OutputSpanInitialization.buffer(made, capacity: capacity)
+        var output = OutputRawSpan(buffer: buffer, initializedCount: 0)
+        do {
+            try body(&output)
+        } catch {
+            OutputSpanInitialization.abandon(made, capacity: capacity)
+            throw error
+        }
+        let count = output.finalize(for: buffer)
+        if count == capacity {
+            self.init((made.base, made.owner, count))  // the common case: no call out
+        } else {
+            self.init(try OutputSpanInitialization.finish(made, capacity: capacity, count: count, from: source))
+        }
+    }
+
+    @usableFromInline
+    init(_ made: OutputSpanInitialization.Region) {
         (base, owner, count) = made
     }
 

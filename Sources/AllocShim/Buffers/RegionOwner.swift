@@ -2,6 +2,7 @@ import CAllocShims
 /// Who frees a buffer's bytes, and how. Every buffer type stores one and calls `release`
 /// exactly once, so memory always goes back to the allocator (or slab) that made it, even if
 /// the process default has changed since.
+@usableFromInline
 enum RegionOwner: @unchecked Sendable {
     // @unchecked: `.view` holds an arbitrary owner object only to keep external memory alive;
     // it is never accessed.
@@ -90,6 +91,7 @@ final class ByteStorage {
     /// Set to `.moved` only when a uniquely referenced storage hands its region off.
     var owner: RegionOwner
 
+    @usableFromInline
     init(base: UnsafeMutableRawPointer, byteCount: Int, owner: RegionOwner) {
         self.base = base
         self.byteCount = byteCount

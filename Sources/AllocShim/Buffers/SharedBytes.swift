@@ -27,6 +27,7 @@ public struct SharedBytes {
     /// Number of bytes.
     public let count: Int
 
+    @usableFromInline
     init(storage: ByteStorage, offset: Int, count: Int) {
         self.storage = storage
         self.offset = offset
@@ -40,7 +41,7 @@ public struct SharedBytes {
         self.init(storage: ByteStorage(base: base, byteCount: count, owner: owner), offset: 0, count: count)
     }
 
-    @inline(__always)
+    @usableFromInline
     init(_ made: OutputSpanInitialization.Region) {
         self.init(storage: ByteStorage(base: made.base, byteCount: made.count, owner: made.owner), offset: 0, count: made.count)
     }
@@ -49,33 +50,37 @@ public struct SharedBytes {
     /// ``count`` is what `body` appended to the `OutputRawSpan`. Small capacities are cut from the
     /// pool, as ``allocUnsafe(_:using:)``; zero-fill and poison modes apply to the whole capacity;
     /// unused capacity is given back at once (docs/buffers.md).
+    @inlinable
     public init(
         capacity: Int, using source: BufferSource? = nil, initializingWith body: (inout OutputRawSpan) -> Void
     ) throws(BufferError) {
-        self.init(try OutputSpanInitialization.make(capacity, .uninitializedPooled, from: source, body))
+        self = (try OwnedBytes(capacity: capacity, pooled: true, using: source, body).share())
     }
 
     /// As the non-throwing form, for a closure that throws: its error propagates unchanged, after
     /// the memory went back to its allocator. Allocation failures throw ``BufferError``.
+    @inlinable
     public init<E: Error>(
         capacity: Int, using source: BufferSource? = nil, initializingWith body: (inout OutputRawSpan) throws(E) -> Void
     ) throws {
-        self.init(try OutputSpanInitialization.make(capacity, .uninitializedPooled, from: source, body))
+        self = (try OwnedBytes(capacity: capacity, pooled: true, using: source, throwing: body).share())
     }
 
     /// Up to `capacity` bytes written by `body`, never from the pool (the `allocUnsafeSlow` form).
+    @inlinable
     public init(
         unpooledCapacity capacity: Int, using source: BufferSource? = nil, initializingWith body: (inout OutputRawSpan) -> Void
     ) throws(BufferError) {
-        self.init(try OutputSpanInitialization.make(capacity, .uninitializedUnpooled, from: source, body))
+        self = (try OwnedBytes(capacity: capacity, pooled: false, using: source, body).share())
     }
 
     /// As the non-throwing unpooled form, for a closure that throws.
+    @inlinable
     public init<E: Error>(
         unpooledCapacity capacity: Int, using source: BufferSource? = nil,
         initializingWith body: (inout OutputRawSpan) throws(E) -> Void
     ) throws {
-        self.init(try OutputSpanInitialization.make(capacity, .uninitializedUnpooled, from: source, body))
+        self = (try OwnedBytes(capacity: capacity, pooled: false, using: source, throwing: body).share())
     }
 
     /// The first byte (valid for `count` bytes).

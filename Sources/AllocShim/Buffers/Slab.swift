@@ -98,6 +98,7 @@ final class SlabHome: Sendable {
 /// (`rewindIfEmpty`): then it starts cutting the same slab from its start again instead of
 /// freeing it and allocating a new one. No memory is kept that was not kept before (the
 /// owner's current slab), and the allocator round trip, with every write it makes, is gone.
+@usableFromInline
 final class Slab: @unchecked Sendable {
     // @unchecked: `base` is immutable; the bytes are handed out in disjoint slices.
     let base: UnsafeMutableRawPointer
