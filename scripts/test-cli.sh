@@ -69,6 +69,11 @@ expect_error "'10000001'" "--operations" "from 1 to 10000000" -- "$a" threads --
 expect_error "'nope'" "--workload" "pairs, larson, producer-consumer" -- "$a" threads --workload nope
 expect_error "'nope'" "--form" "owned-pooled, owned-unpooled, shared-unsafe, allocator" -- "$a" threads --form nope
 expect_error "shared-unsafe is for pairs only" -- "$a" threads --workload larson --form shared-unsafe
+expect_error "'2'" "--repetitions" "from 3 to 1000" -- "$a" output-span --repetitions 2
+expect_error "'99'" "--scale" "from 100 to 10000000" -- "$a" output-span --scale 99
+expect_error "'nope'" "--backend" "system, jemalloc" -- "$a" output-span --backend nope
+expect_error "'0'" "--repetitions" "from 3 to 1000" -- "$a" pool-size --repetitions 0
+expect_error "'nope'" "--backend" "system, jemalloc" -- "$a" pool-size --backend nope
 expect_error "'abc'" "--rounds" -- "$a" report --rounds abc --output "$work/never"
 expect_error "'0'" "--bench-processes" "from 1 to 20" -- "$a" report --bench-processes 0 --output "$work/never"
 expect_error "Unknown option '--frob'" -- "$a" residue --frob
@@ -125,7 +130,7 @@ fi
 
 # Help: every subcommand's --help is help (run's included, which passes other words on to
 # COMMAND), counts show their defaults, and the text speaks to users, not of our sources.
-for sub in backends config bench residue fragmentation threads report leaks run soak; do
+for sub in backends config bench residue fragmentation threads report leaks run soak output-span pool-size; do
     checks=$((checks + 1))
     status=0
     timeout 20 "$a" "$sub" --help >"$work/help" 2>"$work/err" || status=$?
@@ -156,6 +161,9 @@ expect_default leaks --rounds 50
 expect_default soak --duration 180
 expect_default soak --connections 48
 expect_default run --backend system
+expect_default output-span --repetitions 15
+expect_default output-span --scale 50000
+expect_default pool-size --repetitions 11
 # Shell completions offer the names (bash: the candidates are listed in the script).
 checks=$((checks + 1))
 timeout 20 "$a" --generate-completion-script bash >"$work/completion.bash" 2>/dev/null || fail "--generate-completion-script bash: exit status $?"
