@@ -34,11 +34,18 @@ public enum ReleaseCostProbe {
 
     /// Summarises outcomes of one allocator.
     public static func summary(label: String, _ outcomes: [FreeMemoryRelease.Outcome]) -> ReleaseCost {
-        let micros = outcomes.map { Double($0.durationNanoseconds) / 1000 }.sorted()
-        let released = outcomes.map { Double($0.releasedBytes) / 1_048_576 }.sorted()
+        summary(
+            label: label, allocator: outcomes.first?.allocator?.rawValue,
+            microseconds: outcomes.map { Double($0.durationNanoseconds) / 1000 },
+            releasedMiB: outcomes.map { Double($0.releasedBytes) / 1_048_576 })
+    }
+
+    /// The cost row of one allocator's call durations and released sizes (0 where none).
+    static func summary(label: String, allocator: String?, microseconds: [Double], releasedMiB: [Double]) -> ReleaseCost {
+        let duration = Statistics(microseconds)
         return ReleaseCost(
-            label: label, allocator: outcomes.first?.allocator?.rawValue, medianMicroseconds: micros.isEmpty ? 0 : micros[micros.count / 2],
-            minimumMicroseconds: micros.first ?? 0, maximumMicroseconds: micros.last ?? 0,
-            medianReleasedMiB: released.isEmpty ? 0 : released[released.count / 2])
+            label: label, allocator: allocator, medianMicroseconds: duration?.median ?? 0,
+            minimumMicroseconds: duration?.minimum ?? 0, maximumMicroseconds: duration?.maximum ?? 0,
+            medianReleasedMiB: Statistics(releasedMiB)?.median ?? 0)
     }
 }

@@ -54,7 +54,7 @@ public enum SoakChart {
     /// latency have different units, so each gets a chart of its own (``p99(_:)``).
     public static func throughput(_ report: SoakReport) -> String {
         let labels = labelsInOrder(report)
-        let values = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.requestsPerSecond)) }
+        let values = labels.map { label in Statistics(report.runs.filter { $0.label == label }.map(\.requestsPerSecond))?.median }
         return SVGChart.groupedBars(
             title: "Throughput in bursts", subtitle: "requests per second while a burst runs; median of the repetitions",
             xTitle: "process allocator", categories: labels.map(shortLabel),
@@ -67,7 +67,7 @@ public enum SoakChart {
     public static func p99(_ report: SoakReport) -> String {
         let labels = labelsInOrder(report)
         let nanoseconds = labels.map { label in
-            median(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)).map { $0 * 1e6 }
+            Statistics(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)).map { $0.median * 1e6 }
         }
         return SVGChart.groupedBars(
             title: "p99 latency", subtitle: "median over the run of each second's 99th percentile; median of the repetitions",
@@ -75,11 +75,6 @@ public enum SoakChart {
             series: [SVGChart.Series(name: "p99", values: nanoseconds)],
             axis: ChartAxis(title: "p99 latency", unit: .nanoseconds, logarithmic: false, values: nanoseconds.compactMap { $0 }),
             valueLabels: true)
-    }
-
-    private static func median(_ values: [Double]) -> Double? {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
     }
 
     static func labelsInOrder(_ report: SoakReport) -> [String] {

@@ -49,13 +49,11 @@ public struct SoakRun: Sendable, Codable, Hashable {
     }
     /// Median over burst seconds of the per-second p99, in milliseconds.
     public var medianP99Milliseconds: Double {
-        let values = samples.compactMap(\.p99Milliseconds).sorted()
-        return values.isEmpty ? 0 : values[values.count / 2]
+        Statistics(samples.compactMap(\.p99Milliseconds))?.median ?? 0
     }
     /// Median over burst seconds of the per-second p50, in milliseconds.
     public var medianP50Milliseconds: Double {
-        let values = samples.compactMap(\.p50Milliseconds).sorted()
-        return values.isEmpty ? 0 : values[values.count / 2]
+        Statistics(samples.compactMap(\.p50Milliseconds))?.median ?? 0
     }
     /// Failed requests in the run.
     public var errors: Int { samples.map(\.errors).reduce(0, +) }

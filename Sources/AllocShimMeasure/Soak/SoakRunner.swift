@@ -96,14 +96,11 @@ public struct SoakRunner: Sendable {
             if target > now { Thread.sleep(forTimeInterval: Double((target - now).components.attoseconds) / 1e18 + Double((target - now).components.seconds)) }
             let memory = Self.residentMemory(pid: pid)
             let interval = collector.take(second: second)
-            let sorted = interval.latenciesMicroseconds.sorted()
-            func percentile(_ p: Double) -> Double? {
-                sorted.isEmpty ? nil : Double(sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1000
-            }
+            let latency = Statistics(interval.latenciesMicroseconds.map { Double($0) / 1000 })
             samples.append(SoakSample(
                 second: second, burst: workload.isBurst(atSecond: second), residentMiB: memory.resident, anonymousMiB: memory.anonymous,
-                requests: sorted.count, mebibytes: Double(interval.bytes) / 1_048_576, p50Milliseconds: percentile(0.5),
-                p99Milliseconds: percentile(0.99), errors: interval.errors))
+                requests: interval.latenciesMicroseconds.count, mebibytes: Double(interval.bytes) / 1_048_576,
+                p50Milliseconds: latency?.median, p99Milliseconds: latency?.quantile(0.99), errors: interval.errors))
             if second % 10 == 9 { progress("\(choice.label) #\(repetition): \(second + 1)/\(workload.durationSeconds) s, RSS \(Int(memory.resident)) MiB") }
         }
         group.wait()

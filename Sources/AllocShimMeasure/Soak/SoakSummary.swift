@@ -30,10 +30,10 @@ public enum SoakSummary {
 
     /// `median [min–max]`, or the single value for one run.
     static func spread(_ values: [Double], decimals: Int = 0) -> String {
-        let sorted = values.sorted()
-        guard let first = sorted.first, let last = sorted.last else { return "–" }
-        let median = sorted[sorted.count / 2]
-        return sorted.count == 1 ? format(median, decimals) : "\(format(median, decimals)) [\(format(first, decimals))–\(format(last, decimals))]"
+        guard let statistics = Statistics(values) else { return "–" }
+        let median = format(statistics.median, decimals)
+        return statistics.count == 1
+            ? median : "\(median) [\(format(statistics.minimum, decimals))–\(format(statistics.maximum, decimals))]"
     }
 
     static func format(_ value: Double, _ decimals: Int) -> String {
