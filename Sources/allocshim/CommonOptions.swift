@@ -64,9 +64,7 @@ struct ProgressOptions: ParsableArguments {
 
 /// Prints a value as pretty, key-sorted JSON.
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(try JSONWriter.text(value), terminator: "")
 }
 
 extension String {

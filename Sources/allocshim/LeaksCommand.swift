@@ -11,10 +11,19 @@ struct LeaksCommand: ParsableCommand {
         discussion: "Without a selection flag, everything is measured. The hardened and heap-history parts run the C probe (make tools) under LD_PRELOAD."
     )
 
-    @Option(help: "Buffers of random real data scanned for the false-positive rate.")
+    @OptionGroup var environment: EnvironmentCheck
+    @OptionGroup var progressOptions: ProgressOptions
+
+    @Option(
+        parsing: .unconditional,
+        help: "Buffers of random real data scanned for the false-positive rate (\(ArgumentRange.text(ArgumentRange.falsePositiveBuffers))).",
+        transform: ArgumentValue.integer(in: ArgumentRange.falsePositiveBuffers))
     var falsePositiveBuffers = 4_000_000
 
-    @Option(help: "Rounds per residue cell of the hardened and heap-history runs.")
+    @Option(
+        parsing: .unconditional,
+        help: "Rounds per residue cell of the hardened and heap-history runs (\(ArgumentRange.text(ArgumentRange.rounds))).",
+        transform: ArgumentValue.integer(in: ArgumentRange.rounds))
     var rounds = 50
 
     @Flag(help: "Only the detector's false-positive rate.") var falsePositives = false
@@ -26,23 +35,24 @@ struct LeaksCommand: ParsableCommand {
     var output: String?
 
     func run() throws {
-        try validateEnvironment()
-        guard rounds > 0, falsePositiveBuffers > 0 else { throw fail("--rounds and --false-positive-buffers must be at least 1") }
         let all = !(falsePositives || costs || hardened || heapHistory)
+        let selection = (falsePositives: all || falsePositives, costs: all || costs, hardened: all || hardened, heapHistory: all || heapHistory)
+        let progress = progressOptions.reporter(
+            name: "leaks",
+            steps: LeaksSection.progressSteps(
+                falsePositives: selection.falsePositives, costs: selection.costs, hardened: selection.hardened, heapHistory: selection.heapHistory))
+        let section: LeaksSection
         do {
-            let section = try LeaksSection.measure(
-                falsePositiveBuffers: all || falsePositives ? falsePositiveBuffers : nil, costs: all || costs, hardened: all || hardened,
-                heapHistory: all || heapHistory, rounds: rounds, progress: progressLine)
-            if json { try printJSON(section) } else { print(section.markdown()) }
-            if let output {
-                let directory = URL(fileURLWithPath: output)
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try section.append(toReportIn: directory)
-            }
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            throw fail("\(error)")
+            defer { progress.finish() }
+            section = try LeaksSection.measure(
+                falsePositiveBuffers: selection.falsePositives ? falsePositiveBuffers : nil, costs: selection.costs, hardened: selection.hardened,
+                heapHistory: selection.heapHistory, rounds: rounds, progress: progress.step)
+        }
+        if json { try printJSON(section) } else { print(section.markdown()) }
+        if let output {
+            let directory = URL(fileURLWithPath: output)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            _ = try section.append(toReportIn: directory)
         }
     }
 }

@@ -65,31 +65,13 @@ struct SoakCommand: ParsableCommand {
     @Flag(help: .hidden)
     var releaseProbe = false
 
-    static let standardConfigurations = [
-        "system", "system+arena-max=2", "jemalloc", "jemalloc+malloc-conf=dirty_decay_ms:1000,muzzy_decay_ms:0,background_thread:true",
-        "mimalloc", "tcmalloc", "scudo", "system+release=5",
-    ]
-
     func run() throws {
         if releaseProbe {
-            // Child mode: measure FreeMemoryRelease under whatever allocator serves this process.
-            let outcomes = ReleaseCostProbe.run()
-            let encoder = JSONEncoder()
-            print(String(decoding: try encoder.encode(ReleaseCostProbe.summary(label: "", outcomes)), as: UTF8.self))
+            print(try SoakSession.releaseProbe(), terminator: "")
             return
         }
         if let replot {
-            let report: SoakReport
-            let shown = "'\(EnvironmentVariable.displayed(replot))'"
-            do {
-                report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: replot)))
-            } catch {
-                throw fail("--replot \(shown) is not a readable soak.json: \(error)")
-            }
-            // Checked before anything is drawn: the charts divide by, loop over and scale to these values.
-            do { try report.validate() } catch { throw fail("--replot \(shown): \(error.description)") }
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            try write(report)
+            print(try SoakSession.write(Self.load(replot), to: output))
             return
         }
         var workload = SoakWorkload()
@@ -99,119 +81,30 @@ struct SoakCommand: ParsableCommand {
         workload.connections = connections
         workload.tenants = tenants
         workload.maximumBodyBytes = maxBody
-        do { try workload.validate() } catch { throw fail(error.description) }
-        guard (1...20).contains(repetitions) else { throw fail("--repeat \(repetitions) is not allowed; expected 1 … 20") }
-        guard (1024...65535).contains(port) else { throw fail("--port \(port) is not allowed; expected 1024 … 65535") }
-        let choices: [ProcessAllocatorChoice]
         do {
-            choices = try (configurations.isEmpty ? Self.standardConfigurations : configurations).map(Self.parseConfiguration)
-        } catch let error as ProcessAllocatorError {
-            throw fail(error.description)
+            let session = try SoakSession(
+                service: service, configurations: configurations, workload: workload, repetitions: repetitions, port: port, output: output,
+                allowLinkedAllocator: allowLinkedAllocator)
+            print(
+                releaseCostOnly
+                    ? try session.runReleaseCostOnly(progress: .forStandardError, write: StandardError.write)
+                    : try session.run(measuringReleaseCost: !skipReleaseCost, progress: .forStandardError, write: StandardError.write))
+        } catch let error as SoakError where error.isBadInput {
+            throw ValidationError(error.description)
         }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let runner = SoakRunner(serviceExecutable: service, port: port, workload: workload, logDirectory: output)
-        let date = ISO8601DateFormatter().string(from: Date())
-        var runs: [SoakRun] = []
-        if releaseCostOnly {
-            let costs = measureReleaseCosts(choices)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(costs).write(to: URL(fileURLWithPath: "\(output)/release-cost.json"))
-            print(SoakSummary.releaseMarkdown(costs))
-            return
-        }
-        // Repetitions interleave (all configurations, then again), so slow drifts of a shared
-        // machine spread over every configuration instead of biasing one.
-        for repetition in 1...repetitions {
-            for choice in choices {
-                do {
-                    let run = try runner.run(choice, repetition: repetition, allowLinkedAllocator: allowLinkedAllocator) { FileHandleOutput.standardError("soak: \($0)\n") }
-                    runs.append(run)
-                    FileHandleOutput.standardError("soak: \(choice.label) #\(repetition): \(Int(run.requestsPerSecond)) req/s, peak \(Int(run.peakResidentMiB)) MiB, after idle \(Int(run.residentAfterIdleMiB)) MiB\n")
-                } catch SoakError.processAllocator(.libraryMissing(let backend, let searched, let package)) {
-                    FileHandleOutput.standardError("soak: \(backend) skipped: \(searched) not found; install \(package)\n")
-                } catch {
-                    throw fail(error.description)
-                }
-            }
-        }
-        let releaseCosts = skipReleaseCost ? [] : measureReleaseCosts(choices)
-        let report = SoakReport(
-            date: date, machine: Self.machineSummary(), command: CommandLine.arguments.joined(separator: " "),
-            workload: workload, runs: runs, releaseCosts: releaseCosts)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: URL(fileURLWithPath: "\(output)/soak.json"))
-        try write(report)
     }
 
-    /// The pictures and the Markdown tables of a soak.
-    private func write(_ report: SoakReport) throws {
-        try SoakChart.residentOverTime(report).write(toFile: "\(output)/soak-rss.svg", atomically: true, encoding: .utf8)
-        try SoakChart.throughput(report).write(toFile: "\(output)/soak-throughput.svg", atomically: true, encoding: .utf8)
-        try SoakChart.p99(report).write(toFile: "\(output)/soak-p99.svg", atomically: true, encoding: .utf8)
-        let markdown = SoakSummary.markdown(report) + "\n" + SoakSummary.releaseMarkdown(report.releaseCosts)
-        try markdown.write(toFile: "\(output)/soak.md", atomically: true, encoding: .utf8)
-        print(markdown)
-    }
-
-    /// Runs this executable's release probe under each configuration's allocator.
-    private func measureReleaseCosts(_ choices: [ProcessAllocatorChoice]) -> [ReleaseCost] {
-        var costs: [ReleaseCost] = []
-        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        for choice in choices {
-            guard let launch = try? ProcessAllocatorLaunch.prepare(choice, command: me, allowLinkedAllocator: true) else {
-                FileHandleOutput.standardError("soak: release cost under \(choice.label) not measured: this allocshim links another allocator (build it with --disable-default-traits)\n")
-                continue
-            }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: launch.executable)
-            process.arguments = ["soak", "--release-probe"]
-            process.environment = launch.environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            guard (try? process.run()) != nil else { continue }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            if var cost = try? JSONDecoder().decode(ReleaseCost.self, from: data) {
-                cost.label = choice.label
-                costs.append(cost)
-            }
+    /// A soak.json to redraw, read and checked field by field before anything is drawn: the
+    /// charts divide by, loop over and scale to its values.
+    static func load(_ path: String) throws -> SoakReport {
+        let shown = "'\(EnvironmentVariable.displayed(path))'"
+        let report: SoakReport
+        do {
+            report = try JSONDecoder().decode(SoakReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ValidationError("--replot \(shown) is not a readable soak.json: \(error)")
         }
-        return costs
-    }
-
-    /// For example "Debian GNU/Linux 12 (bookworm), 6.1.0 x86_64, 2 cores, 7.8 GiB, Swift version 6.3.1".
-    static func machineSummary() -> String {
-        let machine = MachineInfo.current()
-        return "\(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.memoryGiB) GiB, \(machine.swift)"
-    }
-
-    /// `BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF][+release=SECONDS]`.
-    static func parseConfiguration(_ text: String) throws -> ProcessAllocatorChoice {
-        let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
-        let backend = try ProcessAllocatorChoice.backend(named: parts[0])
-        var arenaMax: Int?, trimThreshold: Int?, mallocConf: String?, release: Int?
-        for part in parts.dropFirst() {
-            let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
-            guard pair.count == 2 else { throw ProcessAllocatorError.badValue(option: "--config", value: text, allowed: "BACKEND[+arena-max=N][+trim-threshold=N][+malloc-conf=CONF][+release=SECONDS]") }
-            switch pair[0] {
-            case "arena-max":
-                guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "arena-max", value: pair[1], allowed: "an integer 1 … 1024") }
-                arenaMax = value
-            case "trim-threshold":
-                guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "trim-threshold", value: pair[1], allowed: "a byte count") }
-                trimThreshold = value
-            case "malloc-conf": mallocConf = pair[1]
-            case "release":
-                guard let value = Int(pair[1]) else { throw ProcessAllocatorError.badValue(option: "release", value: pair[1], allowed: "1 … 3600 seconds") }
-                release = value
-            default:
-                throw ProcessAllocatorError.badValue(
-                    option: "--config", value: part, allowed: "arena-max=N, trim-threshold=N, malloc-conf=CONF or release=SECONDS after BACKEND+")
-            }
-        }
-        return try ProcessAllocatorChoice(
-            backend: backend, arenaMax: arenaMax, trimThreshold: trimThreshold, mallocConf: mallocConf, releaseIntervalSeconds: release)
+        do { try report.validate() } catch { throw ValidationError("--replot \(shown): \(error.description)") }
+        return report
     }
 }

@@ -29,9 +29,10 @@ public struct MallocBinding: Sendable, Hashable {
         traced["LD_BIND_NOW"] = "yes"
         traced["LD_DEBUG"] = "bindings"
         traced.removeValue(forKey: "LD_DEBUG_OUTPUT")
-        let output: (status: Int32, stdout: String, stderr: String)
+        // ld.so's trace goes to stdout, its binding log to stderr.
+        let output: ChildProcess.Output
         do {
-            output = try runTraced(executable, environment: traced)
+            output = try ChildProcess.run(executable, [], environment: .exactly(traced))
         } catch {
             throw .commandNotFound(executable)
         }
@@ -56,28 +57,6 @@ public struct MallocBinding: Sendable, Hashable {
             if family(ofPath: name) != .glibc, family(ofPath: name) != .unknown { linked.append(name) }
         }
         return MallocBinding(malloclibraries: libraries, linkedAllocatorLibraries: linked)
-    }
-
-    /// Runs the traced program with exactly `environment`; ld.so's trace goes to stdout, its
-    /// binding log to stderr (a file, so neither pipe can fill up and block).
-    private static func runTraced(_ executable: String, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.environment = environment
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("allocshim-binding-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let errorHandle = try FileHandle(forWritingTo: errorFile)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = errorHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? errorHandle.close()
-        let stderr = (try? Data(contentsOf: errorFile)) ?? Data()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
     /// The allocator family a library path belongs to, by its file name.

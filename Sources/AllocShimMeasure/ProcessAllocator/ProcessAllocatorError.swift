@@ -31,6 +31,19 @@ public enum ProcessAllocatorError: Error, Sendable, Hashable, CustomStringConver
         "jemalloc's key:value[,key:value]... (keys [a-z0-9_]+, values of printable ASCII without ',', "
         + "at most 1024 characters; see MALLOC_CONF in man jemalloc)"
 
+    /// Whether the error is about what the user asked for (a name, a value, a command, a
+    /// backend that is not installed or a mix refused without `--allow-linked-allocator`): the
+    /// CLI's usage-error status 2. The others are checks that failed or could not be made, or a
+    /// start that failed: a measurement failure, status 1.
+    public var isBadInput: Bool {
+        switch self {
+        case .unknownBackend, .libraryMissing, .optionNotForBackend, .badValue, .commandNotFound, .linkedAllocator, .malformedMallocConf:
+            true
+        case .cannotVerify, .wrongAllocator, .cannotStart, .wrongAllocatorRunning:
+            false
+        }
+    }
+
     /// One line.
     public var description: String {
         switch self {

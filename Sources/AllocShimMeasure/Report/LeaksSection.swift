@@ -30,6 +30,13 @@ public struct LeaksSection: Codable, Sendable {
     /// The detector's false-positive rate; `nil` when not measured.
     public var falsePositives: FalsePositiveRate?
 
+    /// How many times ``measure(falsePositiveBuffers:costs:hardened:heapHistory:rounds:progress:)``
+    /// calls `progress` for the same selection.
+    public static func progressSteps(falsePositives: Bool, costs: Bool, hardened: Bool, heapHistory: Bool) -> Int {
+        (costs ? 1 : 0) + (hardened ? HardenedConfiguration.matrix.count : 0) + (heapHistory ? HeapHistory.allocators.count : 0)
+            + (falsePositives ? 1 : 0)
+    }
+
     /// Measures the selected parts (skipped parts are empty).
     public static func measure(
         falsePositiveBuffers: Int?, costs: Bool, hardened: Bool, heapHistory: Bool, rounds: Int, progress: (String) -> Void = { _ in }
@@ -161,10 +168,7 @@ public struct LeaksSection: Codable, Sendable {
         let existing = (try? String(contentsOf: reportFile, encoding: .utf8)) ?? ""
         let section = markdown() + "\n![residue vs cost](leaks-residue-vs-cost.svg)\n"
         try (existing + "\n" + section).write(to: reportFile, atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (String(decoding: try encoder.encode(self), as: UTF8.self) + "\n").write(
-            to: directory.appendingPathComponent("leaks.json"), atomically: true, encoding: .utf8)
+        try JSONWriter.write(self, to: directory.appendingPathComponent("leaks.json"))
         try residueVersusCostSVG().write(to: directory.appendingPathComponent("leaks-residue-vs-cost.svg"), atomically: true, encoding: .utf8)
         return ["report.md", "leaks.json", "leaks-residue-vs-cost.svg"]
     }

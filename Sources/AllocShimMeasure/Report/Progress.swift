@@ -120,8 +120,24 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
+    /// Writes `text` as a line of its own between steps: a result or a warning (a skipped
+    /// configuration) that must stay readable. On a terminal the updating line is cleared
+    /// first and drawn again after it. Written in every style, `silent` included: a note is a
+    /// message, not progress.
+    public func note(_ text: String) {
+        state.withLock { state in
+            switch style {
+            case .updatingLine:
+                write("\r\u{1B}[K" + text + "\n")
+                if !state.finished, !state.text.isEmpty { emit(state, elapsed: elapsedSeconds()) }
+            case .lines, .silent:
+                write(text + "\n")
+            }
+        }
+    }
+
     /// Ends the run's progress: clears the terminal line (so what follows starts clean) or,
-    /// for plain lines, states the total time. Later calls to ``step(_:)`` are ignored.
+    /// for plain lines, states the total time (when a step was shown). Later calls to ``step(_:)`` are ignored.
     public func finish() {
         ticker?.cancel()
         state.withLock { state in
@@ -129,7 +145,8 @@ public final class ProgressReporter: @unchecked Sendable {
             state.finished = true
             switch style {
             case .updatingLine: write("\r\u{1B}[K")
-            case .lines: write("done in \(Self.duration(elapsedSeconds()))\n")
+            // Nothing shown, nothing to close: a run that failed before its first step stays one line.
+            case .lines: if !state.text.isEmpty { write("done in \(Self.duration(elapsedSeconds()))\n") }
             case .silent: break
             }
         }

@@ -18,9 +18,7 @@ public enum ReportWriter {
         if !report.fragmentation.isEmpty { files["rss.svg"] = rssChart(report) }
         if let sweep = report.threadSweep { files.merge(ThreadsSection.plots(sweep)) { _, plot in plot } }
         files["report.md"] = markdown(report, backends: backends)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        files["report.json"] = String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        files["report.json"] = try JSONWriter.text(report)
         for (name, contents) in files {
             try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }

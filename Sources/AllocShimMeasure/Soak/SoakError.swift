@@ -11,6 +11,16 @@ public enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A field of a soak.json read back (`--replot`) is out of range or not allowed text.
     case badReportField(field: String, value: String, allowed: String)
 
+    /// Whether the error is about the user's input (status 2) rather than a run that failed
+    /// (status 1); see ``ProcessAllocatorError/isBadInput``.
+    public var isBadInput: Bool {
+        switch self {
+        case .badValue, .serviceMissing, .badReportField: true
+        case .serviceDidNotStart: false
+        case .processAllocator(let error): error.isBadInput
+        }
+    }
+
     /// One line.
     public var description: String {
         switch self {
