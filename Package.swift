@@ -13,7 +13,7 @@
 //   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
 //   AllocShimAudit   the uninitialized-allocation analyzer (swift-syntax; never a dependency
 //                    of AllocShim: users who embed buffers do not build swift-syntax)
-//   allocshim        the CLI
+//   allocshim        the CLI (Sources/AllocShimCLI): argument parsing and printing only
 import PackageDescription
 
 let package = Package(
@@ -115,6 +115,8 @@ let package = Package(
                 .target(name: "AllocShimNIO", condition: .when(traits: ["NIO"])),
             ]
         ),
+        // The command is `allocshim`; its folder is AllocShimCLI so that no two paths differ
+        // only by case (Sources/AllocShim is the library).
         .executableTarget(
             name: "allocshim",
             dependencies: [
@@ -122,7 +124,8 @@ let package = Package(
                 "AllocShimMeasure",
                 "AllocShimAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/AllocShimCLI"
         ),
         // `allocshim audit`: finds uninitialized allocations in Swift sources (docs/audit.md).
         .target(
