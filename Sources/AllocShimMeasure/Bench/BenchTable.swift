@@ -1,10 +1,10 @@
 /// Plain-text rendering of benchmark results.
-public enum BenchTable {
+package enum BenchTable {
     /// One row per result: ns per buffer for `SharedBytes` and `OwnedBytes` with an explicit
     /// source and with the process default, the C calls, the fastest Swift form over C, the
     /// Swift alternatives, Node where measured and the spread; a header line groups the
     /// columns and the last lines say what was measured and what each column is.
-    public static func render(_ results: [BenchResult]) -> String {
+    package static func render(_ results: [BenchResult]) -> String {
         let alternatives = SwiftAlternativeColumns.titles(in: results)
         var columns = [
             Column("backend", width: 15, leftAligned: true) { $0.backend },

@@ -9,20 +9,20 @@ import Foundation
 /// `ldd -r` does): glibc's ld.so then loads the preloads and dependencies, performs every
 /// relocation and logs "binding file A to B: normal symbol `malloc'", and exits before any of the
 /// program's code (or its libraries' constructors) runs.
-public struct MallocBinding: Sendable, Hashable {
+package struct MallocBinding: Sendable, Hashable {
     /// The objects `malloc` references bind to (normally one), in first-seen order.
-    public let malloclibraries: [String]
+    package let malloclibraries: [String]
     /// Allocator libraries among the program's own dependencies (DT_NEEDED, transitively),
     /// preloads excluded: e.g. `libjemalloc.so.2` for a build with the `Jemalloc` trait.
-    public let linkedAllocatorLibraries: [String]
+    package let linkedAllocatorLibraries: [String]
 
     /// The families of ``malloclibraries``.
-    public var families: [AllocShim.ProcessAllocator.Family] {
+    package var families: [AllocShim.ProcessAllocator.Family] {
         malloclibraries.map { Self.family(ofPath: $0) }
     }
 
     /// Asks the dynamic linker where `executable`'s `malloc` binds under `environment`.
-    public static func resolve(executable: String, environment: [String: String]) throws(ProcessAllocatorError) -> MallocBinding {
+    package static func resolve(executable: String, environment: [String: String]) throws(ProcessAllocatorError) -> MallocBinding {
         var traced = environment
         traced["LD_TRACE_LOADED_OBJECTS"] = "1"
         traced["LD_WARN"] = "yes"
@@ -60,7 +60,7 @@ public struct MallocBinding: Sendable, Hashable {
     }
 
     /// The allocator family a library path belongs to, by its file name.
-    public static func family(ofPath path: String) -> AllocShim.ProcessAllocator.Family {
+    package static func family(ofPath path: String) -> AllocShim.ProcessAllocator.Family {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if name.contains("jemalloc") { return .jemalloc }
         if name.contains("mimalloc") { return .mimalloc }

@@ -28,21 +28,21 @@ import Foundation
 /// and the command's own last image when it exited before it could be read (its name, which
 /// a zombie keeps, differs from the last image checked). Limit: a *descendant* image that
 /// starts and ends between two polls (1–50 ms) is not seen.
-public struct ProcessTreeWatch {
+package struct ProcessTreeWatch {
     /// How the command ended.
-    public enum Termination: Sendable, Hashable {
+    package enum Termination: Sendable, Hashable {
         case exited(Int32)
         case signalled(Int32)
     }
 
     /// The verified launch.
-    public let launch: ProcessAllocatorLaunch
+    package let launch: ProcessAllocatorLaunch
     /// Accept allocator libraries other than the chosen one in the mappings (the command
     /// links one itself and the caller accepted the mix).
-    public let allowLinkedAllocator: Bool
+    package let allowLinkedAllocator: Bool
 
     /// Creates a watch for `launch`.
-    public init(launch: ProcessAllocatorLaunch, allowLinkedAllocator: Bool) {
+    package init(launch: ProcessAllocatorLaunch, allowLinkedAllocator: Bool) {
         self.launch = launch
         self.allowLinkedAllocator = allowLinkedAllocator
     }
@@ -55,7 +55,7 @@ public struct ProcessTreeWatch {
     ///   run, ``ProcessAllocatorError/wrongAllocatorRunning(program:expected:found:)`` when a
     ///   running image maps the wrong allocator (the command is stopped first in both cases),
     ///   ``ProcessAllocatorError/cannotStart(command:reason:)`` when it cannot start.
-    public func run(arguments: [String]) throws(ProcessAllocatorError) -> Termination {
+    package func run(arguments: [String]) throws(ProcessAllocatorError) -> Termination {
         let command = launch.executable
         // Fail closed before starting anything: without these the descendants cannot be followed.
         guard ProcFile.read("/proc/self/task/\(getpid())/children") != nil else {

@@ -2,29 +2,29 @@ import AllocShim
 import Foundation
 
 /// Everything `allocshim report` measured, as written to report.json.
-public struct Report: Codable, Sendable {
+package struct Report: Codable, Sendable {
     /// ``AllocShimVersion/current`` of the build that measured (absent in older reports).
-    public var version: String?
+    package var version: String?
     /// The machine the report was measured on.
-    public var machine: MachineInfo
+    package var machine: MachineInfo
     /// The command line that produced the report.
-    public var command: String
+    package var command: String
     /// Every built-in backend and whether this process could use it.
-    public var backends: [BackendAvailability]
+    package var backends: [BackendAvailability]
     /// Benchmark results, per backend and scenario.
-    public var bench: [BenchResult]
+    package var bench: [BenchResult]
     /// Per backend: geometric mean over the scenarios of Node's ns/op divided by AllocShim's
     /// fastest form (> 1: AllocShim is faster). Absent without Node.
-    public var nodeOverAllocShimGeometricMean: [String: Double]
+    package var nodeOverAllocShimGeometricMean: [String: Double]
     /// Residue probe results, per backend, scenario and size.
-    public var residue: [ResidueResult]
+    package var residue: [ResidueResult]
     /// Residue under each allocator configuration (the configuration matrix).
-    public var configurations: [ConfigurationResult]
+    package var configurations: [ConfigurationResult]
     /// Fragmentation results, one per backend, each measured in its own process.
-    public var fragmentation: [FragmentationResult]
+    package var fragmentation: [FragmentationResult]
     /// 64-byte raw allocate/free pairs at 1 and N threads, one per backend.
-    public var threads: [ThreadScalingResult]
+    package var threads: [ThreadScalingResult]
     /// The thread sweep: buffers and raw allocator calls under same-thread and cross-thread
     /// workloads, 1 to N threads (absent in reports written before it existed).
-    public var threadSweep: ThreadSweepResult? = nil
+    package var threadSweep: ThreadSweepResult? = nil
 }

@@ -2,38 +2,38 @@ import AllocShim
 import Foundation
 
 /// Runs every measurement for the report.
-public struct ReportRunner {
+package struct ReportRunner {
     /// Backends to measure.
-    public var backends: [BackendName]
+    package var backends: [BackendName]
     /// Buffers per benchmark repetition.
-    public var benchIterations = 10_000
+    package var benchIterations = 10_000
     /// Benchmark repetitions per measurement, in each process.
-    public var benchRepetitions = defaultBenchRepetitions
+    package var benchRepetitions = defaultBenchRepetitions
     /// Child processes the benchmark runs in, one after another (`allocshim bench --processes`).
-    public var benchProcesses = defaultBenchProcesses
+    package var benchProcesses = defaultBenchProcesses
 
     /// Three processes of three repetitions each: a median that outvotes one odd process
     /// (address layout, a busy neighbour) and a spread across processes to judge the figures
     /// by, for 9 timed runs of each figure where one process of 5 repetitions had 5 (about
     /// 1.8 times the bench phase's time; see `run`'s weights).
-    public static let defaultBenchProcesses = 3
+    package static let defaultBenchProcesses = 3
     /// See ``defaultBenchProcesses``.
-    public static let defaultBenchRepetitions = 3
+    package static let defaultBenchRepetitions = 3
     /// Rounds per residue probe cell; the configuration matrix uses half (at least 20).
-    public var residueRounds = 100
+    package var residueRounds = 100
     /// Whether to compare with Node; skipped anyway when `node` or the benchmark script is missing.
-    public var compareNode = true
+    package var compareNode = true
     /// Threads for the multi-threaded part of the thread benchmark.
-    public var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
+    package var threadCount = Swift.min(ProcessInfo.processInfo.activeProcessorCount, ThreadScaling.threadRange.upperBound)
     /// Runs per point of the thread sweep.
-    public var threadSweepRepetitions = 3
+    package var threadSweepRepetitions = 3
     /// Operations per thread in each run of the thread sweep: with 3 repetitions, about 1 s per
     /// backend on the 2-core reference machine when it is otherwise idle (system and jemalloc
     /// together: 1.3 s), longer when other work takes the cores.
-    public var threadSweepOperations = 200_000
+    package var threadSweepOperations = 200_000
 
     /// A runner for `backends` with the default sizes of a full report.
-    public init(backends: [BackendName]) { self.backends = backends }
+    package init(backends: [BackendName]) { self.backends = backends }
 
     /// Whether the Node comparison runs: asked for, and `node` and the benchmark script found.
     private var nodeAvailable: Bool {
@@ -89,7 +89,7 @@ public struct ReportRunner {
 
     /// Runs every measurement of report.json, reporting progress in `style` through `write`
     /// (standard error).
-    public func run(command: String, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void) throws -> Report {
+    package func run(command: String, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void) throws -> Report {
         let nodeAvailable = nodeAvailable
         let progress = ProgressReporter(phases: phases(nodeAvailable: nodeAvailable), style: style, write: write)
         defer { progress.finish() }
@@ -100,7 +100,7 @@ public struct ReportRunner {
     /// `directory`, then appends the two sections that measure as they are written and are not
     /// in report.json (the service's allocator, then the leaks section), in that order, under
     /// one progress display. Returns the report and the names of the files written.
-    public func measureAndWrite(
+    package func measureAndWrite(
         to directory: URL, command: String, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void
     ) throws -> (report: Report, files: [String]) {
         let nodeAvailable = nodeAvailable
@@ -120,7 +120,7 @@ public struct ReportRunner {
     /// `allocshim report --from`: writes a saved report again (report.md, report.json, plots)
     /// without measuring anything; the appended sections, which are not in report.json, are
     /// left out.
-    public static func redraw(_ report: Report, to directory: URL) throws -> [String] {
+    package static func redraw(_ report: Report, to directory: URL) throws -> [String] {
         try ReportWriter.write(report, to: directory)
     }
 

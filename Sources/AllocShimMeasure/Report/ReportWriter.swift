@@ -2,10 +2,10 @@ import AllocShim
 import Foundation
 
 /// Writes a report folder: report.md, report.json and SVG plots.
-public enum ReportWriter {
+package enum ReportWriter {
     /// Writes everything into `directory` (created if needed); returns the files written.
     @discardableResult
-    public static func write(_ report: Report, to directory: URL) throws -> [String] {
+    package static func write(_ report: Report, to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var files: [String: String] = [:]
         let backends = report.backends.filter(\.available).map(\.name)

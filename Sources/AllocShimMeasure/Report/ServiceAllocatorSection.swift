@@ -4,9 +4,9 @@ import Foundation
 /// The report's "Your service's allocator" section: a short soak of the example service under
 /// each installed process allocator (the full soak is `allocshim soak`, see docs/service.md),
 /// appended to report.md with its own SVG and JSON.
-public enum ServiceAllocatorSection {
+package enum ServiceAllocatorSection {
     /// Where `make soak` builds the example service without the Jemalloc trait.
-    public static let defaultServiceExecutable = "Examples/EchoService/.build-nojemalloc/release/EchoService"
+    package static let defaultServiceExecutable = "Examples/EchoService/.build-nojemalloc/release/EchoService"
 
     /// The process allocators the short soak runs the service under, in the section's order.
     static func configurations() throws -> [ProcessAllocatorChoice] {
@@ -19,11 +19,11 @@ public enum ServiceAllocatorSection {
 
     /// How many times ``append(to:serviceExecutable:port:progress:)`` calls `progress`: once per
     /// configuration.
-    public static var progressSteps: Int { (try? configurations().count) ?? 0 }
+    package static var progressSteps: Int { (try? configurations().count) ?? 0 }
 
     /// Runs the short soak and appends the section to `directory/report.md`; returns the files
     /// it wrote. Without the service built, the section says how to build it (no figures).
-    public static func append(to directory: URL, serviceExecutable: String = defaultServiceExecutable, port: Int = 18384, progress: @escaping (String) -> Void) throws -> [String] {
+    package static func append(to directory: URL, serviceExecutable: String = defaultServiceExecutable, port: Int = 18384, progress: @escaping (String) -> Void) throws -> [String] {
         var text = "\n## Your service's allocator\n\n"
         guard FileManager.default.isExecutableFile(atPath: serviceExecutable) else {
             text += "Not measured: \(serviceExecutable) is not built. Build the example service without the Jemalloc trait "

@@ -8,9 +8,9 @@ import Glibc
 /// Measures FreeMemoryRelease in this process: churns the process allocator (many blocks of
 /// mixed sizes, most freed in a scattered order so free memory is fragmented), then times one
 /// release call; repeated. Run as a child under each process allocator (`allocshim soak`).
-public enum ReleaseCostProbe {
+package enum ReleaseCostProbe {
     /// One line of JSON per repetition: allocator, microseconds, released MiB.
-    public static func run(repetitions: Int = 5) -> [FreeMemoryRelease.Outcome] {
+    package static func run(repetitions: Int = 5) -> [FreeMemoryRelease.Outcome] {
         var outcomes: [FreeMemoryRelease.Outcome] = []
         var random = SplitMix64(state: 42)
         for _ in 0..<repetitions {
@@ -33,7 +33,7 @@ public enum ReleaseCostProbe {
     }
 
     /// Summarises outcomes of one allocator.
-    public static func summary(label: String, _ outcomes: [FreeMemoryRelease.Outcome]) -> ReleaseCost {
+    package static func summary(label: String, _ outcomes: [FreeMemoryRelease.Outcome]) -> ReleaseCost {
         summary(
             label: label, allocator: outcomes.first?.allocator?.rawValue,
             microseconds: outcomes.map { Double($0.durationNanoseconds) / 1000 },

@@ -1,5 +1,5 @@
 /// Why a soak could not run; one line naming the bad value and what is allowed.
-public enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A workload or command option is out of range.
     case badValue(name: String, value: String, allowed: String)
     /// The service executable is missing.
@@ -13,7 +13,7 @@ public enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the error is about the user's input (status 2) rather than a run that failed
     /// (status 1); see ``ProcessAllocatorError/isBadInput``.
-    public var isBadInput: Bool {
+    package var isBadInput: Bool {
         switch self {
         case .badValue, .serviceMissing, .badReportField: true
         case .serviceDidNotStart: false
@@ -22,7 +22,7 @@ public enum SoakError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// One line.
-    public var description: String {
+    package var description: String {
         switch self {
         case .badValue(let name, let value, let allowed): "\(name) \(value) is not allowed; expected \(allowed)"
         case .serviceMissing(let path, let hint): "service executable \(path) not found; \(hint)"

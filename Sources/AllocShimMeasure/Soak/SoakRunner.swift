@@ -6,18 +6,18 @@ import Glibc
 #endif
 
 /// Runs a service under each process allocator and records memory and latency every second.
-public struct SoakRunner: Sendable {
+package struct SoakRunner: Sendable {
     /// The service executable (built without the Jemalloc trait for preloads to matter).
-    public var serviceExecutable: String
+    package var serviceExecutable: String
     /// Loopback port for the service.
-    public var port: Int
+    package var port: Int
     /// The load.
-    public var workload: SoakWorkload
+    package var workload: SoakWorkload
     /// Where the service's own log goes.
-    public var logDirectory: String
+    package var logDirectory: String
 
     /// Creates a runner.
-    public init(serviceExecutable: String, port: Int, workload: SoakWorkload, logDirectory: String) {
+    package init(serviceExecutable: String, port: Int, workload: SoakWorkload, logDirectory: String) {
         self.serviceExecutable = serviceExecutable
         self.port = port
         self.workload = workload
@@ -37,7 +37,7 @@ public struct SoakRunner: Sendable {
 
     /// One run: starts the service under `choice`, waits for /healthz, drives the load for the
     /// workload's duration while sampling every second, stops the service.
-    public func run(_ choice: ProcessAllocatorChoice, repetition: Int, allowLinkedAllocator: Bool = false, progress: (String) -> Void = { _ in }) throws(SoakError) -> SoakRun {
+    package func run(_ choice: ProcessAllocatorChoice, repetition: Int, allowLinkedAllocator: Bool = false, progress: (String) -> Void = { _ in }) throws(SoakError) -> SoakRun {
         guard FileManager.default.isExecutableFile(atPath: serviceExecutable) else {
             throw .serviceMissing(path: serviceExecutable, hint: "build it: cd Examples/EchoService && swift build -c release --disable-default-traits --scratch-path .build-nojemalloc")
         }

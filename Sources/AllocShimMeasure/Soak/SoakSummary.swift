@@ -2,9 +2,9 @@ import Foundation
 
 /// The soak's figures as a Markdown table: per allocator, the median over repetitions and the
 /// range [min–max], so differences within run-to-run noise are visible as overlapping ranges.
-public enum SoakSummary {
+package enum SoakSummary {
     /// One row per allocator label.
-    public static func markdown(_ report: SoakReport) -> String {
+    package static func markdown(_ report: SoakReport) -> String {
         var lines = [
             "| process allocator | runs | requests/s (burst) | MiB/s echoed | p50 ms | p99 ms | peak RSS MiB | RSS after idle MiB | errors |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -20,7 +20,7 @@ public enum SoakSummary {
     }
 
     /// The trim/purge cost table.
-    public static func releaseMarkdown(_ costs: [ReleaseCost]) -> String {
+    package static func releaseMarkdown(_ costs: [ReleaseCost]) -> String {
         var lines = ["| process allocator | call | median µs | min–max µs | RSS released (median MiB) |", "|---|---|---|---|---|"]
         for cost in costs {
             lines.append("| \(SoakText.markdownCell(cost.label)) | \(SoakText.markdownCell(cost.allocator ?? "none")) | \(format(cost.medianMicroseconds, 0)) | \(format(cost.minimumMicroseconds, 0))–\(format(cost.maximumMicroseconds, 0)) | \(format(cost.medianReleasedMiB, 1)) |")

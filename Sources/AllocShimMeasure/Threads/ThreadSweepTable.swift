@@ -1,8 +1,8 @@
 /// Plain-text rendering of a thread sweep.
-public enum ThreadSweepTable {
+package enum ThreadSweepTable {
     /// One row per point, then each backend's headline figure: pooled 100-byte buffers at 2
     /// threads over 1.
-    public static func render(_ result: ThreadSweepResult) -> String {
+    package static func render(_ result: ThreadSweepResult) -> String {
         var lines = [
             "Thread sweep: million operations per second (one operation: one allocate and one free), median of \(result.repetitions) runs "
                 + "of \(result.operationsPerThread) operations per thread; \(result.cores) cores",
@@ -30,7 +30,7 @@ public enum ThreadSweepTable {
     }
 
     /// "Headline, system: pooled 100 B OwnedBytes, 2 threads / 1 thread = 1.85× (CPU 1.97×; target ≥ 1.6×)", per backend.
-    public static func headlines(_ result: ThreadSweepResult) -> [String] {
+    package static func headlines(_ result: ThreadSweepResult) -> [String] {
         var backends: [String] = []
         for point in result.points where !backends.contains(point.backend) { backends.append(point.backend) }
         return backends.compactMap { backend in
