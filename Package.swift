@@ -154,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AllocShimTests",
-            dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims", "AllocShimTestSupport"]
+            dependencies: ["AllocShim", "CAllocShims", "AllocShimTestSupport"]
         ),
         .testTarget(
             name: "AllocShimIntegrationTests",
@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AllocShimMeasureTests",
-            dependencies: ["AllocShim", "AllocShimMeasure", "AllocShimTestSupport"]
+            dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims", "AllocShimTestSupport"]
         ),
     ]
 )
