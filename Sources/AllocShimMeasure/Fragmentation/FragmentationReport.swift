@@ -87,19 +87,19 @@ package enum Fragmentation {
 
     /// A table of the RSS figures in MiB, one row per backend; "—" where a figure is absent.
     package static func render(_ results: [FragmentationResult]) -> String {
-        var lines = ["RSS in MiB under the churn workload (each backend in its own process)"]
-        lines.append(
-            BenchTable.pad("backend", 16) + ["baseline", "peak", "after free", "after purge", "after destroy", "alloc mapped", "alloc resident"].map {
-                BenchTable.lpad($0, 15)
-            }.joined())
+        var table = Table(
+            columns: [Table.Column("backend", .left, minimumWidth: 15)]
+                + ["baseline", "peak", "after free", "after purge", "after destroy", "alloc mapped", "alloc resident"].map {
+                    Table.Column($0, minimumWidth: 14)
+                })
         for result in results {
             let cells: [Double?] = [
                 result.baselineRssMiB, result.peakRssMiB, result.afterFreeRssMiB, result.afterPurgeRssMiB, result.afterDestroyRssMiB,
                 result.allocatorMappedMiB, result.allocatorResidentMiB,
             ]
-            lines.append(BenchTable.pad(result.backend, 16) + cells.map { BenchTable.lpad($0.map { String(format1: $0) } ?? "—", 15) }.joined())
+            table.append([result.backend] + cells.map { $0.map { String(format1: $0) } ?? "—" })
         }
-        return lines.joined(separator: "\n")
+        return "RSS in MiB under the churn workload (each backend in its own process)\n" + table.text
     }
 }
 

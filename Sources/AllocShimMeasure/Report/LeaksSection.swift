@@ -80,17 +80,16 @@ package struct LeaksSection: Codable, Sendable {
     package func markdown() -> String {
         var lines = ["## Preventing and detecting leaks", "", "Measured \(date) on \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.swift).", ""]
         if !defences.isEmpty {
-            lines += [
-                "### In-process defences (system backend, 1 KiB response with a 100-byte unwritten tail, converted to [UInt8])", "",
-                "| defence | stops | ns/buffer (median, min–max) | secret recovered % | exposures reported |", "|---|---|---|---|---|",
-            ]
+            var table = Table(["defence", "stops", "ns/buffer (median, min–max)", "secret recovered %", "exposures reported"].map { ($0, .left) })
             for row in defences {
                 let cost = row.cost
-                lines.append(
-                    "| \(cost.defence) | \(cost.stops) | \(String(format1: cost.nsPerOp)) (\(String(format1: cost.minNsPerOp))–\(String(format1: cost.maxNsPerOp))) | \(String(format1: row.recoveredPercent)) | \(cost.reported) |"
-                )
+                table.append([
+                    cost.defence, cost.stops,
+                    "\(String(format1: cost.nsPerOp)) (\(String(format1: cost.minNsPerOp))–\(String(format1: cost.maxNsPerOp)))",
+                    String(format1: row.recoveredPercent), "\(cost.reported)",
+                ])
             }
-            lines.append("")
+            lines += ["### In-process defences (system backend, 1 KiB response with a 100-byte unwritten tail, converted to [UInt8])", "", table.markdown]
         }
         if !hardened.isEmpty {
             lines += ["### Hardened and debug allocators", "", "```", HardenedMatrix.render(hardened), "```", ""]
@@ -104,12 +103,11 @@ package struct LeaksSection: Codable, Sendable {
                 "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at "
                 + String(format: "%.3f", rate.scanNsPerByte) + " ns/byte. Byte positions whose first n bytes agree with the "
                 + "pattern word their first byte names (n = 8: a chance word, a false positive):"
-            let header: String = "| n | " + (1...8).map { String($0) }.joined(separator: " | ") + " |"
-            let rule: String = "|---" + String(repeating: "|---", count: 8) + "|"
-            let runs: String = "| runs | " + rate.runsAtLeast.prefix(8).map { String($0) }.joined(separator: " | ") + " |"
+            var table = Table([("n", .left)] + (1...8).map { (String($0), .left) })
+            table.append(["runs"] + rate.runsAtLeast.prefix(8).map { String($0) })
             let detector: String = rate.detectorRuns.map { String($0) } ?? "not measured"
             let closing: String = "Smallest n without agreement: \(rate.shortestClean); detector runs (false positives): \(detector)."
-            lines.append(contentsOf: ["### Detector false positives", "", summary, "", header, rule, runs, "", closing, ""])
+            lines.append(contentsOf: ["### Detector false positives", "", summary, "", table.markdown, closing, ""])
         }
         return lines.joined(separator: "\n")
     }

@@ -117,28 +117,27 @@ package enum ConfigurationMatrix {
     /// A table of mean recovered % per scenario and size plus the C cost, one row per
     /// configuration; a failed row shows its error instead.
     package static func render(_ rows: [ConfigurationResult]) -> String {
-        var header = BenchTable.pad("configuration", 32) + BenchTable.pad("backend", 10)
+        var columns = [Table.Column("configuration", .left, minimumWidth: 31), Table.Column("backend", .left, minimumWidth: 9)]
         for scenario in scenarios {
-            for size in sizes { header += BenchTable.lpad("\(scenario.rawValue) \(size)", 22) }
+            for size in sizes { columns.append(Table.Column("\(scenario.rawValue) \(size)", minimumWidth: 21)) }
         }
-        header += BenchTable.lpad("ns 100B", 10) + BenchTable.lpad("ns 10KiB", 10)
-        var lines = ["Recovered % (mean) per scenario and size, and the C allocate/free cost under each configuration", header]
+        columns += [Table.Column("ns 100B", minimumWidth: 9), Table.Column("ns 10KiB", minimumWidth: 9)]
+        var table = Table(columns: columns)
         for row in rows {
-            var line = BenchTable.pad(row.configuration, 32) + BenchTable.pad(row.backend, 10)
             if let error = row.error {
-                lines.append(line + "error: " + error)
+                table.append([row.configuration, row.backend], note: "error: " + error)
                 continue
             }
+            var cells = [row.configuration, row.backend]
             for scenario in scenarios {
                 for size in sizes {
                     let cell = row.residue.first { $0.scenario == scenario.rawValue && $0.size == size }
-                    line += BenchTable.lpad(cell.map { $0.applicable ? String(format1: $0.recoveredPercent) : "n/a" } ?? "", 22)
+                    cells.append(cell.map { $0.applicable ? String(format1: $0.recoveredPercent) : "n/a" } ?? "")
                 }
             }
-            line += BenchTable.lpad(row.cNsPerOp100B.map { String(format1: $0) } ?? "—", 10)
-            line += BenchTable.lpad(row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", 10)
-            lines.append(line)
+            cells += [row.cNsPerOp100B.map { String(format1: $0) } ?? "—", row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—"]
+            table.append(cells)
         }
-        return lines.joined(separator: "\n")
+        return "Recovered % (mean) per scenario and size, and the C allocate/free cost under each configuration\n" + table.text
     }
 }

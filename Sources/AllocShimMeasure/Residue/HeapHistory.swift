@@ -88,19 +88,21 @@ package enum HeapHistory {
     /// One line per cell: the range, "WIDE" where states disagree, and every state's value.
     package static func render(_ cells: [HeapHistoryCell], errors: [String]) -> String {
         guard let states = cells.first?.states else { return (["Heap history: nothing measured"] + errors).joined(separator: "\n") }
-        var lines = [
-            "Recovered % by heap state (C probe; fresh/churned heap, live same-size neighbours before the secret); WIDE: states differ by more than \(Int(HeapHistoryCell.wideSpread)) points",
-            BenchTable.pad("allocator", 10) + BenchTable.pad("scenario", 16) + BenchTable.lpad("size", 6) + BenchTable.lpad("range", 16)
-                + states.map { BenchTable.lpad($0.description, 17) }.joined(),
-        ]
+        var table = Table(
+            columns: [
+                Table.Column("allocator", .left, minimumWidth: 9), Table.Column("scenario", .left, minimumWidth: 15),
+                Table.Column("size", minimumWidth: 5), Table.Column("range", minimumWidth: 15),
+            ] + states.map { Table.Column($0.description, minimumWidth: 16) })
         for cell in cells {
             let range = cell.isWide
                 ? "WIDE \(String(format1: cell.minimum))–\(String(format1: cell.maximum))"
                 : "\(String(format1: cell.minimum))–\(String(format1: cell.maximum))"
-            lines.append(
-                BenchTable.pad(cell.allocator, 10) + BenchTable.pad(cell.scenario, 16) + BenchTable.lpad(String(cell.size), 6)
-                    + BenchTable.lpad(range, 16) + cell.percentByState.map { BenchTable.lpad(String(format1: $0), 17) }.joined())
+            table.append([cell.allocator, cell.scenario, String(cell.size), range] + cell.percentByState.map { String(format1: $0) })
         }
+        var lines = [
+            "Recovered % by heap state (C probe; fresh/churned heap, live same-size neighbours before the secret); WIDE: states differ by more than \(Int(HeapHistoryCell.wideSpread)) points",
+            table.text,
+        ]
         lines += errors.map { "error: \($0)" }
         return lines.joined(separator: "\n")
     }

@@ -177,31 +177,29 @@ package enum HardenedMatrix {
     /// A table of mean recovered % per scenario and size, the C cost and its ratio to the
     /// family's default, one row per configuration; a failed row shows its error instead.
     package static func render(_ rows: [HardenedResult]) -> String {
-        var header = BenchTable.pad("hardened / debug configuration", 40)
-        for scenario in scenarios { for size in sizes { header += BenchTable.lpad("\(scenario) \(size)", 17) } }
-        header += BenchTable.lpad("ns 100B", 9) + BenchTable.lpad("×", 6) + BenchTable.lpad("ns 10KiB", 9) + BenchTable.lpad("×", 6)
-        var lines = [
-            "Recovered % (mean) through the C probe under LD_PRELOAD, and the malloc/free cost (× = against the family's default, same run)",
-            header,
-        ]
+        var columns = [Table.Column("hardened / debug configuration", .left, minimumWidth: 39)]
+        for scenario in scenarios { for size in sizes { columns.append(Table.Column("\(scenario) \(size)", minimumWidth: 16)) } }
+        columns += [Table.Column("ns 100B", minimumWidth: 8), Table.Column("×", minimumWidth: 5), Table.Column("ns 10KiB", minimumWidth: 8), Table.Column("×", minimumWidth: 5)]
+        var table = Table(columns: columns)
         for row in rows {
-            var line = BenchTable.pad(row.configuration, 40)
             if let error = row.error {
-                lines.append(line + "error: " + error)
+                table.append([row.configuration], note: "error: " + error)
                 continue
             }
+            var cells = [row.configuration]
             for scenario in scenarios {
                 for size in sizes {
                     let cell = row.residue.first { $0.scenario == scenario && $0.size == size }
-                    line += BenchTable.lpad(cell.map { String(format1: $0.recoveredPercent) } ?? "", 17)
+                    cells.append(cell.map { String(format1: $0.recoveredPercent) } ?? "")
                 }
             }
-            line += BenchTable.lpad(row.cNsPerOp100B.map { String(format1: $0) } ?? "—", 9)
-            line += BenchTable.lpad(row.costRatio100B.map { String(format: "%.2f", $0) } ?? "—", 6)
-            line += BenchTable.lpad(row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", 9)
-            line += BenchTable.lpad(row.costRatio10KiB.map { String(format: "%.2f", $0) } ?? "—", 6)
-            lines.append(line)
+            cells += [
+                row.cNsPerOp100B.map { String(format1: $0) } ?? "—", row.costRatio100B.map { String(format: "%.2f", $0) } ?? "—",
+                row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", row.costRatio10KiB.map { String(format: "%.2f", $0) } ?? "—",
+            ]
+            table.append(cells)
         }
-        return lines.joined(separator: "\n")
+        return "Recovered % (mean) through the C probe under LD_PRELOAD, and the malloc/free cost (× = against the family's default, same run)\n"
+            + table.text
     }
 }

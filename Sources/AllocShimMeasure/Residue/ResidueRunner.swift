@@ -101,15 +101,15 @@ package enum ResidueTable {
         for scenario in scenarios {
             lines.append("")
             lines.append("[\(scenario)]")
-            lines.append(BenchTable.lpad("size", 9) + backends.map { BenchTable.lpad($0, 22) }.joined())
+            var table = Table(columns: [Table.Column("size", minimumWidth: 9)] + backends.map { Table.Column($0, minimumWidth: 21) })
             for size in sizes {
-                var row = BenchTable.lpad(String(size), 9)
-                for backend in backends {
-                    let cell = results.first { $0.backend == backend && $0.scenario == scenario && $0.size == size }
-                    row += BenchTable.lpad(cell.map(format) ?? "", 22)
-                }
-                lines.append(row)
+                table.append(
+                    [String(size)]
+                        + backends.map { backend in
+                            results.first { $0.backend == backend && $0.scenario == scenario && $0.size == size }.map(format) ?? ""
+                        })
             }
+            lines.append(table.text)
         }
         return lines.joined(separator: "\n")
     }

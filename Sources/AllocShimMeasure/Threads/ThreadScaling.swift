@@ -56,14 +56,17 @@ package enum ThreadScaling {
 
     /// A table of million pairs per second at 1 and N threads, and the scaling factor, per backend.
     package static func render(_ results: [ThreadScalingResult]) -> String {
-        var lines = ["\(results.first?.size ?? 64)-byte allocate/free pairs through the shim, million per second"]
-        lines.append(BenchTable.pad("backend", 16) + BenchTable.lpad("1 thread", 12) + BenchTable.lpad("\(results.first?.threads ?? 0) threads", 14) + BenchTable.lpad("scaling", 10))
+        var table = Table(
+            columns: [
+                Table.Column("backend", .left, minimumWidth: 15), Table.Column("1 thread", minimumWidth: 11),
+                Table.Column("\(results.first?.threads ?? 0) threads", minimumWidth: 13), Table.Column("scaling", minimumWidth: 9),
+            ])
         for result in results {
-            lines.append(
-                BenchTable.pad(result.backend, 16) + BenchTable.lpad(String(format1: result.singleThreadMops), 12)
-                    + BenchTable.lpad(String(format1: result.multiThreadMops), 14) + BenchTable.lpad(String(format1: result.scaling), 10))
+            table.append([
+                result.backend, String(format1: result.singleThreadMops), String(format1: result.multiThreadMops), String(format1: result.scaling),
+            ])
         }
-        return lines.joined(separator: "\n")
+        return "\(results.first?.size ?? 64)-byte allocate/free pairs through the shim, million per second\n" + table.text
     }
 
     /// Million pairs per second over all threads, timed from a common start to the last finish.
