@@ -89,8 +89,8 @@ package enum Fragmentation {
     package static func render(_ results: [FragmentationResult]) -> String {
         var table = Table(
             columns: [Table.Column("backend", .left, minimumWidth: 15)]
-                + ["baseline", "peak", "after free", "after purge", "after destroy", "alloc mapped", "alloc resident"].map {
-                    Table.Column($0, minimumWidth: 14)
+                + ["baseline", "peak", "after free", "after purge", "after destroy", "alloc mapped", "alloc resident"].enumerated().map {
+                    Table.Column($0.element, minimumWidth: $0.offset == 0 ? 15 : 14)
                 })
         for result in results {
             let cells: [Double?] = [

@@ -119,7 +119,7 @@ package enum ConfigurationMatrix {
     package static func render(_ rows: [ConfigurationResult]) -> String {
         var columns = [Table.Column("configuration", .left, minimumWidth: 31), Table.Column("backend", .left, minimumWidth: 9)]
         for scenario in scenarios {
-            for size in sizes { columns.append(Table.Column("\(scenario.rawValue) \(size)", minimumWidth: 21)) }
+            for size in sizes { columns.append(Table.Column("\(scenario.rawValue) \(size)", minimumWidth: columns.count == 2 ? 22 : 21)) }
         }
         columns += [Table.Column("ns 100B", minimumWidth: 9), Table.Column("ns 10KiB", minimumWidth: 9)]
         var table = Table(columns: columns)

@@ -91,7 +91,7 @@ package enum HeapHistory {
         var table = Table(
             columns: [
                 Table.Column("allocator", .left, minimumWidth: 9), Table.Column("scenario", .left, minimumWidth: 15),
-                Table.Column("size", minimumWidth: 5), Table.Column("range", minimumWidth: 15),
+                Table.Column("size", minimumWidth: 6), Table.Column("range", minimumWidth: 15),
             ] + states.map { Table.Column($0.description, minimumWidth: 16) })
         for cell in cells {
             let range = cell.isWide

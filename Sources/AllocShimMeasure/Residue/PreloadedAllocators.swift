@@ -178,7 +178,7 @@ package enum HardenedMatrix {
     /// family's default, one row per configuration; a failed row shows its error instead.
     package static func render(_ rows: [HardenedResult]) -> String {
         var columns = [Table.Column("hardened / debug configuration", .left, minimumWidth: 39)]
-        for scenario in scenarios { for size in sizes { columns.append(Table.Column("\(scenario) \(size)", minimumWidth: 16)) } }
+        for scenario in scenarios { for size in sizes { columns.append(Table.Column("\(scenario) \(size)", minimumWidth: columns.count == 1 ? 17 : 16)) } }
         columns += [Table.Column("ns 100B", minimumWidth: 8), Table.Column("×", minimumWidth: 5), Table.Column("ns 10KiB", minimumWidth: 8), Table.Column("×", minimumWidth: 5)]
         var table = Table(columns: columns)
         for row in rows {

@@ -58,7 +58,7 @@ package enum ThreadScaling {
     package static func render(_ results: [ThreadScalingResult]) -> String {
         var table = Table(
             columns: [
-                Table.Column("backend", .left, minimumWidth: 15), Table.Column("1 thread", minimumWidth: 11),
+                Table.Column("backend", .left, minimumWidth: 15), Table.Column("1 thread", minimumWidth: 12),
                 Table.Column("\(results.first?.threads ?? 0) threads", minimumWidth: 13), Table.Column("scaling", minimumWidth: 9),
             ])
         for result in results {
