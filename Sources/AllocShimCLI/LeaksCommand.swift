@@ -37,17 +37,9 @@ struct LeaksCommand: ParsableCommand {
     func run() throws {
         let all = !(falsePositives || costs || hardened || heapHistory)
         let selection = (falsePositives: all || falsePositives, costs: all || costs, hardened: all || hardened, heapHistory: all || heapHistory)
-        let progress = progressOptions.reporter(
-            name: "leaks",
-            steps: LeaksSection.progressSteps(
-                falsePositives: selection.falsePositives, costs: selection.costs, hardened: selection.hardened, heapHistory: selection.heapHistory))
-        let section: LeaksSection
-        do {
-            defer { progress.finish() }
-            section = try LeaksSection.measure(
-                falsePositiveBuffers: selection.falsePositives ? falsePositiveBuffers : nil, costs: selection.costs, hardened: selection.hardened,
-                heapHistory: selection.heapHistory, rounds: rounds, progress: progress.step)
-        }
+        let section = try LeaksSection.measure(
+            falsePositiveBuffers: selection.falsePositives ? falsePositiveBuffers : nil, costs: selection.costs, hardened: selection.hardened,
+            heapHistory: selection.heapHistory, rounds: rounds, progress: progressOptions.style, write: StandardError.write)
         if json { try printJSON(section) } else { print(section.markdown()) }
         if let output {
             let directory = URL(fileURLWithPath: output)
