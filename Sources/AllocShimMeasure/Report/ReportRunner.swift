@@ -54,7 +54,7 @@ package struct ReportRunner {
         ThreadSweep.Configuration(maximumThreads: threadCount, repetitions: threadSweepRepetitions, operationsPerThread: threadSweepOperations)
     }
 
-    /// The measuring phases of ``run(command:progress:)``, in order.
+    /// The measuring phases of ``run(command:progress:write:)``, in order.
     ///
     /// Weights: each phase's share of a default run on the 2-core reference machine
     /// (residue 4 s, each C probe 5 s, matrix 3 s, Node 13 s and the Swift bench 36 s of CPU

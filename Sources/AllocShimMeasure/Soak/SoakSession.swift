@@ -47,8 +47,8 @@ package struct SoakSession {
         self.output = output
     }
 
-    /// How many times ``run(measuringReleaseCost:progress:)`` steps `progress` per phase: the
-    /// runner reports every 10 seconds of each run.
+    /// How many progress steps the soak phase of ``run(measuringReleaseCost:progress:write:)``
+    /// has: the runner reports every 10 seconds of each run.
     private var soakSteps: Int { repetitions * choices.count * (runner.workload.durationSeconds / 10) }
 
     /// Soaks every configuration `repetitions` times, then measures the release call under each
