@@ -51,7 +51,8 @@ package struct ReportRunner {
     }
 
     private var sweep: ThreadSweep.Configuration {
-        ThreadSweep.Configuration(maximumThreads: threadCount, repetitions: threadSweepRepetitions, operationsPerThread: threadSweepOperations)
+        ThreadSweep.Configuration(
+            maximumThreads: threadCount, repetitions: threadSweepRepetitions, operationsPerThread: threadSweepOperations)
     }
 
     /// The measuring phases of ``run(command:progress:write:)``, in order.
@@ -68,13 +69,16 @@ package struct ReportRunner {
         let residueRunner = residueRunner
         return [
             .init(name: "residue", weight: 4 * residueScale, steps: residueRunner.progressSteps),
-            .init(name: "residue", weight: 5 * residueScale * Double(residueRunner.cProbeProgressSteps), steps: residueRunner.cProbeProgressSteps),
+            .init(
+                name: "residue", weight: 5 * residueScale * Double(residueRunner.cProbeProgressSteps),
+                steps: residueRunner.cProbeProgressSteps),
             .init(name: "configuration matrix", weight: 3 * residueScale, steps: ConfigurationMatrix.progressSteps(backends: backends)),
             .init(name: "bench", weight: nodeAvailable ? 13 * benchScale : 0, steps: 1),
             .init(name: "bench", weight: 36 * benchScale, steps: benchRunner(nodeAvailable: nodeAvailable).progressSteps),
             .init(name: "fragmentation", weight: 1, steps: backends.count),
             .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
-            .init(name: "threads", weight: Double(backends.count), steps: ThreadSweep.progressSteps(backends: backends, configuration: sweep)),
+            .init(
+                name: "threads", weight: Double(backends.count), steps: ThreadSweep.progressSteps(backends: backends, configuration: sweep)),
         ]
     }
 
@@ -89,7 +93,8 @@ package struct ReportRunner {
 
     /// Runs every measurement of report.json, reporting progress in `style` through `write`
     /// (standard error).
-    package func run(command: String, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void) throws -> Report {
+    package func run(command: String, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void) throws -> Report
+    {
         let nodeAvailable = nodeAvailable
         let progress = ProgressReporter(phases: phases(nodeAvailable: nodeAvailable), style: style, write: write)
         defer { progress.finish() }
@@ -132,7 +137,8 @@ package struct ReportRunner {
         progress.beginPhase()
         residue += try residueRunner.runCProbes(progress: progress.step)
         progress.beginPhase()
-        let configurations = try ConfigurationMatrix.run(backends: backends, rounds: Swift.max(20, residueRounds / 2), progress: progress.step)
+        let configurations = try ConfigurationMatrix.run(
+            backends: backends, rounds: Swift.max(20, residueRounds / 2), progress: progress.step)
         progress.beginPhase()
         let nodeFigures = nodeAvailable ? try benchRunner.runNode(progress: progress.step) : [:]
         progress.beginPhase()
@@ -151,7 +157,8 @@ package struct ReportRunner {
             if ratios.count == BenchScenario.allCases.count, let mean = geometricMean(ratios) { geometricMeans[backend.rawValue] = mean }
         }
         return Report(
-            version: AllocShimVersion.current, machine: MachineInfo.current(), command: command, backends: BackendRegistry.availability(), bench: bench,
+            version: AllocShimVersion.current, machine: MachineInfo.current(), command: command, backends: BackendRegistry.availability(),
+            bench: bench,
             nodeOverAllocShimGeometricMean: geometricMeans, residue: residue, configurations: configurations, fragmentation: fragmentation,
             threads: threads, threadSweep: threadSweep)
     }

@@ -7,7 +7,10 @@ extension ProcessAllocatorChoice {
     init(soakConfiguration text: String) throws(ProcessAllocatorError) {
         let parts = text.split(separator: "+", omittingEmptySubsequences: false).map(String.init)
         let backend = try ProcessAllocatorChoice.backend(named: parts[0])
-        var arenaMax: Int?, trimThreshold: Int?, mallocConf: String?, release: Int?
+        var arenaMax: Int?
+        var trimThreshold: Int?
+        var mallocConf: String?
+        var release: Int?
         for part in parts.dropFirst() {
             let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
             guard pair.count == 2 else { throw .badValue(option: "--config", value: text, allowed: Self.soakConfigurationGrammar) }
@@ -24,7 +27,8 @@ extension ProcessAllocatorChoice {
                 release = value
             default:
                 throw .badValue(
-                    option: "--config", value: part, allowed: "arena-max=N, trim-threshold=N, malloc-conf=CONF or release=SECONDS after BACKEND+")
+                    option: "--config", value: part,
+                    allowed: "arena-max=N, trim-threshold=N, malloc-conf=CONF or release=SECONDS after BACKEND+")
             }
         }
         try self.init(

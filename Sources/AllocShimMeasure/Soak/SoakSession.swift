@@ -37,7 +37,8 @@ package struct SoakSession {
         }
         guard Self.portRange.contains(port) else { throw .badValue(name: "--port", value: String(port), allowed: "1024 … 65535") }
         do {
-            choices = try (configurations.isEmpty ? Self.standardConfigurations : configurations).map(ProcessAllocatorChoice.init(soakConfiguration:))
+            choices = try (configurations.isEmpty ? Self.standardConfigurations : configurations).map(
+                ProcessAllocatorChoice.init(soakConfiguration:))
         } catch {
             throw .processAllocator(error)
         }
@@ -55,7 +56,9 @@ package struct SoakSession {
     /// unless told not to; writes soak.json, the charts and soak.md. Returns the Markdown.
     /// A configuration whose library is not installed is skipped with a note; any other failure
     /// stops the soak.
-    package func run(measuringReleaseCost: Bool, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void) throws -> String {
+    package func run(measuringReleaseCost: Bool, progress style: ProgressReporter.Style, write: @escaping @Sendable (String) -> Void) throws
+        -> String
+    {
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let date = ISO8601DateFormatter().string(from: Date())
         let progress = ProgressReporter(
@@ -71,7 +74,8 @@ package struct SoakSession {
         for repetition in 1...repetitions {
             for choice in choices {
                 do {
-                    let run = try runner.run(choice, repetition: repetition, allowLinkedAllocator: allowLinkedAllocator, progress: progress.step)
+                    let run = try runner.run(
+                        choice, repetition: repetition, allowLinkedAllocator: allowLinkedAllocator, progress: progress.step)
                     runs.append(run)
                     progress.note(
                         "soak: \(choice.label) #\(repetition): \(Int(run.requestsPerSecond)) req/s, peak \(Int(run.peakResidentMiB)) MiB, "
@@ -125,13 +129,16 @@ package struct SoakSession {
         var costs: [ReleaseCost] = []
         for choice in choices {
             progress.step(choice.label)
-            guard let launch = try? ProcessAllocatorLaunch.prepare(choice, command: ChildProcess.selfExecutable, allowLinkedAllocator: true) else {
+            guard let launch = try? ProcessAllocatorLaunch.prepare(choice, command: ChildProcess.selfExecutable, allowLinkedAllocator: true)
+            else {
                 progress.note(
                     "soak: release cost under \(choice.label) not measured: this allocshim links another allocator "
                         + "(build it with --disable-default-traits)")
                 continue
             }
-            guard let output = try? ChildProcess.run(launch.executable, ["soak", "--release-probe"], environment: .exactly(launch.environment)),
+            guard
+                let output = try? ChildProcess.run(
+                    launch.executable, ["soak", "--release-probe"], environment: .exactly(launch.environment)),
                 var cost = try? JSONDecoder().decode(ReleaseCost.self, from: Data(output.stdout.utf8))
             else { continue }
             cost.label = choice.label

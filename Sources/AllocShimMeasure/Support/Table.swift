@@ -69,7 +69,8 @@ package struct Table {
     /// columns; a group line above the titles when any column has a group.
     package var text: String {
         let widths = columns.indices.map { index in
-            ([columns[index].title.count, columns[index].minimumWidth] + rows.indices.filter { notes[$0] == nil }.map { padded(rows[$0])[index].count })
+            ([columns[index].title.count, columns[index].minimumWidth]
+                + rows.indices.filter { notes[$0] == nil }.map { padded(rows[$0])[index].count })
                 .max()!
         }
         func line(_ cells: [String], note: String? = nil) -> String {
