@@ -10,8 +10,9 @@
 //   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
 //   CAllocShimsNIO   AllocShimNIO's routing slots and their C allocate functions
 //   AllocShimMetrics swift-metrics gauges as a ServiceLifecycle Service, a swift-log start-up record (trait `Metrics`)
-//   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
-//   AllocShimAudit   the uninitialized-allocation analyzer (swift-syntax; never a dependency
+//   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, threads, soak, report
+//                    (`package` access: not a product, only the CLI and the tests use it)
+//   AllocShimAudit   the uninitialized-allocation analyzer (`package` access; swift-syntax; never a dependency
 //                    of AllocShim: users who embed buffers do not build swift-syntax)
 //   allocshim        the CLI (Sources/AllocShimCLI): argument parsing and printing only
 import PackageDescription
