@@ -80,10 +80,11 @@ fuzz: deps
 
 # UndefinedBehaviorSanitizer over the C layer (Swift has no UBSan on Linux): CShims compiled
 # with -fsanitize=undefined, aborting at the first report, jemalloc on (its flag helpers are
-# what UBSan must see). The whole AllocShimTests suite runs against it.
+# what UBSan must see). The whole AllocShimTests suite runs against it, and the thread
+# workloads (in AllocShimMeasureTests), which drive the C thread loops.
 UBSAN_RUNTIME_DIR = $(dir $(shell find $(dir $(realpath $(shell which $(SWIFT))))../lib/clang -name 'libclang_rt.ubsan_standalone-x86_64.so' 2>/dev/null | head -1))
 test-ubsan-c: deps
-	$(SWIFT) test --scratch-path .build-ubsan --filter AllocShimTests \
+	$(SWIFT) test --scratch-path .build-ubsan --filter 'AllocShimTests|ThreadWorkloadTests' \
 	  -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
 	  -Xlinker $(UBSAN_RUNTIME_DIR)libclang_rt.ubsan_standalone-x86_64.so -Xlinker -rpath -Xlinker $(UBSAN_RUNTIME_DIR)
 

@@ -10,10 +10,11 @@
 //   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
 //   CAllocShimsNIO   AllocShimNIO's routing slots and their C allocate functions
 //   AllocShimMetrics swift-metrics gauges as a ServiceLifecycle Service, a swift-log start-up record (trait `Metrics`)
-//   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, report
-//   AllocShimAudit   the uninitialized-allocation analyzer (swift-syntax; never a dependency
+//   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, threads, soak, report
+//                    (`package` access: not a product, only the CLI and the tests use it)
+//   AllocShimAudit   the uninitialized-allocation analyzer (`package` access; swift-syntax; never a dependency
 //                    of AllocShim: users who embed buffers do not build swift-syntax)
-//   allocshim        the CLI
+//   allocshim        the CLI (Sources/AllocShimCLI): argument parsing and printing only
 import PackageDescription
 
 let package = Package(
@@ -121,6 +122,8 @@ let package = Package(
                 .target(name: "AllocShimNIO", condition: .when(traits: ["NIO"])),
             ]
         ),
+        // The command is `allocshim`; its folder is AllocShimCLI so that no two paths differ
+        // only by case (Sources/AllocShim is the library).
         .executableTarget(
             name: "allocshim",
             dependencies: [
@@ -128,7 +131,8 @@ let package = Package(
                 "AllocShimMeasure",
                 "AllocShimAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/AllocShimCLI"
         ),
         // `allocshim audit`: finds uninitialized allocations in Swift sources (docs/audit.md).
         .target(
@@ -157,7 +161,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AllocShimTests",
-            dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims", "AllocShimTestSupport"]
+            dependencies: ["AllocShim", "CAllocShims", "AllocShimTestSupport"]
         ),
         .testTarget(
             name: "AllocShimIntegrationTests",
@@ -178,7 +182,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AllocShimMeasureTests",
-            dependencies: ["AllocShim", "AllocShimMeasure", "AllocShimTestSupport"]
+            dependencies: ["AllocShim", "AllocShimMeasure", "CAllocShims", "AllocShimTestSupport"]
         ),
     ]
 )

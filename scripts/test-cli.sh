@@ -236,6 +236,37 @@ else
     grep -qF '<img' "$work/replot/soak-rss.svg" && fail "soak-rss.svg: the label's HTML survived"
 fi
 
+# A measurement that fails is status 1, not the usage-error status 2 (issue 22): a static
+# executable's malloc binding cannot be verified, so the soak stops before measuring.
+checks=$((checks + 1))
+status=0
+timeout 20 "$a" soak --service /sbin/ldconfig --config system --skip-release-cost --output "$work/soak-static" >"$work/out" 2>"$work/err" || status=$?
+if [ "$status" -ne 1 ] || [ "$(wc -l <"$work/err")" -ne 1 ] || ! grep -q '^allocshim: error: cannot verify the allocator' "$work/err"; then
+    fail "soak of a static service: exit status $status, expected 1 and one line 'cannot verify the allocator': $(head -c 300 "$work/err")"
+fi
+
+# `run --help` is help, not a command named --help (issue 22); `run -- --help` still runs it.
+checks=$((checks + 1))
+status=0
+timeout 20 "$a" run --help >"$work/out" 2>"$work/err" || status=$?
+if [ "$status" -ne 0 ] || ! grep -q 'USAGE: allocshim run' "$work/out"; then
+    fail "run --help: exit status $status, expected 0 and the run command's help: $(head -c 300 "$work/out") $(head -c 300 "$work/err")"
+fi
+expect_error "command '--help' not found" -- "$a" run -- --help
+
+# `report --from` writes the report without measuring: fast, silent, and without the two
+# sections that measure as they are written (the service soak and the leaks section).
+checks=$((checks + 1))
+saved="$(dirname "$0")/../docs/data/report.json"
+if [ -f "$saved" ]; then
+    status=0
+    timeout 20 "$a" report --from "$saved" --output "$work/from" >"$work/out" 2>"$work/err" || status=$?
+    if [ "$status" -ne 0 ] || [ -s "$work/err" ] || [ ! -s "$work/from/report.md" ] \
+        || [ -e "$work/from/service-soak.json" ] || [ -e "$work/from/leaks.json" ]; then
+        fail "report --from: exit status $status; it must only write the saved report: $(head -c 300 "$work/err") $(ls "$work/from" 2>&1 | tr '\n' ' ')"
+    fi
+fi
+
 # What must work.
 checks=$((checks + 1))
 version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' "$(dirname "$0")/../Sources/AllocShim/AllocShimVersion.swift")

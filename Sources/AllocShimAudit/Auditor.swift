@@ -2,49 +2,49 @@
 import Foundation
 
 /// A path given to the audit that cannot be audited.
-public struct AuditInputError: Error, CustomStringConvertible, Equatable {
+package struct AuditInputError: Error, CustomStringConvertible, Equatable {
     /// The path as given.
-    public var path: String
+    package var path: String
     /// What is wrong and what is allowed.
-    public var problem: String
+    package var problem: String
 
     /// One line naming the path (escaped: it may hold any byte but `/` and NUL) and the rule it broke.
-    public var description: String { "'\(displayed(path))': \(problem)" }
+    package var description: String { "'\(displayed(path))': \(problem)" }
 }
 
 /// What the audit will read: the Swift files found, and what it found but will not read.
-public struct AuditInputs: Sendable {
+package struct AuditInputs: Sendable {
     /// The `.swift` files to parse, in order.
-    public var files: [String]
+    package var files: [String]
     /// A `notAnalysed` finding for each entry a directory walk met but did not follow or read:
     /// a symbolic link to a directory, a `.swift` name that is not a regular file.
-    public var skipped: [Finding]
+    package var skipped: [Finding]
 
     /// Creates inputs.
-    public init(files: [String], skipped: [Finding] = []) {
+    package init(files: [String], skipped: [Finding] = []) {
         self.files = files
         self.skipped = skipped
     }
 }
 
 /// The result of auditing a set of files.
-public struct AuditReport: Sendable {
+package struct AuditReport: Sendable {
     /// Every site found, ordered by file, line, column.
-    public var findings: [Finding]
+    package var findings: [Finding]
     /// How many Swift files were parsed.
-    public var fileCount: Int
+    package var fileCount: Int
 
     /// Creates a report.
-    public init(findings: [Finding], fileCount: Int) {
+    package init(findings: [Finding], fileCount: Int) {
         self.findings = findings
         self.fileCount = fileCount
     }
 
     /// How many findings have `verdict`.
-    public func count(_ verdict: Verdict) -> Int { findings.filter { $0.verdict == verdict }.count }
+    package func count(_ verdict: Verdict) -> Int { findings.filter { $0.verdict == verdict }.count }
 
     /// Unjustified findings per rule, in rule order.
-    public var unjustifiedByRule: [(Rule, Int)] {
+    package var unjustifiedByRule: [(Rule, Int)] {
         Rule.allCases.compactMap { rule in
             let n = findings.filter { $0.verdict == .unjustified && $0.rule == rule }.count
             return n > 0 ? (rule, n) : nil
@@ -53,7 +53,7 @@ public struct AuditReport: Sendable {
 }
 
 /// Finds the Swift files under the given paths and audits them.
-public enum Auditor {
+package enum Auditor {
     /// Directories never entered: build output and hidden directories.
     static func isSkipped(directory name: String) -> Bool {
         name.hasPrefix(".") || name == "Packages" || name.hasPrefix(".build")
@@ -61,7 +61,7 @@ public enum Auditor {
 
     /// The `.swift` files named by `paths` (files as given, directories searched recursively),
     /// sorted. Throws for a path that does not exist or a file that is not Swift source.
-    public static func swiftFiles(in paths: [String]) throws(AuditInputError) -> [String] {
+    package static func swiftFiles(in paths: [String]) throws(AuditInputError) -> [String] {
         try inputs(in: paths).files
     }
 
@@ -71,7 +71,7 @@ public enum Auditor {
     /// through self/self/…) or `root -> /` — and is reported instead, since SwiftPM would compile
     /// what it holds; a link to a regular `.swift` file is read like the file. Only regular
     /// files are read: a FIFO or device named `x.swift` would block or never end.
-    public static func inputs(in paths: [String]) throws(AuditInputError) -> AuditInputs {
+    package static func inputs(in paths: [String]) throws(AuditInputError) -> AuditInputs {
         var files: [String] = []
         var skipped: [Finding] = []
         for path in paths {
@@ -142,13 +142,13 @@ public enum Auditor {
     }
 
     /// Audits `files`. Throws for a file that cannot be read as UTF-8.
-    public static func audit(files: [String]) throws(AuditInputError) -> AuditReport {
+    package static func audit(files: [String]) throws(AuditInputError) -> AuditReport {
         try audit(AuditInputs(files: files))
     }
 
     /// Audits `inputs.files` within `limits`; `inputs.skipped` join the findings. Findings are
     /// ordered by file (as found), then line and column. Throws for a file that cannot be read as UTF-8.
-    public static func audit(_ inputs: AuditInputs, limits: AuditLimits = AuditLimits()) throws(AuditInputError) -> AuditReport {
+    package static func audit(_ inputs: AuditInputs, limits: AuditLimits = AuditLimits()) throws(AuditInputError) -> AuditReport {
         let analyzer = SourceAnalyzer(limits: limits)
         var findings: [Finding] = inputs.skipped
         for file in inputs.files {

@@ -5,7 +5,7 @@
 /// the pull request under audit; printed raw it could break a line (and fake a finding or an
 /// error), move the cursor or recolour the terminal. The same convention as AllocShim's
 /// `EnvironmentKey.displayed`, without its cut: a path is shown whole.
-public func displayed(_ text: String) -> String {
+package func displayed(_ text: String) -> String {
     var out = ""
     out.reserveCapacity(text.utf8.count)
     for scalar in text.unicodeScalars {

@@ -1,32 +1,32 @@
 #if Audit
 /// One uninitialized allocation site and what the audit made of it.
-public struct Finding: Sendable, Equatable {
+package struct Finding: Sendable, Equatable {
     /// The file as given on the command line (or found under a given directory).
-    public var file: String
+    package var file: String
     /// 1-based line of the allocating call.
-    public var line: Int
+    package var line: Int
     /// 1-based column (UTF-8 bytes, as compilers count) of the allocating call.
-    public var column: Int
+    package var column: Int
     /// The same column in UTF-16 code units (SARIF's `utf16CodeUnits`, what editors count).
-    public var utf16Column: Int
+    package var utf16Column: Int
     /// The API, e.g. `UnsafeMutableRawPointer.allocate(byteCount:alignment:)` or `malloc`.
-    public var api: String
+    package var api: String
     /// The requested size as written in the source (`nil` when the API has none, e.g. `moveWriterIndex(to:)`).
-    public var sizeExpression: String?
+    package var sizeExpression: String?
     /// The verdict.
-    public var verdict: Verdict
+    package var verdict: Verdict
     /// The rule: for unjustified sites the most specific reason; for justified ones the rule
     /// the marker suppresses.
-    public var rule: Rule
+    package var rule: Rule
     /// Why, in one sentence (with the line of the write, branch or escape when there is one).
-    public var reason: String
+    package var reason: String
     /// The marker's reason, for justified sites.
-    public var justification: String?
+    package var justification: String?
     /// The safe replacement `--suggest` prints (unjustified sites only).
-    public var suggestion: String?
+    package var suggestion: String?
 
     /// Creates a finding.
-    public init(
+    package init(
         file: String, line: Int, column: Int, api: String, sizeExpression: String?, verdict: Verdict, rule: Rule,
         reason: String, justification: String? = nil, suggestion: String? = nil, utf16Column: Int? = nil
     ) {

@@ -7,14 +7,14 @@ import SwiftSyntax
 ///
 /// The separator after `uninitialized` may be `—`, `–`, `--`, `-` or `:`. The reason is
 /// required; an empty one, or one that is only a TODO, is itself a finding (`AS008`).
-public struct Marker: Sendable, Equatable {
+package struct Marker: Sendable, Equatable {
     /// 1-based line of the comment.
-    public var line: Int
+    package var line: Int
     /// The reason after the separator, trimmed (may be empty).
-    public var reason: String
+    package var reason: String
 
     /// Whether the reason says something: not empty and not just a TODO placeholder.
-    public var hasReason: Bool {
+    package var hasReason: Bool {
         let lowered = reason.lowercased()
         if reason.isEmpty { return false }
         if lowered.hasPrefix("todo") { return false }
@@ -22,7 +22,7 @@ public struct Marker: Sendable, Equatable {
     }
 
     /// Parses the text of one comment (including its `//` or `/*`); nil when it is not a marker.
-    public static func parse(comment: String, line: Int) -> Marker? {
+    package static func parse(comment: String, line: Int) -> Marker? {
         var text = Substring(comment)
         for opener in ["///", "//", "/**", "/*"] where text.hasPrefix(opener) {
             text = text.dropFirst(opener.count)

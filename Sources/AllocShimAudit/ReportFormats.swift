@@ -1,9 +1,9 @@
 #if Audit
 /// The audit's output formats: text for people, JSON for scripts, SARIF 2.1.0 for CI systems
 /// and editors (GitHub code scanning, VS Code's SARIF viewer).
-public enum ReportFormat {
+package enum ReportFormat {
     /// One line per finding (`file:line:col: verdict: API(size) [AS00x rule] reason`) and a summary.
-    public static func text(_ report: AuditReport, unjustifiedOnly: Bool = false) -> String {
+    package static func text(_ report: AuditReport, unjustifiedOnly: Bool = false) -> String {
         var lines: [String] = []
         for finding in report.findings where !unjustifiedOnly || finding.verdict == .unjustified {
             let size = finding.sizeExpression.map { "(\($0))" } ?? ""
@@ -21,7 +21,7 @@ public enum ReportFormat {
     }
 
     /// `N files, M sites: a justified, b fully-overwritten, c unjustified (AS001: …)`.
-    public static func summary(_ report: AuditReport) -> String {
+    package static func summary(_ report: AuditReport) -> String {
         let byRule = report.unjustifiedByRule.map { "\($0.0.id) \($0.0.name): \($0.1)" }.joined(separator: ", ")
         return "\(report.fileCount) files, \(report.findings.count) uninitialized allocation sites: "
             + "\(report.count(.justified)) justified, \(report.count(.fullyOverwritten)) fully-overwritten, "
@@ -29,14 +29,14 @@ public enum ReportFormat {
     }
 
     /// `--suggest`: for each unjustified site, the safe replacement. Nothing is rewritten.
-    public static func suggestions(_ report: AuditReport) -> String {
+    package static func suggestions(_ report: AuditReport) -> String {
         report.findings.filter { $0.verdict == .unjustified }.map {
             displayed("\($0.file):\($0.line):\($0.column): suggest: \($0.suggestion ?? "")")
         }.joined(separator: "\n") + (report.count(.unjustified) > 0 ? "\n" : "")
     }
 
     /// The findings as a JSON document (`files`, `summary`, `findings`).
-    public static func json(_ report: AuditReport) -> String {
+    package static func json(_ report: AuditReport) -> String {
         let findings = report.findings.map { finding -> JSONValue in
             .object([
                 ("file", .string(finding.file)), ("line", .int(finding.line)), ("column", .int(finding.column)),
@@ -55,7 +55,7 @@ public enum ReportFormat {
 
     /// A SARIF 2.1.0 log. Unjustified sites are `warning` results; justified ones carry an
     /// in-source suppression with the marker's reason; fully-overwritten ones are `pass` results.
-    public static func sarif(_ report: AuditReport, toolVersion: String = "1.0.0") -> String {
+    package static func sarif(_ report: AuditReport, toolVersion: String = "1.0.0") -> String {
         let rules = Rule.allCases.map { rule -> JSONValue in
             .object([
                 ("id", .string(rule.id)), ("name", .string(rule.name)),

@@ -2,7 +2,7 @@
 /// The audit's rules. Every site carries one: the most specific reason it could not be proven
 /// safe (or, for sites that were, `uninitializedAllocation`). IDs are stable: SARIF consumers
 /// and suppressions refer to them.
-public enum Rule: String, Sendable, CaseIterable {
+package enum Rule: String, Sendable, CaseIterable {
     case uninitializedAllocation = "AS001"
     case branchBeforeWrite = "AS002"
     case partialLoopWrite = "AS003"
@@ -16,10 +16,10 @@ public enum Rule: String, Sendable, CaseIterable {
     case notAnalysed = "AS011"
 
     /// The rule's stable ID (`AS001` …).
-    public var id: String { rawValue }
+    package var id: String { rawValue }
 
     /// A short kebab-case name, used in text output and as SARIF `name`.
-    public var name: String {
+    package var name: String {
         switch self {
         case .uninitializedAllocation: return "uninitialized-allocation"
         case .branchBeforeWrite: return "branch-before-write"
@@ -36,7 +36,7 @@ public enum Rule: String, Sendable, CaseIterable {
     }
 
     /// One sentence: what the rule flags.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .uninitializedAllocation:
             return "Uninitialized allocation with no complete overwrite visible in the same scope."
@@ -65,7 +65,7 @@ public enum Rule: String, Sendable, CaseIterable {
     }
 
     /// Where the rule is documented.
-    public var helpURI: String {
+    package var helpURI: String {
         "https://github.com/allocshim/allocshim/blob/main/docs/audit.md#\(rawValue.lowercased())-\(name)"
     }
 }

@@ -4,18 +4,18 @@ import SwiftParser
 import SwiftSyntax
 
 /// Audits one Swift source text: finds every uninitialized allocation site and gives it a verdict.
-public struct SourceAnalyzer: Sendable {
+package struct SourceAnalyzer: Sendable {
     /// What one file may ask of the analysis.
-    public var limits: AuditLimits
+    package var limits: AuditLimits
 
     /// Creates an analyzer.
-    public init(limits: AuditLimits = AuditLimits()) {
+    package init(limits: AuditLimits = AuditLimits()) {
         self.limits = limits
     }
 
     /// The findings of `source`, in source order. `file` is only copied into the findings. A
     /// source past one of `limits` gives one `notAnalysed` finding instead.
-    public func analyze(source: String, file: String) -> [Finding] {
+    package func analyze(source: String, file: String) -> [Finding] {
         let deadline = ContinuousClock.now.advanced(by: limits.timePerFile)
         let bytes = Array(source.utf8)
         if let excess = NestingScan.firstExcess(in: bytes, limits: limits) {

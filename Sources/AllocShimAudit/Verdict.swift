@@ -1,6 +1,6 @@
 #if Audit
 /// What the audit concluded about one uninitialized allocation site.
-public enum Verdict: String, Sendable, CaseIterable, Comparable {
+package enum Verdict: String, Sendable, CaseIterable, Comparable {
     /// A marker comment (`// allocshim: uninitialized — <reason>`) gives the codebase's reason.
     case justified
     /// The analyzer saw a complete overwrite before any other use (rules in docs/audit.md).
@@ -9,7 +9,7 @@ public enum Verdict: String, Sendable, CaseIterable, Comparable {
     case unjustified
 
     /// Orders verdicts by how much attention they need (justified first, unjustified last).
-    public static func < (lhs: Verdict, rhs: Verdict) -> Bool {
+    package static func < (lhs: Verdict, rhs: Verdict) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
 }

@@ -1,5 +1,8 @@
 #if Metrics
 import AllocShim
+#if canImport(Glibc)
+import Glibc
+#endif
 import AllocShimMetrics
 import Logging
 import MetricsTestKit
@@ -206,6 +209,29 @@ struct MetricsTests {
         #expect(entry.metadata["backend"] == "\(try ProcessDefaultAllocator.allocator().name)")
         #expect(entry.metadata["available.system"] != nil)
         #expect(entry.metadata["zeroFill"] != nil && entry.metadata["poolSize"] != nil)
+    }
+
+    /// Issue 22: the record missed ALLOCSHIM_POISON, and filling in `available.*` loaded
+    /// mimalloc and tcmalloc (dlopen) and created the shared jemalloc arena.
+    @Test("the start-up record lists ALLOCSHIM_POISON and loads no library and creates no arena to fill itself in")
+    func startupLogHasNoSideEffects() throws {
+        // "0" means off, as unset does: harmless to the tests running beside this one.
+        setenv(EnvironmentVariable.poison.rawValue, "0", 1)
+        defer { unsetenv(EnvironmentVariable.poison.rawValue) }
+        let collected = LogCollector()
+        AllocShimStartupLog.log(Logger(label: "test") { _ in collected })
+        let entry = try #require(collected.entries.first)
+        #expect(entry.metadata["env.ALLOCSHIM_POISON"] == "0")
+        #expect(entry.metadata["poison"] == "false")
+        for variable in EnvironmentVariable.allCases where variable.currentValue != nil {
+            #expect(entry.metadata["env.\(variable.rawValue)"] != nil, "\(variable.rawValue) is set but not listed")
+        }
+        let arena = try #require(entry.metadata["available.jemalloc-arena"])
+        #expect(arena.hasPrefix("no:") || arena.contains("created on first use"), "\(arena)")
+        let inUse = try ProcessDefaultAllocator.allocator().name
+        for library in ["mimalloc", "tcmalloc"] where library != inUse {
+            #expect(entry.metadata["available.\(library)"]?.hasPrefix("not checked") == true, "\(entry.metadata["available.\(library)"] ?? "nil")")
+        }
     }
 }
 

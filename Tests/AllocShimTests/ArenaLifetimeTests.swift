@@ -32,7 +32,7 @@ struct ArenaLifetimeTests {
         #expect(throws: JemallocArenaError.inUse(arena: arena.index, liveBlocks: 1)) { try arena.reset() }
         do {
             var owned = try OwnedBytes(uninitializedUnpooledCount: 5000, using: source)
-            owned.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0x5A) }
+            _ = owned.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0x5A) }
             #expect(throws: JemallocArenaError.inUse(arena: arena.index, liveBlocks: 2)) { try arena.destroy() }
             let intact = owned.withUnsafeBytes { $0.allSatisfy { $0 == 0x5A } }
             #expect(intact)

@@ -1,5 +1,6 @@
 import AllocShim
 import Foundation
+import AllocShimTestSupport
 import Testing
 
 @Suite("Backend selection")

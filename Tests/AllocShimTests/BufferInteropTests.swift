@@ -1,5 +1,6 @@
 import AllocShim
 import Foundation
+import AllocShimTestSupport
 import Testing
 
 @Suite("Buffer builder, Data interop and forms")

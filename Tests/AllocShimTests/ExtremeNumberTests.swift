@@ -260,7 +260,7 @@ struct ExtremeNumberTests {
             #expect(throws: error) { try BufferSource(allocator: SystemAllocator.shared, slabSize: size) }
         }
         for count in Self.extremes where count < 0 {
-            #expect(throws: BufferError.allocation(.negativeSize(count))) { try BytesBuilder(initialCapacity: count) }
+            #expect(throws: BufferError.allocation(.negativeSize(count))) { _ = try BytesBuilder(initialCapacity: count) }
         }
         for count in [Int.max, Int.max - 1, AllocationRequest.maximumByteCount + 1] {
             #expect(throws: BufferError.self) { _ = try BytesBuilder(initialCapacity: count) }
@@ -268,7 +268,7 @@ struct ExtremeNumberTests {
         for form in AllocationForm.allCases {
             for count in Self.extremes {
                 #expect(throws: BufferError.self, "\(form) \(count)") { try form.make(count) }
-                #expect(throws: BufferError.self, "\(form) \(count)") { try form.makeOwned(count) }
+                #expect(throws: BufferError.self, "\(form) \(count)") { _ = try form.makeOwned(count) }
             }
         }
         for limit in Self.extremes {
@@ -279,7 +279,7 @@ struct ExtremeNumberTests {
             }
         }
         for count in Self.extremes {
-            #expect(throws: SecureBytesError.self) { try SecureBytes(zeroedCount: count) }
+            #expect(throws: SecureBytesError.self) { _ = try SecureBytes(zeroedCount: count) }
         }
     }
 

@@ -1,5 +1,4 @@
 import AllocShim
-@testable import AllocShimMeasure
 import AllocShimTestSupport
 import Synchronization
 import Testing
@@ -330,7 +329,7 @@ final class Counter: Sendable {
 enum ExposureCorpus {
     /// Samples of the four kinds, cycling, until `totalBytes`.
     static func samples(totalBytes: Int) -> [[UInt8]] {
-        var generator = SplitMix64(state: 0xC0FFEE)
+        var generator = CorpusGenerator(state: 0xC0FFEE)
         var samples: [[UInt8]] = []
         var total = 0
         var kind = 0
@@ -360,5 +359,19 @@ enum ExposureCorpus {
             kind += 1
         }
         return samples
+    }
+}
+
+/// SplitMix64, so the corpus is the same on every machine (the core's tests do not import the
+/// measurement layer for its generator).
+private struct CorpusGenerator: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

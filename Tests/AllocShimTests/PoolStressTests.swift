@@ -83,7 +83,7 @@ struct PoolStressTests {
             for round in 0..<5000 {
                 let size = [16, 100, 1000, 3000, 9000][round % 5]
                 guard var bytes = try? OwnedBytes(uninitializedCount: size, using: source) else { continue }
-                bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: UInt8(worker)) }
+                _ = bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: UInt8(worker)) }
                 let parcel = Parcel(bytes)
                 handoff.withLock { $0.append(parcel) }
                 produced.wrappingAdd(1, ordering: .relaxed)

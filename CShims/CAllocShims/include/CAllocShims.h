@@ -1,17 +1,8 @@
 // CAllocShims — the C side of AllocShim. Knows no Swift.
 //
-// Orientation:
-//   platform_allocator.c   the platform's own malloc family, reachable even when jemalloc
-//                          has replaced malloc for the process (glibc: __libc_* entry points)
-//   jemalloc_shims.c       jemalloc's non-standard API (mallocx family, mallctl) and the
-//                          MALLOCX_* macros as functions; compiled empty without the trait
-//   dynamic_allocators.c   mimalloc and tcmalloc, loaded with dlopen(RTLD_LOCAL) on first use
-//   process_memory.c       RSS, wiping that the compiler cannot remove, mlock
-//   counters.c             per-thread allocation counters (CAllocShimsCounters.h)
-//   (the benchmark's C baseline loops live in CShims/CAllocShimsBench, linked only by the
-//   measurement layer, never by embedders)
-//   backend_calls.c        a built-in backend as one value of C calls (CAllocShimsBackendCalls.h)
-//   failure_injection.c    per-thread injected allocation failures for tests (CAllocShimsFailureInjection.h)
+// Each .c file in this folder opens with a line saying what it holds (`head -1 *.c`); the
+// benchmark's C loops live in CShims/CAllocShimsBench, linked only by the measurement layer.
+// (A file list here went stale as files came and went.)
 //
 // Every function is prefixed `CAllocShims_`, takes and returns plain C types, and never
 // aborts: failures are reported as NULL / a non-zero errno-style code.

@@ -1,10 +1,15 @@
 // The `Allocator` protocol: the one interface every backend (and any user type) conforms to.
 //
-// Folder map of the library:
-//   Allocator/      this protocol, its errors, statistics and the shim's own counters
+// Folder map of the library (every folder of Sources/AllocShim):
+//   Allocator/      this protocol, its errors, statistics, failure injection and the shim's own counters
 //   Backends/       system, jemalloc, jemalloc-arena, mimalloc, tcmalloc
-//   Selection/      backend names, availability, ALLOCSHIM_BACKEND and the process default
-//   Introspection/  typed jemalloc control (mallctl) and process memory figures
+//   Buffers/        SharedBytes, OwnedBytes, SecureBytes, the builder, buffer sources, slabs and pools
+//   Encoding/       hex, base64 and text encodings of buffers
+//   Introspection/  typed jemalloc control (mallctl), the process allocator and memory figures
+//   Leaks/          poison mode and the exposure detector
+//   Selection/      backend names, availability, ALLOCSHIM_* variables and the process default
+//   Support/        the lock the library uses
+//   Tenancy/        one jemalloc arena per tenant, with limits
 
 /// A source of raw memory: a C allocator behind a Swift interface.
 ///

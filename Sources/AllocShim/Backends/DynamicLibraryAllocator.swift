@@ -43,7 +43,8 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
         return .success(DynamicLibraryAllocator(backend, table: table))
     }
 
-    private init(_ backend: BackendName, table tablePointer: UnsafePointer<CAllocShims_DynamicAllocator>) {
+    /// Internal rather than private so a test can wrap a loader table with an entry point missing.
+    init(_ backend: BackendName, table tablePointer: UnsafePointer<CAllocShims_DynamicAllocator>) {
         let table = tablePointer.pointee
         self.name = backend.rawValue
         self.calls = .table(tablePointer, backend: backend)
@@ -86,9 +87,13 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
     }
 
     /// tcmalloc's `MallocExtension` properties or mimalloc's `mi_process_info`, both covering the
-    /// whole library rather than this object; the shim's counters only when neither is available.
+    /// whole library rather than this object; the shim's counters only when the library lacks
+    /// its entry point. The library's identity picks the figures, never which optional entry
+    /// point happens to exist: a tcmalloc without `MallocExtension` must not report mimalloc's.
     public func statistics() -> AllocatorStatistics {
-        if let property = table.numeric_property {
+        switch name {
+        case BackendName.tcmalloc.rawValue:
+            guard let property = table.numeric_property else { break }
             func read(_ key: String) -> Int? {
                 var value = 0
                 return property(key, &value) != 0 ? value : nil
@@ -99,12 +104,14 @@ public final class DynamicLibraryAllocator: Allocator, @unchecked Sendable {
                 backend: name, counters: counters, source: "tcmalloc MallocExtension (library-wide)",
                 allocatedBytes: read("generic.current_allocated_bytes"),
                 residentBytes: heap.map { $0 - (unmapped ?? 0) }, mappedBytes: heap, retainedBytes: unmapped)
-        }
-        var rss = 0, peakRSS = 0, commit = 0, peakCommit = 0
-        if CAllocShims_mimalloc_process_info(&rss, &peakRSS, &commit, &peakCommit) != 0 {
+        case BackendName.mimalloc.rawValue:
+            var rss = 0, peakRSS = 0, commit = 0, peakCommit = 0
+            guard CAllocShims_mimalloc_process_info(&rss, &peakRSS, &commit, &peakCommit) != 0 else { break }
             return AllocatorStatistics(
                 backend: name, counters: counters, source: "mimalloc mi_process_info (process-wide)",
                 residentBytes: rss, mappedBytes: commit)
+        default:
+            break
         }
         return AllocatorStatistics(backend: name, counters: counters, source: "shim counters only")
     }

@@ -84,6 +84,13 @@ public enum ProcessDefaultAllocator {
         try currentBox().takeUnretainedValue().allocator
     }
 
+    /// The default allocator if it was already resolved or set, else `nil`: never resolves
+    /// `ALLOCSHIM_BACKEND`, so it loads no library and creates no arena (the start-up log
+    /// reports through it).
+    package static var resolvedAllocator: (any Allocator)? {
+        current.load(ordering: .acquiring)?.takeUnretainedValue().allocator
+    }
+
     /// Makes `allocator` the process default. Buffers made earlier keep freeing into the
     /// allocator that made them.
     public static func set(_ allocator: any Allocator) {

@@ -5,7 +5,7 @@
 /// A median of medians, not a pooled median: each process contributes one vote however many
 /// repetitions it ran, so one process with a bad address layout or a busy neighbour moves the
 /// result no more than any other.
-public enum BenchProcessCombination {
+package enum BenchProcessCombination {
     /// One row per (backend, scenario) of `runs` (one array per process, as `allocshim bench
     /// --json` prints it), in the first run's order. Throws when the runs did not measure the
     /// same rows with the same iterations and repetitions: they would not be one benchmark.
@@ -15,7 +15,7 @@ public enum BenchProcessCombination {
     /// `fastestOverC` is recomputed from the combined figures so that a row stays consistent
     /// with itself. `nodeNsPerOp` is kept as the processes reported it (children run no Node;
     /// the caller adds it).
-    public static func combine(_ runs: [[BenchResult]]) throws(MeasureError) -> [BenchResult] {
+    package static func combine(_ runs: [[BenchResult]]) throws(MeasureError) -> [BenchResult] {
         guard let first = runs.first else { throw .failed("no benchmark runs to combine") }
         for (index, run) in runs.enumerated().dropFirst() {
             guard run.count == first.count, Set(run.map(Key.init)) == Set(first.map(Key.init)) else {

@@ -1,54 +1,54 @@
 /// One (backend, scenario) measurement.
-public struct BenchResult: Codable, Sendable {
+package struct BenchResult: Codable, Sendable {
     /// The backend measured, a `BackendName` raw value.
-    public var backend: String
+    package var backend: String
     /// The scenario measured, a `BenchScenario` raw value.
-    public var scenario: String
+    package var scenario: String
     /// Buffers made per repetition.
-    public var iterations: Int
+    package var iterations: Int
     /// Median ns per buffer for the Node-like `SharedBytes` form.
-    public var nsPerOp: Double
+    package var nsPerOp: Double
     /// Median ns per buffer for the noncopyable `OwnedBytes` form (`nil` for `from-*`).
-    public var ownedNsPerOp: Double?
+    package var ownedNsPerOp: Double?
     /// Median ns per iteration of the same work as bare C calls on the same allocator.
-    public var cNsPerOp: Double
+    package var cNsPerOp: Double
     /// Median ns per op of the same scenario in Node, when run with --compare-node.
-    public var nodeNsPerOp: Double?
+    package var nodeNsPerOp: Double?
     /// min(nsPerOp, ownedNsPerOp) / cNsPerOp: the cost of the Swift layer's fastest form.
-    public var fastestOverC: Double
+    package var fastestOverC: Double
     /// Repetitions the medians are taken over.
-    public var repetitions: Int
+    package var repetitions: Int
     /// The same two forms with no `using:` (the process default set to this backend): the
     /// path the README shows.
-    public var defaultSourceNsPerOp: Double?
+    package var defaultSourceNsPerOp: Double?
     /// The `OwnedBytes` twin of `defaultSourceNsPerOp`: median ns per buffer with no `using:`.
-    public var ownedDefaultSourceNsPerOp: Double?
+    package var ownedDefaultSourceNsPerOp: Double?
     /// Spread of the repetitions, (max − min) / median, for `nsPerOp` and `ownedNsPerOp`.
-    public var relativeSpread: Double?
+    package var relativeSpread: Double?
     /// The spread of `ownedNsPerOp` over the repetitions, (max − min) / median.
-    public var ownedRelativeSpread: Double?
+    package var ownedRelativeSpread: Double?
     /// What Swift offers without AllocShim, measured interleaved in the same run: ns per op by
     /// alternative (see `SwiftAlternative`; `ByteBuffer` rows in builds with the `NIO` trait).
-    public var swiftAlternativesNsPerOp: [String: Double]?
+    package var swiftAlternativesNsPerOp: [String: Double]?
     /// How many child processes measured this row (`allocshim bench --processes N`): each
     /// figure above is then the median of their medians, and `relativeSpread` and
     /// `ownedRelativeSpread` the median of their within-process spreads. `nil`: measured in
     /// this process alone.
-    public var processes: Int?
+    package var processes: Int?
     /// Spread of `nsPerOp` across the processes, (max − min) / median; `nil` in-process.
     /// Unlike `relativeSpread`, it sees what differs from one process to the next: address
     /// layout, which core, the allocator's start-up state.
-    public var processSpread: Double?
+    package var processSpread: Double?
     /// Spread of `ownedNsPerOp` across the processes; `nil` in-process and for `from-*`.
-    public var ownedProcessSpread: Double?
+    package var ownedProcessSpread: Double?
     /// Spread of `defaultSourceNsPerOp` across the processes; `nil` in-process.
-    public var defaultSourceProcessSpread: Double?
+    package var defaultSourceProcessSpread: Double?
     /// Spread of `ownedDefaultSourceNsPerOp` across the processes; `nil` in-process and for `from-*`.
-    public var ownedDefaultSourceProcessSpread: Double?
+    package var ownedDefaultSourceProcessSpread: Double?
     /// Spread of `cNsPerOp` across the processes; `nil` in-process.
-    public var cProcessSpread: Double?
+    package var cProcessSpread: Double?
     /// Spread of each of `swiftAlternativesNsPerOp` across the processes; `nil` in-process.
-    public var swiftAlternativesProcessSpread: [String: Double]?
+    package var swiftAlternativesProcessSpread: [String: Double]?
 
     enum CodingKeys: String, CodingKey {
         case backend, scenario, iterations, nsPerOp, ownedNsPerOp, cNsPerOp, nodeNsPerOp, fastestOverC, repetitions
@@ -58,7 +58,7 @@ public struct BenchResult: Codable, Sendable {
     }
 
     /// Writes `null` for absent figures so every object has every key.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(backend, forKey: .backend)
         try container.encode(scenario, forKey: .scenario)
@@ -88,7 +88,7 @@ extension BenchResult {
     /// The largest spread across processes among the main figures (both forms, explicit and
     /// default source, and C): how far apart the processes were for the least stable of them.
     /// `nil` in-process.
-    public var largestProcessSpread: Double? {
+    package var largestProcessSpread: Double? {
         let spreads = [processSpread, ownedProcessSpread, defaultSourceProcessSpread, ownedDefaultSourceProcessSpread, cProcessSpread]
         return spreads.compactMap { $0 }.max()
     }
@@ -100,5 +100,5 @@ extension BenchResult {
     }
 
     /// `OwnedBytes` over the bare C calls; `nil` where there is no `OwnedBytes` form (`from-*`).
-    public var ownedOverC: Double? { ownedNsPerOp.map { $0 / cNsPerOp } }
+    package var ownedOverC: Double? { ownedNsPerOp.map { $0 / cNsPerOp } }
 }

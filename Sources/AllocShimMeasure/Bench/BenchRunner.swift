@@ -5,30 +5,30 @@ import CAllocShimsBench
 /// Runs the benchmark scenarios per backend: Swift (both buffer forms), the C baseline,
 /// and optionally Node, each as the median of several repetitions within one run, in this
 /// process or in several child processes (`processes`).
-public struct BenchRunner {
+package struct BenchRunner {
     /// Backends to measure, in this order.
-    public var backends: [BackendName]
+    package var backends: [BackendName]
     /// Scenarios to measure for each backend, in this order.
-    public var scenarios: [BenchScenario]
+    package var scenarios: [BenchScenario]
     /// Buffers made per repetition of each scenario.
-    public var iterations: Int
+    package var iterations: Int
     /// Repetitions per measurement; results report their median.
-    public var repetitions: Int
+    package var repetitions: Int
     /// Whether `run(progress:)` also runs the scenarios in Node (needs `node` on the `PATH`).
-    public var compareNode: Bool
+    package var compareNode: Bool
     /// Processes to measure in, one after another: 1 measures in this process; more re-run
     /// this executable that many times as `allocshim bench --processes 1 --json` with the same
     /// backends, scenarios, iterations and repetitions, and combine their rows
     /// (``BenchProcessCombination``). Only the `allocshim` executable can do that. Node, when
     /// asked for, still runs once, from this process.
-    public var processes: Int
+    package var processes: Int
 
     /// The process counts `processes` accepts: enough for a median that shrugs off a few odd
     /// processes, few enough that a typo is not an hour-long run.
-    public static let processRange = 1...20
+    package static let processRange = 1...20
 
     /// A runner for every (backend, scenario) pair; nothing runs until `run`.
-    public init(
+    package init(
         backends: [BackendName], scenarios: [BenchScenario], iterations: Int = 10_000, repetitions: Int = 5, compareNode: Bool,
         processes: Int = 1
     ) {
@@ -43,27 +43,27 @@ public struct BenchRunner {
     /// Steps ``run(progress:)`` reports for the Swift and C measurements: one per (backend,
     /// scenario) in this process, one per child process otherwise. The Node run, when asked
     /// for, reports one more step before them.
-    public var progressSteps: Int { processes == 1 ? backends.count * scenarios.count : processes }
+    package var progressSteps: Int { processes == 1 ? backends.count * scenarios.count : processes }
 
     /// Runs everything; `progress` is told what is about to run.
-    public func run(progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
+    package func run(progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
         try run(nodeFigures: compareNode ? runNode(progress: progress) : [:], progress: progress)
     }
 
     /// The Node part alone (one step): ns/op per scenario name. Separate from the Swift part
     /// so progress can show it as its own phase.
-    public func runNode(progress: (String) -> Void = { _ in }) throws -> [String: Double] {
+    package func runNode(progress: (String) -> Void = { _ in }) throws -> [String: Double] {
         progress("node, \(scenarios.count) scenarios × \(nodeRepetitions) repetitions")
         return try NodeBench.run(scenarios: scenarios, iterations: iterations, repetitions: nodeRepetitions)
     }
 
     /// Node's repetitions: as many timed runs as each Swift figure has across all processes,
     /// so that Node's median is not the less careful one.
-    public var nodeRepetitions: Int { repetitions * processes }
+    package var nodeRepetitions: Int { repetitions * processes }
 
     /// The Swift and C measurements, beside `nodeFigures` from ``runNode(progress:)`` (empty
     /// without Node).
-    public func run(nodeFigures: [String: Double], progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
+    package func run(nodeFigures: [String: Double], progress: (String) -> Void = { _ in }) throws -> [BenchResult] {
         guard Self.processRange.contains(processes) else {
             let allowed = "a whole number from \(Self.processRange.lowerBound) to \(Self.processRange.upperBound)"
             throw MeasureError.invalidArgument("bench processes: '\(processes)' is not allowed; allowed: \(allowed)")

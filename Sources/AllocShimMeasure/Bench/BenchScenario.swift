@@ -3,7 +3,7 @@ import CAllocShims
 import CAllocShimsBench
 
 /// The chapter's benchmark scenarios, by the names used on the command line and in reports.
-public enum BenchScenario: String, CaseIterable, Sendable, Codable {
+package enum BenchScenario: String, CaseIterable, Sendable, Codable {
     case alloc100B = "alloc-100B"
     case allocUnsafe100B = "allocUnsafe-100B"
     case allocUnsafeSlow100B = "allocUnsafeSlow-100B"
@@ -17,7 +17,7 @@ public enum BenchScenario: String, CaseIterable, Sendable, Codable {
     case fromBuffer1MiB = "from-buffer-1MiB"
 
     /// Bytes per buffer.
-    public var size: Int {
+    package var size: Int {
         switch self {
         case .alloc100B, .allocUnsafe100B, .allocUnsafeSlow100B: return 100
         case .alloc10KiB, .allocUnsafe10KiB, .allocUnsafeSlow10KiB: return 10 * 1024
@@ -26,7 +26,7 @@ public enum BenchScenario: String, CaseIterable, Sendable, Codable {
     }
 
     /// The allocation form the Swift side uses; `nil` for the `from-*` copies.
-    public var form: AllocationForm? {
+    package var form: AllocationForm? {
         switch self {
         case .alloc100B, .alloc10KiB, .alloc1MiB: return .alloc
         case .allocUnsafe100B, .allocUnsafe10KiB, .allocUnsafe1MiB: return .allocUnsafe
@@ -46,7 +46,7 @@ public enum BenchScenario: String, CaseIterable, Sendable, Codable {
     }
 
     /// Parses a scenario name; the error names every valid one.
-    public init(parsing name: String) throws(MeasureError) {
+    package init(parsing name: String) throws(MeasureError) {
         guard let scenario = BenchScenario(rawValue: name) else {
             throw .invalidArgument("unknown scenario '\(name)'; valid scenarios are: \(BenchScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -55,11 +55,11 @@ public enum BenchScenario: String, CaseIterable, Sendable, Codable {
 }
 
 /// A bad argument or a failed measurement step, with a message for the user.
-public struct MeasureError: Error, CustomStringConvertible, Equatable {
+package struct MeasureError: Error, CustomStringConvertible, Equatable {
     /// The message shown to the user.
-    public let description: String
+    package let description: String
     /// A bad argument: an unknown name, a value out of range.
-    public static func invalidArgument(_ message: String) -> MeasureError { MeasureError(description: message) }
+    package static func invalidArgument(_ message: String) -> MeasureError { MeasureError(description: message) }
     /// A measurement step that could not complete, such as an allocation failing mid-run.
-    public static func failed(_ message: String) -> MeasureError { MeasureError(description: message) }
+    package static func failed(_ message: String) -> MeasureError { MeasureError(description: message) }
 }

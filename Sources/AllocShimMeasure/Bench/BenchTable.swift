@@ -1,10 +1,10 @@
 /// Plain-text rendering of benchmark results.
-public enum BenchTable {
+package enum BenchTable {
     /// One row per result: ns per buffer for `SharedBytes` and `OwnedBytes` with an explicit
     /// source and with the process default, the C calls, the fastest Swift form over C, the
     /// Swift alternatives, Node where measured and the spread; a header line groups the
     /// columns and the last lines say what was measured and what each column is.
-    public static func render(_ results: [BenchResult]) -> String {
+    package static func render(_ results: [BenchResult]) -> String {
         let alternatives = SwiftAlternativeColumns.titles(in: results)
         var columns = [
             Column("backend", width: 15, leftAligned: true) { $0.backend },
@@ -32,10 +32,10 @@ public enum BenchTable {
         }
         columns.append(Column("spread", width: 7) { $0.shownSpread.map { String(format1: $0 * 100) + "%" } ?? "—" })
 
-        var lines = [groupHeader(columns), columns.map { $0.aligned($0.title) }.joined(separator: " ")]
-        for result in results { lines.append(columns.map { $0.aligned($0.cell(result)) }.joined(separator: " ")) }
-        lines.append(contentsOf: footnotes(results, alternatives: !alternatives.isEmpty))
-        return lines.joined(separator: "\n")
+        var table = Table(
+            columns: columns.map { Table.Column($0.title, $0.leftAligned ? .left : .right, group: $0.group, minimumWidth: $0.width) })
+        for result in results { table.append(columns.map { $0.cell(result) }) }
+        return ([table.text] + footnotes(results, alternatives: !alternatives.isEmpty)).joined(separator: "\n")
     }
 
     /// What was measured and what the columns are, in parentheses below the table.
@@ -60,29 +60,8 @@ public enum BenchTable {
         return notes
     }
 
-    /// The line above the titles: each group's name centred in a rule over its columns.
-    private static func groupHeader(_ columns: [Column]) -> String {
-        var segments: [String] = []
-        var index = 0
-        while index < columns.count {
-            var end = index + 1
-            while end < columns.count, columns[end].group == columns[index].group { end += 1 }
-            let width = columns[index..<end].map(\.width).reduce(0, +) + (end - index - 1)
-            let group = columns[index].group
-            // A rule on both sides when there is room, else the bare name, cut to the width.
-            let label = group.count + 2 <= width ? " \(group) " : String(group.prefix(width))
-            let rule = group.count + 2 <= width ? "─" : " "
-            let left = (width - label.count) / 2
-            segments.append(
-                group.isEmpty
-                    ? String(repeating: " ", count: width)
-                    : String(repeating: rule, count: left) + label + String(repeating: rule, count: width - label.count - left))
-            index = end
-        }
-        return String(segments.joined(separator: " ").reversed().drop { $0 == " " }.reversed())
-    }
-
-    /// A column of the text table: a title, the group it belongs to, and how a row fills it.
+    /// A column of the bench table: a title, the group it belongs to, its narrowest width and
+    /// how a row fills it.
     struct Column {
         let title: String
         let group: String
@@ -97,20 +76,10 @@ public enum BenchTable {
             self.leftAligned = leftAligned
             self.cell = cell
         }
-
-        func aligned(_ text: String) -> String { leftAligned ? pad(text, width) : lpad(text, width) }
     }
 
     static func format(_ nanoseconds: Double) -> String {
         nanoseconds >= 100 ? String(Int(nanoseconds.rounded())) : String(format1: nanoseconds)
-    }
-
-    static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-    }
-
-    static func lpad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 }
 

@@ -61,8 +61,10 @@ package enum OutputSpanCost {
     /// Measures every case on every backend in `backends`.
     package static func run(
         backends: [BackendName], cases: [Case] = Case.allCases, scale: Int = 10_000, repetitions: Int = 7,
-        progress: ((String) -> Void)? = nil
+        progress style: ProgressReporter.Style = .silent, write: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> [Row] {
+        let progress = ProgressReporter(name: "output-span", steps: backends.count * cases.count, style: style, write: write)
+        defer { progress.finish() }
         var rows: [Row] = []
         for backend in backends {
             let source = try BufferSource.backend(backend)
@@ -88,7 +90,7 @@ package enum OutputSpanCost {
                     Row(
                         backend: backend.rawValue, caseName: measuredCase.rawValue, baselineNanoseconds: median(baseline),
                         measuredNanoseconds: median(measured), ratio: median(ratios), ratioSpread: relativeSpread(ratios)))
-                progress?("\(backend.rawValue) \(measuredCase.rawValue)")
+                progress.step("\(backend.rawValue) \(measuredCase.rawValue)")
             }
         }
         return rows

@@ -28,8 +28,10 @@ package enum PoolSizeComparison {
 
     package static func run(
         backends: [BackendName], slabSizes: [Int] = slabSizes, iterations: Int = 50_000, repetitions: Int = 11,
-        requests: Int = 200_000, longLived: Int = 500, progress: ((String) -> Void)? = nil
+        requests: Int = 200_000, longLived: Int = 500, progress style: ProgressReporter.Style = .silent, write: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> [Row] {
+        let progress = ProgressReporter(name: "pool-size", steps: backends.count * slabSizes.count, style: style, write: write)
+        defer { progress.finish() }
         var rows: [Row] = []
         for backend in backends {
             let allocator = try BackendRegistry.allocator(backend)
@@ -55,7 +57,7 @@ package enum PoolSizeComparison {
                         nanoseconds100B: median(times[index].small), nanoseconds4KiB: median(times[index].large),
                         spread100B: relativeSpread(times[index].small), spread4KiB: relativeSpread(times[index].large),
                         retainedBytes: retained, referencedBytes: referenced))
-                progress?("\(backend.rawValue) \(source.pool.slabSize / 1024) KiB")
+                progress.step("\(backend.rawValue) \(source.pool.slabSize / 1024) KiB")
             }
         }
         return rows

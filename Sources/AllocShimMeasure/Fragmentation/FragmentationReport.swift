@@ -2,32 +2,32 @@ import AllocShim
 import Foundation
 
 /// Memory growth of one backend under the churn workload, measured in its own process.
-public struct FragmentationResult: Codable, Sendable {
+package struct FragmentationResult: Codable, Sendable {
     /// The backend measured, a `BackendName` raw value.
-    public var backend: String
+    package var backend: String
     /// RSS before the workload.
-    public var baselineRssMiB: Double
+    package var baselineRssMiB: Double
     /// Highest RSS sampled during the workload (after each round).
-    public var peakRssMiB: Double
+    package var peakRssMiB: Double
     /// RSS once every buffer is gone.
-    public var afterFreeRssMiB: Double
+    package var afterFreeRssMiB: Double
     /// RSS after asking the allocator to return free memory (malloc_trim, arena purge, mi_collect, ReleaseFreeMemory).
-    public var afterPurgeRssMiB: Double
+    package var afterPurgeRssMiB: Double
     /// RSS after destroying the dedicated arena (jemalloc-arena only).
-    public var afterDestroyRssMiB: Double?
+    package var afterDestroyRssMiB: Double?
     /// The allocator's own figures after the purge, where it has them.
-    public var allocatorMappedMiB: Double?
+    package var allocatorMappedMiB: Double?
     /// The allocator's resident figure after the purge, where it has one.
-    public var allocatorResidentMiB: Double?
+    package var allocatorResidentMiB: Double?
     /// Wall-clock seconds for the whole run, purge and destroy included.
-    public var seconds: Double
+    package var seconds: Double
 
     enum CodingKeys: String, CodingKey {
         case backend, baselineRssMiB, peakRssMiB, afterFreeRssMiB, afterPurgeRssMiB, afterDestroyRssMiB, allocatorMappedMiB, allocatorResidentMiB, seconds
     }
 
     /// Writes `null` for absent figures so every object has every key.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(backend, forKey: .backend)
         try container.encode(baselineRssMiB, forKey: .baselineRssMiB)
@@ -43,9 +43,9 @@ public struct FragmentationResult: Codable, Sendable {
 
 /// The churn workload's memory growth per backend: RSS before, at peak, after every buffer is
 /// freed, after a purge and (for `jemalloc-arena`) after destroying the arena.
-public enum Fragmentation {
+package enum Fragmentation {
     /// Runs the workload in this process on the process default backend (`ALLOCSHIM_BACKEND`).
-    public static func runInProcess() throws -> FragmentationResult {
+    package static func runInProcess() throws -> FragmentationResult {
         let allocator = try ProcessDefaultAllocator.allocator()
         let source = try BufferSource(allocator: allocator)
         let start = monotonicNanoseconds()
@@ -73,7 +73,7 @@ public enum Fragmentation {
 
     /// Runs the workload once per backend, each in a child process of this executable
     /// started with `ALLOCSHIM_BACKEND=<backend>`, so each backend owns its process's memory.
-    public static func runInChildren(backends: [BackendName], progress: (String) -> Void) throws -> [FragmentationResult] {
+    package static func runInChildren(backends: [BackendName], progress: (String) -> Void) throws -> [FragmentationResult] {
         try backends.map { backend in
             progress("fragmentation \(backend.rawValue)")
             let output = try ChildProcess.run(
@@ -86,20 +86,20 @@ public enum Fragmentation {
     }
 
     /// A table of the RSS figures in MiB, one row per backend; "—" where a figure is absent.
-    public static func render(_ results: [FragmentationResult]) -> String {
-        var lines = ["RSS in MiB under the churn workload (each backend in its own process)"]
-        lines.append(
-            BenchTable.pad("backend", 16) + ["baseline", "peak", "after free", "after purge", "after destroy", "alloc mapped", "alloc resident"].map {
-                BenchTable.lpad($0, 15)
-            }.joined())
+    package static func render(_ results: [FragmentationResult]) -> String {
+        var table = Table(
+            columns: [Table.Column("backend", .left, minimumWidth: 15)]
+                + ["baseline", "peak", "after free", "after purge", "after destroy", "alloc mapped", "alloc resident"].enumerated().map {
+                    Table.Column($0.element, minimumWidth: $0.offset == 0 ? 15 : 14)
+                })
         for result in results {
             let cells: [Double?] = [
                 result.baselineRssMiB, result.peakRssMiB, result.afterFreeRssMiB, result.afterPurgeRssMiB, result.afterDestroyRssMiB,
                 result.allocatorMappedMiB, result.allocatorResidentMiB,
             ]
-            lines.append(BenchTable.pad(result.backend, 16) + cells.map { BenchTable.lpad($0.map { String(format1: $0) } ?? "—", 15) }.joined())
+            table.append([result.backend] + cells.map { $0.map { String(format1: $0) } ?? "—" })
         }
-        return lines.joined(separator: "\n")
+        return "RSS in MiB under the churn workload (each backend in its own process)\n" + table.text
     }
 }
 

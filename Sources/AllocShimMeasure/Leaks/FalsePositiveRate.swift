@@ -9,26 +9,26 @@ import Foundation
 /// the word), n = 8 is a whole word, i.e. a false positive — and also scans each buffer with
 /// the detector itself, timing it. The default ``ExposureDetector/defaultMinimumRun`` and the
 /// word's 7 check bytes are judged from this (docs/leaks.md).
-public struct FalsePositiveRate: Codable, Sendable {
+package struct FalsePositiveRate: Codable, Sendable {
     /// Buffers scanned.
-    public var buffers: Int
+    package var buffers: Int
     /// Bytes scanned over all buffers.
-    public var scannedBytes: Int
+    package var scannedBytes: Int
     /// Byte positions checked (those with 8 bytes after them in their buffer).
-    public var positions: Int?
+    package var positions: Int?
     /// For n = 1...16 (index n - 1): positions whose first n bytes agree with the pattern word
     /// named by their first byte (n > 8: 0, a word is 8 bytes); n = 8 are whole chance words.
-    public var runsAtLeast: [Int]
+    package var runsAtLeast: [Int]
     /// Runs the detector itself reported (any length): false positives.
-    public var detectorRuns: Int?
+    package var detectorRuns: Int?
     /// The smallest n with no position agreeing on n bytes in this run.
-    public var shortestClean: Int
+    package var shortestClean: Int
     /// Scan speed of the detector, per-thread CPU time per scanned byte.
-    public var scanNsPerByte: Double
+    package var scanNsPerByte: Double
 
     /// Scans `buffers` buffers of 1...`maximumSize` bytes cut at random from a deterministic
     /// corpus (seeded), with the process's own pattern.
-    public static func measure(buffers: Int, maximumSize: Int = 2048, seed: UInt64 = 0x5EED) throws -> FalsePositiveRate {
+    package static func measure(buffers: Int, maximumSize: Int = 2048, seed: UInt64 = 0x5EED) throws -> FalsePositiveRate {
         var generator = SplitMix64(state: seed)
         let corpus = Self.corpus(bytes: 32 << 20, generator: &generator)
         let detector = try ExposureDetector(minimumRun: 1)

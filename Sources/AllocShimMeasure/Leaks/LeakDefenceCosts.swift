@@ -4,27 +4,27 @@ import Foundation
 /// What each in-process defence costs per buffer, measured in one run on one backend:
 /// an `allocUnsafe(size)` that is written (all but a tail) and converted to `[UInt8]` — the
 /// chapter's response path — under each defence.
-public struct LeakDefenceCost: Codable, Sendable {
+package struct LeakDefenceCost: Codable, Sendable {
     /// The defence measured: a `LeakDefenceCosts.Defence` raw value.
-    public var defence: String
+    package var defence: String
     /// What it stops (for the report).
-    public var stops: String
+    package var stops: String
     /// Bytes per buffer.
-    public var size: Int
+    package var size: Int
     /// Median per-thread CPU ns per buffer over the repetitions, and the spread.
-    public var nsPerOp: Double
+    package var nsPerOp: Double
     /// Fastest repetition, per-thread CPU ns per buffer.
-    public var minNsPerOp: Double
+    package var minNsPerOp: Double
     /// Slowest repetition, per-thread CPU ns per buffer.
-    public var maxNsPerOp: Double
+    package var maxNsPerOp: Double
     /// Exposures the defence reported during the run (the detector only).
-    public var reported: Int
+    package var reported: Int
 }
 
 /// Measures what each in-process leak defence costs per buffer (see `LeakDefenceCost`).
-public enum LeakDefenceCosts {
+package enum LeakDefenceCosts {
     /// The defences compared; raw values are the names the report shows.
-    public enum Defence: String, CaseIterable, Sendable {
+    package enum Defence: String, CaseIterable, Sendable {
         case none = "allocUnsafe (no defence)"
         case zeroed = "alloc (zeroed buffer)"
         case zeroFill = "zero-fill mode"
@@ -44,7 +44,7 @@ public enum LeakDefenceCosts {
 
     /// Each defence in turn, `repetitions` × `iterations` buffers of `size` bytes with the
     /// last `tail` bytes unwritten. Process-wide settings are restored afterwards.
-    public static func measure(size: Int = 1024, tail: Int = 100, iterations: Int = 20_000, repetitions: Int = 7) throws -> [LeakDefenceCost] {
+    package static func measure(size: Int = 1024, tail: Int = 100, iterations: Int = 20_000, repetitions: Int = 7) throws -> [LeakDefenceCost] {
         let source = try BufferSource(allocator: SystemAllocator.shared)
         let text = Array(String(repeating: "HTTP/1.1 200 OK\r\n", count: size / 17 + 1).utf8.prefix(size - tail))
         let reported = ReportedCounter()

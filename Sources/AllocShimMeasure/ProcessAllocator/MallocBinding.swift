@@ -9,29 +9,30 @@ import Foundation
 /// `ldd -r` does): glibc's ld.so then loads the preloads and dependencies, performs every
 /// relocation and logs "binding file A to B: normal symbol `malloc'", and exits before any of the
 /// program's code (or its libraries' constructors) runs.
-public struct MallocBinding: Sendable, Hashable {
+package struct MallocBinding: Sendable, Hashable {
     /// The objects `malloc` references bind to (normally one), in first-seen order.
-    public let malloclibraries: [String]
+    package let malloclibraries: [String]
     /// Allocator libraries among the program's own dependencies (DT_NEEDED, transitively),
     /// preloads excluded: e.g. `libjemalloc.so.2` for a build with the `Jemalloc` trait.
-    public let linkedAllocatorLibraries: [String]
+    package let linkedAllocatorLibraries: [String]
 
     /// The families of ``malloclibraries``.
-    public var families: [AllocShim.ProcessAllocator.Family] {
+    package var families: [AllocShim.ProcessAllocator.Family] {
         malloclibraries.map { Self.family(ofPath: $0) }
     }
 
     /// Asks the dynamic linker where `executable`'s `malloc` binds under `environment`.
-    public static func resolve(executable: String, environment: [String: String]) throws(ProcessAllocatorError) -> MallocBinding {
+    package static func resolve(executable: String, environment: [String: String]) throws(ProcessAllocatorError) -> MallocBinding {
         var traced = environment
         traced["LD_TRACE_LOADED_OBJECTS"] = "1"
         traced["LD_WARN"] = "yes"
         traced["LD_BIND_NOW"] = "yes"
         traced["LD_DEBUG"] = "bindings"
         traced.removeValue(forKey: "LD_DEBUG_OUTPUT")
-        let output: (status: Int32, stdout: String, stderr: String)
+        // ld.so's trace goes to stdout, its binding log to stderr.
+        let output: ChildProcess.Output
         do {
-            output = try runTraced(executable, environment: traced)
+            output = try ChildProcess.run(executable, [], environment: .exactly(traced))
         } catch {
             throw .commandNotFound(executable)
         }
@@ -58,30 +59,8 @@ public struct MallocBinding: Sendable, Hashable {
         return MallocBinding(malloclibraries: libraries, linkedAllocatorLibraries: linked)
     }
 
-    /// Runs the traced program with exactly `environment`; ld.so's trace goes to stdout, its
-    /// binding log to stderr (a file, so neither pipe can fill up and block).
-    private static func runTraced(_ executable: String, environment: [String: String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.environment = environment
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("allocshim-binding-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        let errorHandle = try FileHandle(forWritingTo: errorFile)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = errorHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        try? errorHandle.close()
-        let stderr = (try? Data(contentsOf: errorFile)) ?? Data()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
-
     /// The allocator family a library path belongs to, by its file name.
-    public static func family(ofPath path: String) -> AllocShim.ProcessAllocator.Family {
+    package static func family(ofPath path: String) -> AllocShim.ProcessAllocator.Family {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         if name.contains("jemalloc") { return .jemalloc }
         if name.contains("mimalloc") { return .mimalloc }

@@ -3,13 +3,13 @@ import Foundation
 
 /// A process allocator to run a program under (`allocshim run`, `allocshim soak`): which library
 /// to preload and which tuning variables to set.
-public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
+package struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     /// The allocators `allocshim run --backend` accepts.
-    public enum Backend: String, Sendable, Hashable, Codable, CaseIterable {
+    package enum Backend: String, Sendable, Hashable, Codable, CaseIterable {
         case system, jemalloc, mimalloc, tcmalloc, scudo
 
         /// The family whose `malloc` the child must end up calling.
-        public var family: AllocShim.ProcessAllocator.Family {
+        package var family: AllocShim.ProcessAllocator.Family {
             switch self {
             case .system: .glibc
             case .jemalloc: .jemalloc
@@ -20,7 +20,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
         }
 
         /// The Debian package providing the library to preload (nil: nothing to preload).
-        public var debianPackage: String? {
+        package var debianPackage: String? {
             switch self {
             case .system: nil
             case .jemalloc: "libjemalloc2"
@@ -43,20 +43,20 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     }
 
     /// The allocator.
-    public var backend: Backend
+    package var backend: Backend
     /// glibc only: `MALLOC_ARENA_MAX` (the number of malloc arenas; glibc's default is 8 × cores).
-    public var arenaMax: Int?
+    package var arenaMax: Int?
     /// glibc only: `glibc.malloc.trim_threshold` in bytes (free memory at the heap top kept before trimming).
-    public var trimThreshold: Int?
+    package var trimThreshold: Int?
     /// jemalloc only: `MALLOC_CONF`, e.g. `dirty_decay_ms:1000,background_thread:true`.
-    public var mallocConf: String?
+    package var mallocConf: String?
     /// Any backend: ask the service to call `FreeMemoryRelease.releaseNow()` every so many
     /// seconds (`RELEASE_INTERVAL`, which the example service reads). The remedy the reports
     /// apply by hand with `malloc_trim`, on whichever allocator serves `malloc`.
-    public var releaseIntervalSeconds: Int?
+    package var releaseIntervalSeconds: Int?
 
     /// Checks that each option belongs to the chosen backend.
-    public init(
+    package init(
         backend: Backend, arenaMax: Int? = nil, trimThreshold: Int? = nil, mallocConf: String? = nil, releaseIntervalSeconds: Int? = nil
     ) throws(ProcessAllocatorError) {
         if backend != .system, arenaMax != nil { throw .optionNotForBackend(option: "--arena-max", backend: backend.rawValue, allowedWith: "system") }
@@ -81,7 +81,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     /// contain `:` (`bin_shards:1-160:16`), is not empty and is printable ASCII. jemalloc itself
     /// only prints "Malformed conf string" and carries on with its defaults, so a typo would
     /// measure the wrong configuration; control characters would reach the terminal and logs.
-    public static func validateMallocConf(_ conf: String) throws(ProcessAllocatorError) {
+    package static func validateMallocConf(_ conf: String) throws(ProcessAllocatorError) {
         guard !conf.isEmpty else { throw .malformedMallocConf(value: conf, problem: "it is empty") }
         guard conf.utf8.count <= 1024 else { throw .malformedMallocConf(value: conf, problem: "it is \(conf.utf8.count) bytes long") }
         if let bad = conf.unicodeScalars.first(where: { !(0x21...0x7E).contains($0.value) }) {
@@ -103,13 +103,13 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     }
 
     /// Parses a backend name, or throws an error listing the valid ones.
-    public static func backend(named name: String) throws(ProcessAllocatorError) -> Backend {
+    package static func backend(named name: String) throws(ProcessAllocatorError) -> Backend {
         guard let backend = Backend(rawValue: name) else { throw .unknownBackend(name) }
         return backend
     }
 
     /// A short label, e.g. `system arena-max=2` or `jemalloc dirty_decay_ms:0`.
-    public var label: String {
+    package var label: String {
         var parts = [backend.rawValue]
         if let arenaMax { parts.append("MALLOC_ARENA_MAX=\(arenaMax)") }
         if let trimThreshold { parts.append("trim_threshold=\(trimThreshold)") }
@@ -121,7 +121,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     /// ``label`` for a terminal or a log line: MALLOC_CONF as the CLI shows every environment
     /// value (``EnvironmentVariable/displayed(_:)``: control characters escaped, long values cut),
     /// whatever path the choice came by (a decoded choice never passed ``init``'s checks).
-    public var displayedLabel: String {
+    package var displayedLabel: String {
         var choice = self
         choice.mallocConf = mallocConf.map(EnvironmentVariable.displayed)
         return choice.label
@@ -130,7 +130,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     /// The library to preload, found on this system (nil for `system`).
     /// - Parameter directories: where to look; nil for Debian's and LLVM's usual directories.
     /// - Throws: ``ProcessAllocatorError/libraryMissing(backend:searched:package:)``.
-    public func libraryPath(searching directories: [String]? = nil) throws(ProcessAllocatorError) -> String? {
+    package func libraryPath(searching directories: [String]? = nil) throws(ProcessAllocatorError) -> String? {
         guard backend != .system else { return nil }
         let directories = directories ?? Self.libraryDirectories
         for name in backend.libraryNames {
@@ -143,7 +143,7 @@ public struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     }
 
     /// The variables to add to the child's environment (LD_PRELOAD prepended to any existing one).
-    public func environment(base: [String: String]) throws(ProcessAllocatorError) -> [String: String] {
+    package func environment(base: [String: String]) throws(ProcessAllocatorError) -> [String: String] {
         var environment = base
         if let library = try libraryPath() {
             let existing = base["LD_PRELOAD"].map { " " + $0 } ?? ""

@@ -2,7 +2,7 @@ import AllocShim
 
 /// Why a program cannot be run, or was not verifiably run, under the chosen process allocator.
 /// Each description is one line naming the bad value and what is allowed.
-public enum ProcessAllocatorError: Error, Sendable, Hashable, CustomStringConvertible {
+package enum ProcessAllocatorError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `--backend` named no known allocator.
     case unknownBackend(String)
     /// The library to preload is not installed.
@@ -27,12 +27,25 @@ public enum ProcessAllocatorError: Error, Sendable, Hashable, CustomStringConver
     case wrongAllocatorRunning(program: String, expected: String, found: String)
 
     /// The grammar ``malformedMallocConf(value:problem:)`` names.
-    public static let mallocConfGrammar =
+    package static let mallocConfGrammar =
         "jemalloc's key:value[,key:value]... (keys [a-z0-9_]+, values of printable ASCII without ',', "
         + "at most 1024 characters; see MALLOC_CONF in man jemalloc)"
 
+    /// Whether the error is about what the user asked for (a name, a value, a command, a
+    /// backend that is not installed or a mix refused without `--allow-linked-allocator`): the
+    /// CLI's usage-error status 2. The others are checks that failed or could not be made, or a
+    /// start that failed: a measurement failure, status 1.
+    package var isBadInput: Bool {
+        switch self {
+        case .unknownBackend, .libraryMissing, .optionNotForBackend, .badValue, .commandNotFound, .linkedAllocator, .malformedMallocConf:
+            true
+        case .cannotVerify, .wrongAllocator, .cannotStart, .wrongAllocatorRunning:
+            false
+        }
+    }
+
     /// One line.
-    public var description: String {
+    package var description: String {
         switch self {
         case .unknownBackend(let name):
             return "unknown process allocator '\(name)'; valid are \(ProcessAllocatorChoice.Backend.allCases.map(\.rawValue).joined(separator: ", "))"

@@ -3,17 +3,17 @@ import Foundation
 
 /// A checked plan to run a command under a process allocator: the executable found, the
 /// environment built, and the dynamic linker's word that the command's `malloc` is the chosen one.
-public struct ProcessAllocatorLaunch: Sendable {
+package struct ProcessAllocatorLaunch: Sendable {
     /// The allocator and its tuning.
-    public let choice: ProcessAllocatorChoice
+    package let choice: ProcessAllocatorChoice
     /// The executable's absolute path.
-    public let executable: String
+    package let executable: String
     /// The full environment for the child.
-    public let environment: [String: String]
+    package let environment: [String: String]
     /// Where `malloc` binds in the command under ``environment`` (verified to be the choice).
-    public let binding: MallocBinding
+    package let binding: MallocBinding
     /// Set when the command links an allocator itself and the caller accepted the mix.
-    public let acceptedMixNote: String?
+    package let acceptedMixNote: String?
 
     /// Finds `command`, builds the environment and verifies the binding.
     ///
@@ -22,7 +22,7 @@ public struct ProcessAllocatorLaunch: Sendable {
     ///   calls, e.g. jemalloc's `mallocx` from AllocShim's jemalloc backends).
     /// - Throws: ``ProcessAllocatorError`` — a missing library, an unknown command, a command
     ///   linking its own allocator, or `malloc` binding anywhere but the chosen allocator.
-    public static func prepare(
+    package static func prepare(
         _ choice: ProcessAllocatorChoice, command: String,
         baseEnvironment: [String: String] = ProcessInfo.processInfo.environment,
         allowLinkedAllocator: Bool = false

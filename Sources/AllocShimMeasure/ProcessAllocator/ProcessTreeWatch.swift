@@ -29,21 +29,21 @@ import Foundation
 /// a zombie keeps, differs from the last image checked) — unless a signal sent to the run and
 /// forwarded to the command ended it: that is the user's stop, reported as 128+N. Limit: a *descendant* image that
 /// starts and ends between two polls (1–50 ms) is not seen.
-public struct ProcessTreeWatch {
+package struct ProcessTreeWatch {
     /// How the command ended.
-    public enum Termination: Sendable, Hashable {
+    package enum Termination: Sendable, Hashable {
         case exited(Int32)
         case signalled(Int32)
     }
 
     /// The verified launch.
-    public let launch: ProcessAllocatorLaunch
+    package let launch: ProcessAllocatorLaunch
     /// Accept allocator libraries other than the chosen one in the mappings (the command
     /// links one itself and the caller accepted the mix).
-    public let allowLinkedAllocator: Bool
+    package let allowLinkedAllocator: Bool
 
     /// Creates a watch for `launch`.
-    public init(launch: ProcessAllocatorLaunch, allowLinkedAllocator: Bool) {
+    package init(launch: ProcessAllocatorLaunch, allowLinkedAllocator: Bool) {
         self.launch = launch
         self.allowLinkedAllocator = allowLinkedAllocator
     }
@@ -56,7 +56,7 @@ public struct ProcessTreeWatch {
     ///   run, ``ProcessAllocatorError/wrongAllocatorRunning(program:expected:found:)`` when a
     ///   running image maps the wrong allocator (the command is stopped first in both cases),
     ///   ``ProcessAllocatorError/cannotStart(command:reason:)`` when it cannot start.
-    public func run(arguments: [String]) throws(ProcessAllocatorError) -> Termination {
+    package func run(arguments: [String]) throws(ProcessAllocatorError) -> Termination {
         let command = launch.executable
         // Fail closed before starting anything: without these the descendants cannot be followed.
         guard ProcFile.read("/proc/self/task/\(getpid())/children") != nil else {

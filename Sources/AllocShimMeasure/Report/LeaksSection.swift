@@ -5,33 +5,40 @@ import Foundation
 /// it costs, measured in one run — in-process defences (zeroed buffers, zero-fill mode,
 /// poison + detector), hardened and debug allocators, heap-history spread, and the
 /// detector's false-positive rate.
-public struct LeaksSection: Codable, Sendable {
+package struct LeaksSection: Codable, Sendable {
     /// In-process defences: residue of the chapter's path (secret bytes recovered from a
     /// reused uninitialized 1 KiB buffer) next to ns per buffer.
-    public struct DefenceRow: Codable, Sendable {
+    package struct DefenceRow: Codable, Sendable {
         /// What the defence costs per buffer, measured with the others in one run.
-        public var cost: LeakDefenceCost
+        package var cost: LeakDefenceCost
         /// Mean % of a released secret recovered by the next buffer under this defence.
-        public var recoveredPercent: Double
+        package var recoveredPercent: Double
     }
 
     /// When the section was measured, ISO 8601.
-    public var date: String
+    package var date: String
     /// The machine it was measured on.
-    public var machine: MachineInfo
+    package var machine: MachineInfo
     /// One row per in-process defence; empty when costs were not measured.
-    public var defences: [DefenceRow]
+    package var defences: [DefenceRow]
     /// Hardened and debug allocators; empty when not measured.
-    public var hardened: [HardenedResult]
+    package var hardened: [HardenedResult]
     /// Residue by heap history; empty when not measured.
-    public var heapHistory: [HeapHistoryCell]
+    package var heapHistory: [HeapHistoryCell]
     /// Why heap-history cells could not be measured, one message each.
-    public var heapHistoryErrors: [String]
+    package var heapHistoryErrors: [String]
     /// The detector's false-positive rate; `nil` when not measured.
-    public var falsePositives: FalsePositiveRate?
+    package var falsePositives: FalsePositiveRate?
+
+    /// How many times ``measure(falsePositiveBuffers:costs:hardened:heapHistory:rounds:progress:)``
+    /// calls `progress` for the same selection.
+    package static func progressSteps(falsePositives: Bool, costs: Bool, hardened: Bool, heapHistory: Bool) -> Int {
+        (costs ? 1 : 0) + (hardened ? HardenedConfiguration.matrix.count : 0) + (heapHistory ? HeapHistory.allocators.count : 0)
+            + (falsePositives ? 1 : 0)
+    }
 
     /// Measures the selected parts (skipped parts are empty).
-    public static func measure(
+    package static func measure(
         falsePositiveBuffers: Int?, costs: Bool, hardened: Bool, heapHistory: Bool, rounds: Int, progress: (String) -> Void = { _ in }
     ) throws -> LeaksSection {
         var defences: [DefenceRow] = []
@@ -70,20 +77,19 @@ public struct LeaksSection: Codable, Sendable {
     }
 
     /// The section as Markdown.
-    public func markdown() -> String {
+    package func markdown() -> String {
         var lines = ["## Preventing and detecting leaks", "", "Measured \(date) on \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.swift).", ""]
         if !defences.isEmpty {
-            lines += [
-                "### In-process defences (system backend, 1 KiB response with a 100-byte unwritten tail, converted to [UInt8])", "",
-                "| defence | stops | ns/buffer (median, min–max) | secret recovered % | exposures reported |", "|---|---|---|---|---|",
-            ]
+            var table = Table(["defence", "stops", "ns/buffer (median, min–max)", "secret recovered %", "exposures reported"].map { ($0, .left) })
             for row in defences {
                 let cost = row.cost
-                lines.append(
-                    "| \(cost.defence) | \(cost.stops) | \(String(format1: cost.nsPerOp)) (\(String(format1: cost.minNsPerOp))–\(String(format1: cost.maxNsPerOp))) | \(String(format1: row.recoveredPercent)) | \(cost.reported) |"
-                )
+                table.append([
+                    cost.defence, cost.stops,
+                    "\(String(format1: cost.nsPerOp)) (\(String(format1: cost.minNsPerOp))–\(String(format1: cost.maxNsPerOp)))",
+                    String(format1: row.recoveredPercent), "\(cost.reported)",
+                ])
             }
-            lines.append("")
+            lines += ["### In-process defences (system backend, 1 KiB response with a 100-byte unwritten tail, converted to [UInt8])", "", table.markdown]
         }
         if !hardened.isEmpty {
             lines += ["### Hardened and debug allocators", "", "```", HardenedMatrix.render(hardened), "```", ""]
@@ -97,12 +103,11 @@ public struct LeaksSection: Codable, Sendable {
                 "\(rate.buffers) buffers, \(rate.scannedBytes) bytes of real-looking data scanned at "
                 + String(format: "%.3f", rate.scanNsPerByte) + " ns/byte. Byte positions whose first n bytes agree with the "
                 + "pattern word their first byte names (n = 8: a chance word, a false positive):"
-            let header: String = "| n | " + (1...8).map { String($0) }.joined(separator: " | ") + " |"
-            let rule: String = "|---" + String(repeating: "|---", count: 8) + "|"
-            let runs: String = "| runs | " + rate.runsAtLeast.prefix(8).map { String($0) }.joined(separator: " | ") + " |"
+            var table = Table([("n", .left)] + (1...8).map { (String($0), .left) })
+            table.append(["runs"] + rate.runsAtLeast.prefix(8).map { String($0) })
             let detector: String = rate.detectorRuns.map { String($0) } ?? "not measured"
             let closing: String = "Smallest n without agreement: \(rate.shortestClean); detector runs (false positives): \(detector)."
-            lines.append(contentsOf: ["### Detector false positives", "", summary, "", header, rule, runs, "", closing, ""])
+            lines.append(contentsOf: ["### Detector false positives", "", summary, "", table.markdown, closing, ""])
         }
         return lines.joined(separator: "\n")
     }
@@ -110,7 +115,7 @@ public struct LeaksSection: Codable, Sendable {
     /// Residue (% of a secret recovered, same-size reuse at 100 B for allocators) against cost
     /// (ns per operation), one labelled point per defence: the cheap-and-safe corner is
     /// bottom left.
-    public func residueVersusCostSVG() -> String {
+    package func residueVersusCostSVG() -> String {
         struct Point { var label: String; var cost: Double; var residue: Double }
         var points = defences.map { Point(label: $0.cost.defence, cost: $0.cost.nsPerOp, residue: $0.recoveredPercent) }
         for row in hardened where row.error == nil {
@@ -156,15 +161,12 @@ public struct LeaksSection: Codable, Sendable {
     /// Appends the section to `report.md` in `directory` and writes leaks.json and
     /// leaks-residue-vs-cost.svg next to it; returns the files written.
     @discardableResult
-    public func append(toReportIn directory: URL) throws -> [String] {
+    package func append(toReportIn directory: URL) throws -> [String] {
         let reportFile = directory.appendingPathComponent("report.md")
         let existing = (try? String(contentsOf: reportFile, encoding: .utf8)) ?? ""
         let section = markdown() + "\n![residue vs cost](leaks-residue-vs-cost.svg)\n"
         try (existing + "\n" + section).write(to: reportFile, atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try (String(decoding: try encoder.encode(self), as: UTF8.self) + "\n").write(
-            to: directory.appendingPathComponent("leaks.json"), atomically: true, encoding: .utf8)
+        try JSONWriter.write(self, to: directory.appendingPathComponent("leaks.json"))
         try residueVersusCostSVG().write(to: directory.appendingPathComponent("leaks-residue-vs-cost.svg"), atomically: true, encoding: .utf8)
         return ["report.md", "leaks.json", "leaks-residue-vs-cost.svg"]
     }

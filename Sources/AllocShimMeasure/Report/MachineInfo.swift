@@ -2,27 +2,27 @@ import AllocShim
 import Foundation
 
 /// Where and with what a report was measured.
-public struct MachineInfo: Codable, Sendable {
+package struct MachineInfo: Codable, Sendable {
     /// When the measurement ran, ISO 8601.
-    public var date: String
+    package var date: String
     /// `PRETTY_NAME` from /etc/os-release, or "unknown".
-    public var operatingSystem: String
+    package var operatingSystem: String
     /// Kernel release and machine from `uname`, e.g. "6.1.0-18-amd64 x86_64".
-    public var kernel: String
+    package var kernel: String
     /// Active processor count.
-    public var cores: Int
+    package var cores: Int
     /// Physical memory in GiB, to one decimal.
-    public var memoryGiB: Double
+    package var memoryGiB: Double
     /// The first line of `swift --version`, or why it is unknown.
-    public var swift: String
+    package var swift: String
     /// `node --version`; `nil` without Node on the `PATH`.
-    public var node: String?
+    package var node: String?
     /// Backend name → version as the allocator reports it.
-    public var allocatorVersions: [String: String]
+    package var allocatorVersions: [String: String]
 
     /// This machine now. Runs `swift --version` and `node --version` as child processes and
     /// loads every available backend to ask its version.
-    public static func current() -> MachineInfo {
+    package static func current() -> MachineInfo {
         let osRelease = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8)) ?? ""
         let prettyName = osRelease.split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }.map {
             String($0.dropFirst("PRETTY_NAME=".count)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))

@@ -22,18 +22,18 @@ import Darwin
 ///
 /// `@unchecked Sendable`: every mutable field is inside the `Mutex`; the timer is set once in
 /// `init` and only cancelled afterwards, which Dispatch allows from any thread.
-public final class ProgressReporter: @unchecked Sendable {
+package final class ProgressReporter: @unchecked Sendable {
     /// A part of the run with its own name, weight and number of steps.
-    public struct Phase: Sendable {
+    package struct Phase: Sendable {
         /// Shown before each step, e.g. "residue".
-        public var name: String
+        package var name: String
         /// Expected share of the run's time, relative to the other phases' weights.
-        public var weight: Double
+        package var weight: Double
         /// How many times the phase's runner calls ``ProgressReporter/step(_:)``.
-        public var steps: Int
+        package var steps: Int
 
         /// A phase of `steps` even steps whose expected share of the run is `weight`.
-        public init(name: String, weight: Double = 1, steps: Int) {
+        package init(name: String, weight: Double = 1, steps: Int) {
             self.name = name
             self.weight = weight
             self.steps = steps
@@ -41,7 +41,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// How progress is written.
-    public enum Style: Sendable, Equatable {
+    package enum Style: Sendable, Equatable {
         /// One line rewritten in place (carriage return, erase line): for a terminal.
         case updatingLine
         /// One line per step: for logs and pipes.
@@ -50,7 +50,7 @@ public final class ProgressReporter: @unchecked Sendable {
         case silent
 
         /// ``updatingLine`` when standard error is a terminal, ``lines`` otherwise.
-        public static var forStandardError: Style { isatty(2) != 0 ? .updatingLine : .lines }
+        package static var forStandardError: Style { isatty(2) != 0 ? .updatingLine : .lines }
     }
 
     private struct State {
@@ -71,7 +71,7 @@ public final class ProgressReporter: @unchecked Sendable {
 
     /// A reporter over `phases`, writing through `write` (which receives complete text,
     /// including the line ending or the terminal's control sequences).
-    public init(phases: [Phase], style: Style, write: @escaping @Sendable (String) -> Void) {
+    package init(phases: [Phase], style: Style, write: @escaping @Sendable (String) -> Void) {
         self.phases = phases
         self.style = style
         self.write = write
@@ -87,7 +87,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// A reporter with a single phase of `steps` steps.
-    public convenience init(name: String, steps: Int, style: Style, write: @escaping @Sendable (String) -> Void) {
+    package convenience init(name: String, steps: Int, style: Style, write: @escaping @Sendable (String) -> Void) {
         self.init(phases: [Phase(name: name, steps: steps)], style: style, write: write)
         beginPhase()
     }
@@ -97,7 +97,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// Moves to the next phase.
-    public func beginPhase() {
+    package func beginPhase() {
         state.withLock {
             $0.phaseIndex += 1
             $0.step = 0
@@ -105,7 +105,7 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     /// Reports that a step of the current phase, described by `what`, is about to run.
-    public func step(_ what: String) {
+    package func step(_ what: String) {
         state.withLock { state in
             guard !state.finished else { return }
             let fraction = fractionDone(state)
@@ -120,16 +120,33 @@ public final class ProgressReporter: @unchecked Sendable {
         }
     }
 
+    /// Writes `text` as a line of its own between steps: a result or a warning (a skipped
+    /// configuration) that must stay readable. On a terminal the updating line is cleared
+    /// first and drawn again after it. Written in every style, `silent` included: a note is a
+    /// message, not progress.
+    package func note(_ text: String) {
+        state.withLock { state in
+            switch style {
+            case .updatingLine:
+                write("\r\u{1B}[K" + text + "\n")
+                if !state.finished, !state.text.isEmpty { emit(state, elapsed: elapsedSeconds()) }
+            case .lines, .silent:
+                write(text + "\n")
+            }
+        }
+    }
+
     /// Ends the run's progress: clears the terminal line (so what follows starts clean) or,
-    /// for plain lines, states the total time. Later calls to ``step(_:)`` are ignored.
-    public func finish() {
+    /// for plain lines, states the total time (when a step was shown). Later calls to ``step(_:)`` are ignored.
+    package func finish() {
         ticker?.cancel()
         state.withLock { state in
             guard !state.finished else { return }
             state.finished = true
             switch style {
             case .updatingLine: write("\r\u{1B}[K")
-            case .lines: write("done in \(Self.duration(elapsedSeconds()))\n")
+            // Nothing shown, nothing to close: a run that failed before its first step stays one line.
+            case .lines: if !state.text.isEmpty { write("done in \(Self.duration(elapsedSeconds()))\n") }
             case .silent: break
             }
         }

@@ -2,10 +2,10 @@ import AllocShim
 import Foundation
 
 /// Writes a report folder: report.md, report.json and SVG plots.
-public enum ReportWriter {
+package enum ReportWriter {
     /// Writes everything into `directory` (created if needed); returns the files written.
     @discardableResult
-    public static func write(_ report: Report, to directory: URL) throws -> [String] {
+    package static func write(_ report: Report, to directory: URL) throws -> [String] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var files: [String: String] = [:]
         let backends = report.backends.filter(\.available).map(\.name)
@@ -18,9 +18,7 @@ public enum ReportWriter {
         if !report.fragmentation.isEmpty { files["rss.svg"] = rssChart(report) }
         if let sweep = report.threadSweep { files.merge(ThreadsSection.plots(sweep)) { _, plot in plot } }
         files["report.md"] = markdown(report, backends: backends)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        files["report.json"] = String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+        files["report.json"] = try JSONWriter.text(report)
         for (name, contents) in files {
             try contents.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -125,11 +123,11 @@ public enum ReportWriter {
             text += backends.compactMap { backend in report.nodeOverAllocShimGeometricMean[backend].map { "\(backend) \(String(format2d: $0))×" } }
                 .joined(separator: ", ") + "\n\n"
         }
-        var backendTable = MarkdownTable([("backend", .left), ("available", .left), ("version / reason", .left)])
+        var backendTable = Table([("backend", .left), ("available", .left), ("version / reason", .left)])
         for backend in report.backends {
             backendTable.append([backend.name, backend.available ? "yes" : "no", backend.available ? backend.version ?? "" : backend.reason ?? ""])
         }
-        text += "## Backends\n\n" + backendTable.rendered + "\n"
+        text += "## Backends\n\n" + backendTable.markdown + "\n"
         text += speedSection(report, backends: backends)
         text += residueSection(report)
         text += configurationSection(report)
@@ -161,7 +159,7 @@ public enum ReportWriter {
             : "`spread`: the largest (max − min) / median across the processes among OwnedBytes, SharedBytes (both sources) and C.\n\n"
         for backend in backends where report.bench.contains(where: { $0.backend == backend }) {
             text += "### \(backend)\n\n![Time per buffer, backend \(backend)](bench-\(backend).svg)\n\n"
-            var table = MarkdownTable([
+            var table = Table([
                 ("scenario", .left), ("SharedBytes", .right), ("OwnedBytes", .right), ("C", .right), ("fastest/C", .right), ("Node", .right),
                 ("Node/fastest", .right),
             ])
@@ -173,17 +171,17 @@ public enum ReportWriter {
                     row.nodeNsPerOp.map { String(format2d: $0 / fastest) } ?? "—",
                 ])
             }
-            text += table.rendered + "\n" + everyFormTable(report.bench.filter { $0.backend == backend }).rendered + "\n"
+            text += table.markdown + "\n" + everyFormTable(report.bench.filter { $0.backend == backend }).markdown + "\n"
         }
         return text
     }
 
     /// One backend's rows with every form, the C calls, the Swift alternatives and the spread.
-    static func everyFormTable(_ rows: [BenchResult]) -> MarkdownTable {
+    static func everyFormTable(_ rows: [BenchResult]) -> Table {
         let alternatives = SwiftAlternativeColumns.titles(in: rows)
         let forms = ["OwnedBytes", "OwnedBytes default", "SharedBytes", "SharedBytes default", "C", "OwnedBytes/C"]
         let figureTitles = forms + alternatives.map { "`\($0)`" } + ["spread"]
-        var table = MarkdownTable([("scenario", .left)] + figureTitles.map { ($0, MarkdownTable.Alignment.right) })
+        var table = Table([("scenario", .left)] + figureTitles.map { ($0, Table.Alignment.right) })
         for row in rows {
             let forms: [Double?] = [row.ownedNsPerOp, row.ownedDefaultSourceNsPerOp, row.nsPerOp, row.defaultSourceNsPerOp, row.cNsPerOp]
             var cells = [row.scenario] + forms.map { $0.map(BenchTable.format) ?? "—" }
@@ -205,20 +203,20 @@ public enum ReportWriter {
             var backends: [String] = []
             for result in results where !backends.contains(result.backend) { backends.append(result.backend) }
             text += "### \(scenario.rawValue)\n\n\(sentence(summary(scenario))).\n\n![Residue heat map, \(scenario.rawValue)](residue-\(scenario.rawValue).svg)\n\n"
-            var table = MarkdownTable([("size", .right)] + backends.map { ($0, .right) })
+            var table = Table([("size", .right)] + backends.map { ($0, .right) })
             for size in Array(Set(results.map(\.size))).sorted() {
                 table.append(
                     [ChartAxis.byteSize(size)]
                         + backends.map { backend in results.first { $0.backend == backend && $0.size == size }.map(ResidueTable.format) ?? "—" })
             }
-            text += table.rendered + "\n"
+            text += table.markdown + "\n"
         }
-        var lost = MarkdownTable([("backend", .left), ("size", .right), ("lost byte ranges", .left)])
+        var lost = Table([("backend", .left), ("size", .right), ("lost byte ranges", .left)])
         for row in report.residue where row.scenario == ResidueScenario.sameSize.rawValue && !row.lostOffsets.isEmpty {
             lost.append([row.backend, ChartAxis.byteSize(row.size), row.lostOffsets])
         }
         if !lost.rows.isEmpty {
-            text += "Lost offsets (where the allocator writes its own metadata into freed blocks), same-size scenario:\n\n" + lost.rendered + "\n"
+            text += "Lost offsets (where the allocator writes its own metadata into freed blocks), same-size scenario:\n\n" + lost.markdown + "\n"
         }
         return text
     }
@@ -227,7 +225,7 @@ public enum ReportWriter {
         guard !report.configurations.isEmpty else { return "" }
         var text = "## Allocator configurations\n\n"
         text += "Each configuration runs in its own child process, set through its environment.\n\n"
-        var settings = MarkdownTable([
+        var settings = Table([
             ("configuration", .left), ("backend", .left), ("environment", .left), ("C ns 100 B", .right), ("C ns 10 KiB", .right), ("what it does", .left),
         ])
         for row in report.configurations {
@@ -238,11 +236,11 @@ public enum ReportWriter {
                 row.effect + (row.error.map { " **Error:** \($0)" } ?? ""),
             ])
         }
-        text += "Cost: median ns per uninitialized allocate/free pair through the C calls alone.\n\n" + settings.rendered + "\n"
+        text += "Cost: median ns per uninitialized allocate/free pair through the C calls alone.\n\n" + settings.markdown + "\n"
         for scenario in ConfigurationMatrix.scenarios {
             let sizes = Array(Set(report.configurations.flatMap { $0.residue.filter { $0.scenario == scenario.rawValue }.map(\.size) })).sorted()
             guard !sizes.isEmpty else { continue }
-            var table = MarkdownTable([("configuration", .left)] + sizes.map { (ChartAxis.byteSize($0), .right) })
+            var table = Table([("configuration", .left)] + sizes.map { (ChartAxis.byteSize($0), .right) })
             for row in report.configurations {
                 table.append(
                     [row.configuration]
@@ -253,7 +251,7 @@ public enum ReportWriter {
                             } ?? "—"
                         })
             }
-            text += "### Recovered under each configuration: \(scenario.rawValue)\n\n\(sentence(summary(scenario))); mean %.\n\n" + table.rendered + "\n"
+            text += "### Recovered under each configuration: \(scenario.rawValue)\n\n\(sentence(summary(scenario))); mean %.\n\n" + table.markdown + "\n"
         }
         return text
     }
@@ -261,7 +259,7 @@ public enum ReportWriter {
     static func memorySection(_ report: Report) -> String {
         guard !report.fragmentation.isEmpty else { return "" }
         let text = "## Memory growth (churn workload, one process per backend)\n\n![RSS under the churn workload](rss.svg)\n\n"
-        var table = MarkdownTable(
+        var table = Table(
             [("backend", .left)]
                 + ["baseline", "peak", "after free", "after purge", "after destroy", "allocator mapped", "allocator resident"].map { ($0, .right) })
         for result in report.fragmentation {
@@ -271,7 +269,7 @@ public enum ReportWriter {
             ]
             table.append([result.backend] + cells.map { $0.map { String(format1: $0) } ?? "—" })
         }
-        return text + "MiB; baseline is the RSS before the workload.\n\n" + table.rendered + "\n"
+        return text + "MiB; baseline is the RSS before the workload.\n\n" + table.markdown + "\n"
     }
 }
 

@@ -4,13 +4,26 @@ import Foundation
 /// The report's "Your service's allocator" section: a short soak of the example service under
 /// each installed process allocator (the full soak is `allocshim soak`, see docs/service.md),
 /// appended to report.md with its own SVG and JSON.
-public enum ServiceAllocatorSection {
+package enum ServiceAllocatorSection {
     /// Where `make soak` builds the example service without the Jemalloc trait.
-    public static let defaultServiceExecutable = "Examples/EchoService/.build-nojemalloc/release/EchoService"
+    package static let defaultServiceExecutable = "Examples/EchoService/.build-nojemalloc/release/EchoService"
+
+    /// The process allocators the short soak runs the service under, in the section's order.
+    static func configurations() throws -> [ProcessAllocatorChoice] {
+        [
+            try ProcessAllocatorChoice(backend: .system), try ProcessAllocatorChoice(backend: .system, arenaMax: 2),
+            try ProcessAllocatorChoice(backend: .jemalloc), try ProcessAllocatorChoice(backend: .mimalloc),
+            try ProcessAllocatorChoice(backend: .tcmalloc),
+        ]
+    }
+
+    /// How many times ``append(to:serviceExecutable:port:progress:)`` calls `progress`: once per
+    /// configuration.
+    package static var progressSteps: Int { (try? configurations().count) ?? 0 }
 
     /// Runs the short soak and appends the section to `directory/report.md`; returns the files
     /// it wrote. Without the service built, the section says how to build it (no figures).
-    public static func append(to directory: URL, serviceExecutable: String = defaultServiceExecutable, port: Int = 18384, progress: @escaping (String) -> Void) throws -> [String] {
+    package static func append(to directory: URL, serviceExecutable: String = defaultServiceExecutable, port: Int = 18384, progress: @escaping (String) -> Void) throws -> [String] {
         var text = "\n## Your service's allocator\n\n"
         guard FileManager.default.isExecutableFile(atPath: serviceExecutable) else {
             text += "Not measured: \(serviceExecutable) is not built. Build the example service without the Jemalloc trait "
@@ -25,16 +38,12 @@ public enum ServiceAllocatorSection {
         workload.idleSeconds = 8
         workload.connections = 16
         let runner = SoakRunner(serviceExecutable: serviceExecutable, port: port, workload: workload, logDirectory: directory.path)
-        let configurations: [ProcessAllocatorChoice] = [
-            try ProcessAllocatorChoice(backend: .system), try ProcessAllocatorChoice(backend: .system, arenaMax: 2),
-            try ProcessAllocatorChoice(backend: .jemalloc), try ProcessAllocatorChoice(backend: .mimalloc),
-            try ProcessAllocatorChoice(backend: .tcmalloc),
-        ]
         var runs: [SoakRun] = []
         var skipped: [String] = []
-        for choice in configurations {
+        for choice in try configurations() {
+            progress(choice.label)
             do {
-                runs.append(try runner.run(choice, repetition: 1, progress: progress))
+                runs.append(try runner.run(choice, repetition: 1))
             } catch {
                 skipped.append("\(choice.label): \(error.description)")
             }
@@ -43,9 +52,7 @@ public enum ServiceAllocatorSection {
             date: ISO8601DateFormatter().string(from: Date()), machine: "", command: "allocshim report (short soak)",
             workload: workload, runs: runs, releaseCosts: [])
         try SoakChart.residentOverTime(report).write(to: directory.appendingPathComponent("service-rss.svg"), atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(report).write(to: directory.appendingPathComponent("service-soak.json"))
+        try JSONWriter.write(report, to: directory.appendingPathComponent("service-soak.json"))
         text += "The example service (SwiftNIO, built without the Jemalloc trait) under each process allocator, preloaded with "
             + "`allocshim run` and verified: one burst of \(workload.burstSeconds) s with \(workload.connections) connections and "
             + "1 KiB … 4 MiB bodies, then \(workload.durationSeconds - workload.burstSeconds) s idle. One short run each: differences "

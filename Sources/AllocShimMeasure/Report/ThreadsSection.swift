@@ -25,7 +25,7 @@ enum ThreadsSection {
         for workload in ThreadWorkload.allCases where sweep.points.contains(where: { $0.workload == workload }) {
             text += "### \(workload.rawValue) (\(workload.blockSizes))\n\n**\(workload.rawValue)**: \(workload.summary).\n\n"
             text += "![Thread scaling, \(workload.rawValue)](\(plotFile(workload)))\n\n"
-            var table = MarkdownTable(
+            var table = Table(
                 [("backend", .left), ("workload", .left), ("form", .left), ("sizes", .right), ("threads", .right)]
                     + ["Mops", "spread", "scaling", "CPU ns/op", "CPU scaling", "cross-thread", "of C"].map { ($0, .right) })
             for point in sweep.points where point.workload == workload {
@@ -36,7 +36,7 @@ enum ThreadsSection {
                     ThreadSweepTable.percent(point.crossThreadFreesPerOperation), ThreadSweepTable.ofC(point),
                 ])
             }
-            text += table.rendered + "\n"
+            text += table.markdown + "\n"
         }
         return text
     }
@@ -57,13 +57,13 @@ enum ThreadsSection {
         guard let first = results.first else { return "" }
         var text = "### Raw allocator, \(first.size)-byte allocate/free pairs\n\n"
         text += "Through the shim's allocator calls, million per second, one run each (the figures earlier reports showed).\n\n"
-        var table = MarkdownTable([("backend", .left), ("1 thread", .right), ("\(first.threads) threads", .right), ("scaling", .right)])
+        var table = Table([("backend", .left), ("1 thread", .right), ("\(first.threads) threads", .right), ("scaling", .right)])
         for result in results {
             table.append([
                 result.backend, String(format1: result.singleThreadMops), String(format1: result.multiThreadMops),
                 String(format2d: result.scaling) + "×",
             ])
         }
-        return text + table.rendered
+        return text + table.markdown
     }
 }

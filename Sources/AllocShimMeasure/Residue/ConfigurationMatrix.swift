@@ -3,18 +3,18 @@ import Foundation
 
 /// An allocator configuration people really set, applied through the environment of a child
 /// process (allocators read these once, at start).
-public struct AllocatorConfiguration: Sendable {
+package struct AllocatorConfiguration: Sendable {
     /// The row's label, e.g. "glibc MALLOC_PERTURB_=165".
-    public var name: String
+    package var name: String
     /// The backend the child process measures.
-    public var backend: BackendName
+    package var backend: BackendName
     /// Variables set for the child process; empty for a default row.
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// What the setting does to freed or new memory, per its documentation.
-    public var effect: String
+    package var effect: String
 
     /// The documented set `allocshim residue --config-matrix` compares.
-    public static let matrix: [AllocatorConfiguration] = [
+    package static let matrix: [AllocatorConfiguration] = [
         .init(name: "glibc default", backend: .system, environment: [:], effect: "tcache and fastbins hand freed chunks back as they were, minus their link words"),
         .init(
             name: "glibc MALLOC_PERTURB_=165", backend: .system, environment: ["MALLOC_PERTURB_": "165"],
@@ -45,35 +45,35 @@ public struct AllocatorConfiguration: Sendable {
 }
 
 /// One configuration's residue and speed.
-public struct ConfigurationResult: Codable, Sendable {
+package struct ConfigurationResult: Codable, Sendable {
     /// The configuration's `AllocatorConfiguration.name`.
-    public var configuration: String
+    package var configuration: String
     /// The backend measured, a `BackendName` raw value.
-    public var backend: String
+    package var backend: String
     /// Variables the child process ran with.
-    public var environment: [String: String]
+    package var environment: [String: String]
     /// What the setting does, per its documentation.
-    public var effect: String
+    package var effect: String
     /// Residue per scenario and size, as measured in the child.
-    public var residue: [ResidueResult]
+    package var residue: [ResidueResult]
     /// Median ns per uninitialized 100 B and 10 KiB allocate/free pair (the C baseline in the
     /// same child), i.e. what the configuration costs in speed.
-    public var cNsPerOp100B: Double?
+    package var cNsPerOp100B: Double?
     /// The 10 KiB twin of `cNsPerOp100B`; `nil` when the speed run failed.
-    public var cNsPerOp10KiB: Double?
+    package var cNsPerOp10KiB: Double?
     /// Why the configuration could not be measured, if it could not.
-    public var error: String?
+    package var error: String?
 }
 
 /// Runs the probe under each configuration in a child process of this same executable.
-public enum ConfigurationMatrix {
+package enum ConfigurationMatrix {
     /// Scenarios probed under each configuration.
-    public static let scenarios: [ResidueScenario] = [.sameSize, .spray, .unsafePooled]
+    package static let scenarios: [ResidueScenario] = [.sameSize, .spray, .unsafePooled]
     /// Buffer sizes probed under each configuration, in bytes.
-    public static let sizes = [100, 4096, 64 * 1024]
+    package static let sizes = [100, 4096, 64 * 1024]
 
     /// Steps ``run(backends:rounds:progress:)`` reports: two per configuration (residue, speed).
-    public static func progressSteps(backends: [BackendName]) -> Int {
+    package static func progressSteps(backends: [BackendName]) -> Int {
         AllocatorConfiguration.matrix.filter { backends.contains($0.backend) }.count * 2
     }
 
@@ -81,7 +81,7 @@ public enum ConfigurationMatrix {
     /// child process per configuration of a backend in `backends`. A failed residue run is
     /// recorded in the row's `error`; a child that cannot be started, or output that does not
     /// decode, throws.
-    public static func run(backends: [BackendName], rounds: Int, progress: (String) -> Void) throws -> [ConfigurationResult] {
+    package static func run(backends: [BackendName], rounds: Int, progress: (String) -> Void) throws -> [ConfigurationResult] {
         var rows: [ConfigurationResult] = []
         for configuration in AllocatorConfiguration.matrix where backends.contains(configuration.backend) {
             progress("\(configuration.name): residue")
@@ -116,29 +116,28 @@ public enum ConfigurationMatrix {
 
     /// A table of mean recovered % per scenario and size plus the C cost, one row per
     /// configuration; a failed row shows its error instead.
-    public static func render(_ rows: [ConfigurationResult]) -> String {
-        var header = BenchTable.pad("configuration", 32) + BenchTable.pad("backend", 10)
+    package static func render(_ rows: [ConfigurationResult]) -> String {
+        var columns = [Table.Column("configuration", .left, minimumWidth: 31), Table.Column("backend", .left, minimumWidth: 9)]
         for scenario in scenarios {
-            for size in sizes { header += BenchTable.lpad("\(scenario.rawValue) \(size)", 22) }
+            for size in sizes { columns.append(Table.Column("\(scenario.rawValue) \(size)", minimumWidth: columns.count == 2 ? 22 : 21)) }
         }
-        header += BenchTable.lpad("ns 100B", 10) + BenchTable.lpad("ns 10KiB", 10)
-        var lines = ["Recovered % (mean) per scenario and size, and the C allocate/free cost under each configuration", header]
+        columns += [Table.Column("ns 100B", minimumWidth: 9), Table.Column("ns 10KiB", minimumWidth: 9)]
+        var table = Table(columns: columns)
         for row in rows {
-            var line = BenchTable.pad(row.configuration, 32) + BenchTable.pad(row.backend, 10)
             if let error = row.error {
-                lines.append(line + "error: " + error)
+                table.append([row.configuration, row.backend], note: "error: " + error)
                 continue
             }
+            var cells = [row.configuration, row.backend]
             for scenario in scenarios {
                 for size in sizes {
                     let cell = row.residue.first { $0.scenario == scenario.rawValue && $0.size == size }
-                    line += BenchTable.lpad(cell.map { $0.applicable ? String(format1: $0.recoveredPercent) : "n/a" } ?? "", 22)
+                    cells.append(cell.map { $0.applicable ? String(format1: $0.recoveredPercent) : "n/a" } ?? "")
                 }
             }
-            line += BenchTable.lpad(row.cNsPerOp100B.map { String(format1: $0) } ?? "—", 10)
-            line += BenchTable.lpad(row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", 10)
-            lines.append(line)
+            cells += [row.cNsPerOp100B.map { String(format1: $0) } ?? "—", row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—"]
+            table.append(cells)
         }
-        return lines.joined(separator: "\n")
+        return "Recovered % (mean) per scenario and size, and the C allocate/free cost under each configuration\n" + table.text
     }
 }

@@ -2,57 +2,57 @@ import Foundation
 
 /// What the heap held before the secret: live neighbours of the measured size allocated (and
 /// kept) before it, on a fresh heap or after a churn of mixed sizes.
-public struct HeapState: Sendable, Equatable, Codable, CustomStringConvertible {
+package struct HeapState: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Blocks of the measured size allocated, and kept live, just before the secret.
-    public var liveNeighbours: Int
+    package var liveNeighbours: Int
     /// Whether the heap went through a churn of mixed sizes first.
-    public var churned: Bool
+    package var churned: Bool
 
     /// For example "churned, 7 live".
-    public var description: String { "\(churned ? "churned" : "fresh"), \(liveNeighbours) live" }
+    package var description: String { "\(churned ? "churned" : "fresh"), \(liveNeighbours) live" }
 
     /// The states every cell is measured in.
-    public static let all: [HeapState] = [0, 1, 7, 63].map { HeapState(liveNeighbours: $0, churned: false) }
+    package static let all: [HeapState] = [0, 1, 7, 63].map { HeapState(liveNeighbours: $0, churned: false) }
         + [0, 7, 63].map { HeapState(liveNeighbours: $0, churned: true) }
 }
 
 /// One (allocator, scenario, size) cell over every heap state.
-public struct HeapHistoryCell: Codable, Sendable {
+package struct HeapHistoryCell: Codable, Sendable {
     /// The allocator family, a `PreloadedAllocator.family`.
-    public var allocator: String
+    package var allocator: String
     /// The C probe's scenario name: "same-size" or "different-size".
-    public var scenario: String
+    package var scenario: String
     /// Buffer size in bytes.
-    public var size: Int
+    package var size: Int
     /// Mean recovered % per state, in ``HeapState/all`` order.
-    public var percentByState: [Double]
+    package var percentByState: [Double]
     /// The states measured, in the order of `percentByState`.
-    public var states: [HeapState]
+    package var states: [HeapState]
 
     /// The lowest recovered % over the states (0 when none were measured).
-    public var minimum: Double { percentByState.min() ?? 0 }
+    package var minimum: Double { percentByState.min() ?? 0 }
     /// The highest recovered % over the states (0 when none were measured).
-    public var maximum: Double { percentByState.max() ?? 0 }
+    package var maximum: Double { percentByState.max() ?? 0 }
     /// The spread is wide when states differ by more than this many points: then one number
     /// would mislead, and the table prints the range.
-    public static let wideSpread = 20.0
+    package static let wideSpread = 20.0
     /// Whether the states differ by more than `wideSpread` points.
-    public var isWide: Bool { maximum - minimum > Self.wideSpread }
+    package var isWide: Bool { maximum - minimum > Self.wideSpread }
 }
 
 /// Measures residue cells across heap states, for every allocator the C probe reaches.
-public enum HeapHistory {
+package enum HeapHistory {
     /// The allocators measured, each through the C probe.
-    public static let allocators: [PreloadedAllocator] = [.glibc, .musl, .scudo, .jemalloc, .tcmalloc, .mimalloc]
+    package static let allocators: [PreloadedAllocator] = [.glibc, .musl, .scudo, .jemalloc, .tcmalloc, .mimalloc]
     /// The C probe's scenarios measured in every state.
-    public static let scenarios = ["same-size", "different-size"]
+    package static let scenarios = ["same-size", "different-size"]
     /// Buffer sizes measured in every state, in bytes.
-    public static let sizes = [16, 100, 4096]
+    package static let sizes = [16, 100, 4096]
 
     /// Runs the C probe for every allocator in each of `states`, `rounds` rounds per cell. Never
     /// throws: an allocator whose probe or library is missing, or whose run fails, is left out of
     /// `cells` and described in `errors`.
-    public static func run(rounds: Int, states: [HeapState] = HeapState.all, progress: (String) -> Void = { _ in }) -> (cells: [HeapHistoryCell], errors: [String]) {
+    package static func run(rounds: Int, states: [HeapState] = HeapState.all, progress: (String) -> Void = { _ in }) -> (cells: [HeapHistoryCell], errors: [String]) {
         var cells: [HeapHistoryCell] = []
         var errors: [String] = []
         for allocator in allocators {
@@ -86,21 +86,23 @@ public enum HeapHistory {
     }
 
     /// One line per cell: the range, "WIDE" where states disagree, and every state's value.
-    public static func render(_ cells: [HeapHistoryCell], errors: [String]) -> String {
+    package static func render(_ cells: [HeapHistoryCell], errors: [String]) -> String {
         guard let states = cells.first?.states else { return (["Heap history: nothing measured"] + errors).joined(separator: "\n") }
-        var lines = [
-            "Recovered % by heap state (C probe; fresh/churned heap, live same-size neighbours before the secret); WIDE: states differ by more than \(Int(HeapHistoryCell.wideSpread)) points",
-            BenchTable.pad("allocator", 10) + BenchTable.pad("scenario", 16) + BenchTable.lpad("size", 6) + BenchTable.lpad("range", 16)
-                + states.map { BenchTable.lpad($0.description, 17) }.joined(),
-        ]
+        var table = Table(
+            columns: [
+                Table.Column("allocator", .left, minimumWidth: 9), Table.Column("scenario", .left, minimumWidth: 15),
+                Table.Column("size", minimumWidth: 6), Table.Column("range", minimumWidth: 15),
+            ] + states.map { Table.Column($0.description, minimumWidth: 16) })
         for cell in cells {
             let range = cell.isWide
                 ? "WIDE \(String(format1: cell.minimum))–\(String(format1: cell.maximum))"
                 : "\(String(format1: cell.minimum))–\(String(format1: cell.maximum))"
-            lines.append(
-                BenchTable.pad(cell.allocator, 10) + BenchTable.pad(cell.scenario, 16) + BenchTable.lpad(String(cell.size), 6)
-                    + BenchTable.lpad(range, 16) + cell.percentByState.map { BenchTable.lpad(String(format1: $0), 17) }.joined())
+            table.append([cell.allocator, cell.scenario, String(cell.size), range] + cell.percentByState.map { String(format1: $0) })
         }
+        var lines = [
+            "Recovered % by heap state (C probe; fresh/churned heap, live same-size neighbours before the secret); WIDE: states differ by more than \(Int(HeapHistoryCell.wideSpread)) points",
+            table.text,
+        ]
         lines += errors.map { "error: \($0)" }
         return lines.joined(separator: "\n")
     }

@@ -4,33 +4,33 @@ import Foundation
 /// the way to measure allocators that can only replace `malloc` for a whole process (Scudo
 /// and jemalloc use static TLS: no dlopen), and the same code path for every allocator, so
 /// their residue and cost compare directly.
-public struct PreloadedAllocator: Sendable, Equatable {
+package struct PreloadedAllocator: Sendable, Equatable {
     /// The allocator family ("glibc", "scudo", "jemalloc", ...): rows of one family are
     /// compared with its default.
-    public var family: String
+    package var family: String
     /// The library to preload (candidates, first existing wins); empty: none (glibc itself).
-    public var libraryCandidates: [String]
+    package var libraryCandidates: [String]
     /// Whether the musl probe (static, its own malloc) runs instead of the glibc one.
-    public var usesMuslProbe: Bool
+    package var usesMuslProbe: Bool
 
     static let scudoCandidates = ["14.0.6", "14"].map { "/usr/lib/llvm-14/lib/clang/\($0)/lib/linux/libclang_rt.scudo_standalone-x86_64.so" }
     static let libraryDirectory = "/usr/lib/x86_64-linux-gnu/"
 
     /// glibc's own malloc: the glibc probe with nothing preloaded.
-    public static let glibc = PreloadedAllocator(family: "glibc", libraryCandidates: [], usesMuslProbe: false)
+    package static let glibc = PreloadedAllocator(family: "glibc", libraryCandidates: [], usesMuslProbe: false)
     /// musl's malloc: the statically linked musl probe.
-    public static let musl = PreloadedAllocator(family: "musl", libraryCandidates: [], usesMuslProbe: true)
+    package static let musl = PreloadedAllocator(family: "musl", libraryCandidates: [], usesMuslProbe: true)
     /// LLVM's Scudo hardened allocator (clang 14's `libclang_rt.scudo_standalone`).
-    public static let scudo = PreloadedAllocator(family: "scudo", libraryCandidates: scudoCandidates, usesMuslProbe: false)
+    package static let scudo = PreloadedAllocator(family: "scudo", libraryCandidates: scudoCandidates, usesMuslProbe: false)
     /// jemalloc from `libjemalloc.so.2`.
-    public static let jemalloc = PreloadedAllocator(family: "jemalloc", libraryCandidates: [libraryDirectory + "libjemalloc.so.2"], usesMuslProbe: false)
+    package static let jemalloc = PreloadedAllocator(family: "jemalloc", libraryCandidates: [libraryDirectory + "libjemalloc.so.2"], usesMuslProbe: false)
     /// gperftools' tcmalloc from `libtcmalloc_minimal.so.4`.
-    public static let tcmalloc = PreloadedAllocator(family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal.so.4"], usesMuslProbe: false)
+    package static let tcmalloc = PreloadedAllocator(family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal.so.4"], usesMuslProbe: false)
     /// gperftools' debug allocator (`libtcmalloc_minimal_debug.so.4`), in the tcmalloc family.
-    public static let tcmallocDebug = PreloadedAllocator(
+    package static let tcmallocDebug = PreloadedAllocator(
         family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal_debug.so.4"], usesMuslProbe: false)
     /// mimalloc from `libmimalloc.so.2`.
-    public static let mimalloc = PreloadedAllocator(family: "mimalloc", libraryCandidates: [libraryDirectory + "libmimalloc.so.2"], usesMuslProbe: false)
+    package static let mimalloc = PreloadedAllocator(family: "mimalloc", libraryCandidates: [libraryDirectory + "libmimalloc.so.2"], usesMuslProbe: false)
 
     /// The library found on this machine, nil when none is needed; throws when it is missing.
     func library() throws -> String? {
@@ -55,19 +55,19 @@ public struct PreloadedAllocator: Sendable, Equatable {
 }
 
 /// A hardened or debug allocator setting, as a row of the residue table.
-public struct HardenedConfiguration: Sendable {
+package struct HardenedConfiguration: Sendable {
     /// The row's label, e.g. "scudo zero_contents=1".
-    public var name: String
+    package var name: String
     /// The allocator preloaded for this row.
-    public var allocator: PreloadedAllocator
+    package var allocator: PreloadedAllocator
     /// Variables the allocator reads at start (SCUDO_OPTIONS, MALLOC_CONF, ...).
-    public var settings: [String: String]
+    package var settings: [String: String]
     /// What its documentation says it does to freed or new memory (checked against the
     /// measurement in docs/residue.md).
-    public var documented: String
+    package var documented: String
 
     /// The rows of `allocshim residue --hardened` and the report: each family's default first.
-    public static let matrix: [HardenedConfiguration] = [
+    package static let matrix: [HardenedConfiguration] = [
         .init(name: "glibc default", allocator: .glibc, settings: [:], documented: "tcache/fastbins keep freed bytes except link words"),
         .init(
             name: "glibc tcache off + MALLOC_PERTURB_=165", allocator: .glibc,
@@ -99,27 +99,27 @@ public struct HardenedConfiguration: Sendable {
 
 /// One hardened row: residue per scenario and size, and the C malloc/free cost in the same
 /// run, with the ratio to its family's default row.
-public struct HardenedResult: Codable, Sendable {
+package struct HardenedResult: Codable, Sendable {
     /// The configuration's `HardenedConfiguration.name`.
-    public var configuration: String
+    package var configuration: String
     /// The allocator family, for comparing with the family's default row.
-    public var family: String
+    package var family: String
     /// Variables the probe ran with.
-    public var settings: [String: String]
+    package var settings: [String: String]
     /// What the allocator's documentation says the setting does.
-    public var documented: String
+    package var documented: String
     /// Residue per scenario and size; each result's `backend` is the configuration's name.
-    public var residue: [ResidueResult]
+    package var residue: [ResidueResult]
     /// Median ns per 100 B malloc/free pair in the C probe; `nil` when the row failed.
-    public var cNsPerOp100B: Double?
+    package var cNsPerOp100B: Double?
     /// Median ns per 10 KiB malloc/free pair in the C probe; `nil` when the row failed.
-    public var cNsPerOp10KiB: Double?
+    package var cNsPerOp10KiB: Double?
     /// Cost relative to the family's default (1.0 for the default itself).
-    public var costRatio100B: Double?
+    package var costRatio100B: Double?
     /// The 10 KiB twin of `costRatio100B`.
-    public var costRatio10KiB: Double?
+    package var costRatio10KiB: Double?
     /// Why the row could not be measured (library or probe missing, probe failed); `nil` on success.
-    public var error: String?
+    package var error: String?
 }
 
 private struct CostSample: Codable {
@@ -128,16 +128,16 @@ private struct CostSample: Codable {
 }
 
 /// Runs the hardened rows through the C probe.
-public enum HardenedMatrix {
+package enum HardenedMatrix {
     /// The C probe's scenarios measured for every row.
-    public static let scenarios = ["same-size", "spray"]
+    package static let scenarios = ["same-size", "spray"]
     /// Buffer sizes measured for every row, in bytes.
-    public static let sizes = [100, 4096, 64 * 1024]
+    package static let sizes = [100, 4096, 64 * 1024]
 
     /// Runs the C probe under each configuration (residue, then cost), `rounds` rounds per cell,
     /// and sets each row's cost ratios against its family's first row that succeeded. Never
     /// throws: a failed row carries its `error`.
-    public static func run(
+    package static func run(
         configurations: [HardenedConfiguration] = HardenedConfiguration.matrix, rounds: Int, progress: (String) -> Void = { _ in }
     ) -> [HardenedResult] {
         var rows: [HardenedResult] = []
@@ -176,32 +176,30 @@ public enum HardenedMatrix {
 
     /// A table of mean recovered % per scenario and size, the C cost and its ratio to the
     /// family's default, one row per configuration; a failed row shows its error instead.
-    public static func render(_ rows: [HardenedResult]) -> String {
-        var header = BenchTable.pad("hardened / debug configuration", 40)
-        for scenario in scenarios { for size in sizes { header += BenchTable.lpad("\(scenario) \(size)", 17) } }
-        header += BenchTable.lpad("ns 100B", 9) + BenchTable.lpad("×", 6) + BenchTable.lpad("ns 10KiB", 9) + BenchTable.lpad("×", 6)
-        var lines = [
-            "Recovered % (mean) through the C probe under LD_PRELOAD, and the malloc/free cost (× = against the family's default, same run)",
-            header,
-        ]
+    package static func render(_ rows: [HardenedResult]) -> String {
+        var columns = [Table.Column("hardened / debug configuration", .left, minimumWidth: 39)]
+        for scenario in scenarios { for size in sizes { columns.append(Table.Column("\(scenario) \(size)", minimumWidth: columns.count == 1 ? 17 : 16)) } }
+        columns += [Table.Column("ns 100B", minimumWidth: 8), Table.Column("×", minimumWidth: 5), Table.Column("ns 10KiB", minimumWidth: 8), Table.Column("×", minimumWidth: 5)]
+        var table = Table(columns: columns)
         for row in rows {
-            var line = BenchTable.pad(row.configuration, 40)
             if let error = row.error {
-                lines.append(line + "error: " + error)
+                table.append([row.configuration], note: "error: " + error)
                 continue
             }
+            var cells = [row.configuration]
             for scenario in scenarios {
                 for size in sizes {
                     let cell = row.residue.first { $0.scenario == scenario && $0.size == size }
-                    line += BenchTable.lpad(cell.map { String(format1: $0.recoveredPercent) } ?? "", 17)
+                    cells.append(cell.map { String(format1: $0.recoveredPercent) } ?? "")
                 }
             }
-            line += BenchTable.lpad(row.cNsPerOp100B.map { String(format1: $0) } ?? "—", 9)
-            line += BenchTable.lpad(row.costRatio100B.map { String(format: "%.2f", $0) } ?? "—", 6)
-            line += BenchTable.lpad(row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", 9)
-            line += BenchTable.lpad(row.costRatio10KiB.map { String(format: "%.2f", $0) } ?? "—", 6)
-            lines.append(line)
+            cells += [
+                row.cNsPerOp100B.map { String(format1: $0) } ?? "—", row.costRatio100B.map { String(format: "%.2f", $0) } ?? "—",
+                row.cNsPerOp10KiB.map { String(format1: $0) } ?? "—", row.costRatio10KiB.map { String(format: "%.2f", $0) } ?? "—",
+            ]
+            table.append(cells)
         }
-        return lines.joined(separator: "\n")
+        return "Recovered % (mean) through the C probe under LD_PRELOAD, and the malloc/free cost (× = against the family's default, same run)\n"
+            + table.text
     }
 }

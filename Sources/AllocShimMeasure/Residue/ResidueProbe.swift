@@ -4,15 +4,15 @@ import Foundation
 
 /// Observation points for tests: called right after the secret is released and right after
 /// the reuse allocation, with nothing else in between. Must not allocate.
-public struct ProbeHooks: Sendable {
+package struct ProbeHooks: Sendable {
     /// Called right after the secret's block or buffer is released, before the scenario allocates.
-    public var afterRelease: @Sendable () -> Void
+    package var afterRelease: @Sendable () -> Void
     /// Called right after the reuse allocation, with the memory about to be read.
-    public var afterReuse: @Sendable (UnsafeMutableRawPointer) -> Void
+    package var afterReuse: @Sendable (UnsafeMutableRawPointer) -> Void
 
     /// Hooks for both observation points. Neither may allocate: that would change what the
     /// scenario measures.
-    public init(afterRelease: @escaping @Sendable () -> Void, afterReuse: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
+    package init(afterRelease: @escaping @Sendable () -> Void, afterReuse: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
         self.afterRelease = afterRelease
         self.afterReuse = afterReuse
     }
@@ -24,21 +24,21 @@ public struct ProbeHooks: Sendable {
 /// Between release and reuse the probe does nothing but the scenario's own allocator calls:
 /// all bookkeeping lives in buffers allocated before the rounds start, results are written
 /// into them by index, and nothing is formatted or logged until the rounds are over.
-public final class ResidueProbe {
+package final class ResidueProbe {
     /// The allocator the secret and the reuse allocations come from.
-    public let allocator: any Allocator
+    package let allocator: any Allocator
     /// Rounds per `run`; each plants a new secret.
-    public let rounds: Int
+    package let rounds: Int
     /// Allocations per round for `spray`.
-    public let sprayCount: Int
+    package let sprayCount: Int
     /// Test observation points; `nil` (the default) outside tests.
-    public var hooks: ProbeHooks?
+    package var hooks: ProbeHooks?
     /// The secret of the current run. Every `run` draws a new random key: a secret left in
     /// freed memory by an earlier run must never count as recovered by a later one.
     private var secret = Secret(key: 0)
 
     /// A probe over `allocator`. Nothing is allocated until `run`.
-    public init(allocator: any Allocator, rounds: Int = 200, sprayCount: Int = 64) {
+    package init(allocator: any Allocator, rounds: Int = 200, sprayCount: Int = 64) {
         self.allocator = allocator
         self.rounds = rounds
         self.sprayCount = sprayCount
@@ -49,7 +49,7 @@ public final class ResidueProbe {
     /// Returns a result marked not applicable (and without running) when the scenario does not
     /// apply to this allocator or size. Throws `MeasureError` for a size below 1, and the
     /// allocator's or buffer's error when an allocation fails.
-    public func run(_ scenario: ResidueScenario, size: Int) throws -> ResidueResult {
+    package func run(_ scenario: ResidueScenario, size: Int) throws -> ResidueResult {
         guard size > 0 else { throw MeasureError.invalidArgument("invalid size \(size): sizes must be at least 1 byte") }
         let isJemalloc = allocator is JemallocAllocator || allocator is JemallocArena
         let source = try BufferSource(allocator: allocator)

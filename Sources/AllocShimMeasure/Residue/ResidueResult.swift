@@ -1,23 +1,23 @@
 /// What one (backend, scenario, size) probe found over its rounds.
-public struct ResidueResult: Codable, Sendable, Equatable {
+package struct ResidueResult: Codable, Sendable, Equatable {
     /// The backend, configuration or C probe measured.
-    public var backend: String
+    package var backend: String
     /// The scenario, a `ResidueScenario` raw value.
-    public var scenario: String
+    package var scenario: String
     /// Size of the secret and of the reuse allocation, in bytes.
-    public var size: Int
+    package var size: Int
     /// Rounds measured; 0 when not applicable.
-    public var rounds: Int
+    package var rounds: Int
     /// Mean share of the secret's bytes found at their original offsets, 0–100.
-    public var recoveredPercent: Double
+    package var recoveredPercent: Double
     /// The lowest share recovered in any round, 0–100.
-    public var minPercent: Double
+    package var minPercent: Double
     /// The highest share recovered in any round, 0–100.
-    public var maxPercent: Double
+    package var maxPercent: Double
     /// Byte ranges lost in most rounds that recovered anything (e.g. "0-15": where the
     /// allocator keeps its free-list metadata); empty when nothing or everything was found.
-    public var lostOffsets: String
+    package var lostOffsets: String
     /// False when the scenario does not apply (arena-isolated off jemalloc, unsafe-pooled at
     /// sizes the pool does not serve); the percentages are then 0 and mean nothing.
-    public var applicable: Bool
+    package var applicable: Bool
 }

@@ -2,21 +2,21 @@ import AllocShim
 import Foundation
 
 /// Runs the probe over backends × scenarios × sizes.
-public struct ResidueRunner {
+package struct ResidueRunner {
     /// Backends to probe, in this order.
-    public var backends: [BackendName]
+    package var backends: [BackendName]
     /// Scenarios to probe for each backend.
-    public var scenarios: [ResidueScenario]
+    package var scenarios: [ResidueScenario]
     /// Sizes to probe for each scenario, in bytes.
-    public var sizes: [Int]
+    package var sizes: [Int]
     /// Rounds per cell; sizes of 1 MiB and more run a quarter of them.
-    public var rounds: Int
+    package var rounds: Int
 
     /// Largest size accepted: 256 MiB.
-    public static let maximumSize = 256 << 20
+    package static let maximumSize = 256 << 20
 
     /// A runner over every (backend, scenario, size); nothing runs until `run`.
-    public init(backends: [BackendName], scenarios: [ResidueScenario], sizes: [Int], rounds: Int) {
+    package init(backends: [BackendName], scenarios: [ResidueScenario], sizes: [Int], rounds: Int) {
         self.backends = backends
         self.scenarios = scenarios
         self.sizes = sizes
@@ -24,7 +24,7 @@ public struct ResidueRunner {
     }
 
     /// Parses a size argument: a positive integer of bytes up to ``maximumSize``.
-    public static func parseSize(_ text: String) throws(MeasureError) -> Int {
+    package static func parseSize(_ text: String) throws(MeasureError) -> Int {
         guard let size = Int(text), size >= 1, size <= maximumSize else {
             throw .invalidArgument("invalid size '\(text)': sizes are whole numbers of bytes from 1 to \(maximumSize)")
         }
@@ -33,14 +33,14 @@ public struct ResidueRunner {
 
     /// The C-only probes (Tools/residue-c), run as child processes when built: musl's
     /// allocator gets its own column, and glibc's C result cross-checks `system`.
-    public static func cProbePaths() -> [String] {
+    package static func cProbePaths() -> [String] {
         let root = NodeBench.packageRoot()
         return ["residue-probe-glibc", "residue-probe-musl"].map { "\(root)/.build-tools/\($0)" }
             .filter { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// Runs the C probes with the same scenarios (those they implement) and sizes.
-    public func runCProbes(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
+    package func runCProbes(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
         let implemented: [ResidueScenario] = [.sameSize, .differentSize, .spray, .crossThread, .allocZeroed]
         let wanted = scenarios.filter(implemented.contains)
         guard !wanted.isEmpty else { return [] }
@@ -58,15 +58,15 @@ public struct ResidueRunner {
     }
 
     /// Steps ``run(progress:)`` reports: one per (backend, scenario, size).
-    public var progressSteps: Int { backends.count * scenarios.count * sizes.count }
+    package var progressSteps: Int { backends.count * scenarios.count * sizes.count }
 
     /// Steps ``runCProbes(progress:)`` reports: one per C probe found.
-    public var cProbeProgressSteps: Int { Self.cProbePaths().count }
+    package var cProbeProgressSteps: Int { Self.cProbePaths().count }
 
     /// Probes every (backend, scenario, size) in this process, telling `progress` before each.
     /// Throws `BackendSelectionError` for an unavailable backend and whatever `ResidueProbe.run`
     /// throws.
-    public func run(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
+    package func run(progress: (String) -> Void = { _ in }) throws -> [ResidueResult] {
         var results: [ResidueResult] = []
         for backend in backends {
             let probe = ResidueProbe(allocator: try BackendRegistry.allocator(backend), rounds: rounds)
@@ -85,10 +85,10 @@ public struct ResidueRunner {
 }
 
 /// The readable table: one block per scenario, sizes as rows, backends as columns.
-public enum ResidueTable {
+package enum ResidueTable {
     /// One block per scenario with sizes as rows and backends as columns: mean % (min–max), or
     /// "n/a" where the scenario does not apply.
-    public static func render(_ results: [ResidueResult]) -> String {
+    package static func render(_ results: [ResidueResult]) -> String {
         var backends: [String] = []
         var scenarios: [String] = []
         var sizes: [Int] = []
@@ -101,15 +101,15 @@ public enum ResidueTable {
         for scenario in scenarios {
             lines.append("")
             lines.append("[\(scenario)]")
-            lines.append(BenchTable.lpad("size", 9) + backends.map { BenchTable.lpad($0, 22) }.joined())
+            var table = Table(columns: [Table.Column("size", minimumWidth: 9)] + backends.map { Table.Column($0, minimumWidth: 21) })
             for size in sizes {
-                var row = BenchTable.lpad(String(size), 9)
-                for backend in backends {
-                    let cell = results.first { $0.backend == backend && $0.scenario == scenario && $0.size == size }
-                    row += BenchTable.lpad(cell.map(format) ?? "", 22)
-                }
-                lines.append(row)
+                table.append(
+                    [String(size)]
+                        + backends.map { backend in
+                            results.first { $0.backend == backend && $0.scenario == scenario && $0.size == size }.map(format) ?? ""
+                        })
             }
+            lines.append(table.text)
         }
         return lines.joined(separator: "\n")
     }

@@ -1,5 +1,5 @@
 /// What happens between releasing the secret and reading the next memory.
-public enum ResidueScenario: String, CaseIterable, Sendable, Codable {
+package enum ResidueScenario: String, CaseIterable, Sendable, Codable {
     /// Free, then one uninitialized allocation of the same size.
     case sameSize = "same-size"
     /// Free, then one uninitialized allocation of a different size class: 2 × size + 64.
@@ -20,7 +20,7 @@ public enum ResidueScenario: String, CaseIterable, Sendable, Codable {
     case arenaIsolated = "arena-isolated"
 
     /// Parses a scenario name; the `MeasureError` names the bad value and every valid one.
-    public init(parsing name: String) throws(MeasureError) {
+    package init(parsing name: String) throws(MeasureError) {
         guard let scenario = ResidueScenario(rawValue: name) else {
             throw .invalidArgument("unknown scenario '\(name)'; valid scenarios are: \(ResidueScenario.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -41,4 +41,4 @@ public enum ResidueScenario: String, CaseIterable, Sendable, Codable {
 }
 
 /// The sizes measured by default (bytes).
-public let defaultResidueSizes = [16, 64, 100, 200, 1024, 4096, 10 * 1024, 64 * 1024, 1 << 20]
+package let defaultResidueSizes = [16, 64, 100, 200, 1024, 4096, 10 * 1024, 64 * 1024, 1 << 20]

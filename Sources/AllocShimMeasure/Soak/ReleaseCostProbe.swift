@@ -8,9 +8,9 @@ import Glibc
 /// Measures FreeMemoryRelease in this process: churns the process allocator (many blocks of
 /// mixed sizes, most freed in a scattered order so free memory is fragmented), then times one
 /// release call; repeated. Run as a child under each process allocator (`allocshim soak`).
-public enum ReleaseCostProbe {
+package enum ReleaseCostProbe {
     /// One line of JSON per repetition: allocator, microseconds, released MiB.
-    public static func run(repetitions: Int = 5) -> [FreeMemoryRelease.Outcome] {
+    package static func run(repetitions: Int = 5) -> [FreeMemoryRelease.Outcome] {
         var outcomes: [FreeMemoryRelease.Outcome] = []
         var random = SplitMix64(state: 42)
         for _ in 0..<repetitions {
@@ -33,12 +33,19 @@ public enum ReleaseCostProbe {
     }
 
     /// Summarises outcomes of one allocator.
-    public static func summary(label: String, _ outcomes: [FreeMemoryRelease.Outcome]) -> ReleaseCost {
-        let micros = outcomes.map { Double($0.durationNanoseconds) / 1000 }.sorted()
-        let released = outcomes.map { Double($0.releasedBytes) / 1_048_576 }.sorted()
+    package static func summary(label: String, _ outcomes: [FreeMemoryRelease.Outcome]) -> ReleaseCost {
+        summary(
+            label: label, allocator: outcomes.first?.allocator?.rawValue,
+            microseconds: outcomes.map { Double($0.durationNanoseconds) / 1000 },
+            releasedMiB: outcomes.map { Double($0.releasedBytes) / 1_048_576 })
+    }
+
+    /// The cost row of one allocator's call durations and released sizes (0 where none).
+    static func summary(label: String, allocator: String?, microseconds: [Double], releasedMiB: [Double]) -> ReleaseCost {
+        let duration = Statistics(microseconds)
         return ReleaseCost(
-            label: label, allocator: outcomes.first?.allocator?.rawValue, medianMicroseconds: micros.isEmpty ? 0 : micros[micros.count / 2],
-            minimumMicroseconds: micros.first ?? 0, maximumMicroseconds: micros.last ?? 0,
-            medianReleasedMiB: released.isEmpty ? 0 : released[released.count / 2])
+            label: label, allocator: allocator, medianMicroseconds: duration?.median ?? 0,
+            minimumMicroseconds: duration?.minimum ?? 0, maximumMicroseconds: duration?.maximum ?? 0,
+            medianReleasedMiB: Statistics(releasedMiB)?.median ?? 0)
     }
 }

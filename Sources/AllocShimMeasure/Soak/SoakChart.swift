@@ -1,10 +1,10 @@
 import Foundation
 
 /// The soak's pictures: RSS over time per allocator (bursts shaded), and throughput / p99 bars.
-public enum SoakChart {
+package enum SoakChart {
     /// Resident set over time, one line per allocator label (its first repetition), load bursts
     /// shaded grey, idle periods white.
-    public static func residentOverTime(_ report: SoakReport) -> String {
+    package static func residentOverTime(_ report: SoakReport) -> String {
         let runs = firstRuns(report)
         let width = 900.0, height = 480.0
         let left = 70.0, right = 20.0, top = 40.0, bottom = 330.0
@@ -52,9 +52,9 @@ public enum SoakChart {
 
     /// Requests per second in bursts per allocator, median over repetitions. Throughput and
     /// latency have different units, so each gets a chart of its own (``p99(_:)``).
-    public static func throughput(_ report: SoakReport) -> String {
+    package static func throughput(_ report: SoakReport) -> String {
         let labels = labelsInOrder(report)
-        let values = labels.map { label in median(report.runs.filter { $0.label == label }.map(\.requestsPerSecond)) }
+        let values = labels.map { label in Statistics(report.runs.filter { $0.label == label }.map(\.requestsPerSecond))?.median }
         return SVGChart.groupedBars(
             title: "Throughput in bursts", subtitle: "requests per second while a burst runs; median of the repetitions",
             xTitle: "process allocator", categories: labels.map(shortLabel),
@@ -64,10 +64,10 @@ public enum SoakChart {
     }
 
     /// The median per-second p99 latency per allocator, median over repetitions.
-    public static func p99(_ report: SoakReport) -> String {
+    package static func p99(_ report: SoakReport) -> String {
         let labels = labelsInOrder(report)
         let nanoseconds = labels.map { label in
-            median(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)).map { $0 * 1e6 }
+            Statistics(report.runs.filter { $0.label == label }.map(\.medianP99Milliseconds)).map { $0.median * 1e6 }
         }
         return SVGChart.groupedBars(
             title: "p99 latency", subtitle: "median over the run of each second's 99th percentile; median of the repetitions",
@@ -75,11 +75,6 @@ public enum SoakChart {
             series: [SVGChart.Series(name: "p99", values: nanoseconds)],
             axis: ChartAxis(title: "p99 latency", unit: .nanoseconds, logarithmic: false, values: nanoseconds.compactMap { $0 }),
             valueLabels: true)
-    }
-
-    private static func median(_ values: [Double]) -> Double? {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? nil : sorted[sorted.count / 2]
     }
 
     static func labelsInOrder(_ report: SoakReport) -> [String] {

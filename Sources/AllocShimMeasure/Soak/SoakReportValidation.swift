@@ -7,15 +7,15 @@ import AllocShim
 /// Labels are escaped where they are written (``SoakText``), and control characters are refused here.
 extension SoakReport {
     /// Most runs a report may hold: 20 repetitions of 64 configurations.
-    public static let maximumRuns = 1280
+    package static let maximumRuns = 1280
     /// Largest resident set, anonymous set or per-second echo a sample may state: 16 TiB, in MiB.
-    public static let maximumMebibytes = 16_777_216.0
+    package static let maximumMebibytes = 16_777_216.0
     /// Slowest latency and release call a report may state: one hour, in milliseconds.
-    public static let maximumMilliseconds = 3_600_000.0
+    package static let maximumMilliseconds = 3_600_000.0
 
     /// Checks every field; the error names the field (`runs[2].samples[7].residentMiB`), its
     /// value and what is allowed.
-    public func validate() throws(SoakError) {
+    package func validate() throws(SoakError) {
         try Self.checkText("date", date, maximumLength: 64)
         try Self.checkText("machine", machine, maximumLength: 1024)
         try Self.checkText("command", command, maximumLength: 16384)
@@ -93,7 +93,7 @@ extension SoakReport {
 }
 
 /// Text from a soak (labels, allocator names) made safe for the places it is written.
-public enum SoakText {
+package enum SoakText {
     /// C0 and C1 controls, DEL and the bidirectional overrides (as ``EnvironmentVariable/displayed(_:)``).
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
@@ -107,7 +107,7 @@ public enum SoakText {
 
     /// Controls written as `\u{1B}`, so they can neither break a line nor drive a terminal, nor
     /// make the XML of an SVG invalid.
-    public static func withoutControls(_ text: String) -> String {
+    package static func withoutControls(_ text: String) -> String {
         text.unicodeScalars.map { isControl($0) ? "\\u{" + String($0.value, radix: 16, uppercase: true) + "}" : String($0) }.joined()
     }
 
@@ -115,7 +115,7 @@ public enum SoakText {
     /// written out, and every character that could end the cell (`|`), start markup (links,
     /// images, emphasis, code, HTML, entities, headings) or an escape backslash-escaped. An
     /// underscore inside a word is left alone (it cannot emphasise there: `dirty_decay_ms`).
-    public static func markdownCell(_ text: String) -> String {
+    package static func markdownCell(_ text: String) -> String {
         let scalars = Array(withoutControls(text).unicodeScalars)
         var result = ""
         for (index, scalar) in scalars.enumerated() {

@@ -1,99 +1,97 @@
 /// One second of a soak.
-public struct SoakSample: Sendable, Codable, Hashable {
+package struct SoakSample: Sendable, Codable, Hashable {
     /// Seconds since the load started.
-    public var second: Int
+    package var second: Int
     /// Whether the load was on (burst) or off (idle) during this second.
-    public var burst: Bool
+    package var burst: Bool
     /// The service's resident set (VmRSS), in MiB.
-    public var residentMiB: Double
+    package var residentMiB: Double
     /// The anonymous part of it (RssAnon: heap, not code), in MiB.
-    public var anonymousMiB: Double
+    package var anonymousMiB: Double
     /// Requests completed in this second.
-    public var requests: Int
+    package var requests: Int
     /// Request body bytes echoed in this second, in MiB.
-    public var mebibytes: Double
+    package var mebibytes: Double
     /// Median latency in milliseconds (nil when no request completed).
-    public var p50Milliseconds: Double?
+    package var p50Milliseconds: Double?
     /// 99th percentile latency in milliseconds (nil when no request completed).
-    public var p99Milliseconds: Double?
+    package var p99Milliseconds: Double?
     /// Failed requests in this second.
-    public var errors: Int
+    package var errors: Int
 }
 
 /// One soak run of the service under one process allocator.
-public struct SoakRun: Sendable, Codable, Hashable {
+package struct SoakRun: Sendable, Codable, Hashable {
     /// The allocator and its tuning, e.g. `system MALLOC_ARENA_MAX=2`.
-    public var label: String
+    package var label: String
     /// Which repetition (1-based).
-    public var repetition: Int
+    package var repetition: Int
     /// Where the dynamic linker bound the service's malloc.
-    public var mallocLibrary: String
+    package var mallocLibrary: String
     /// AllocShim backend the service used for its own buffers (ALLOCSHIM_BACKEND).
-    public var serviceBufferBackend: String
+    package var serviceBufferBackend: String
     /// One sample per second.
-    public var samples: [SoakSample]
+    package var samples: [SoakSample]
 
     /// Peak resident set, in MiB.
-    public var peakResidentMiB: Double { samples.map(\.residentMiB).max() ?? 0 }
+    package var peakResidentMiB: Double { samples.map(\.residentMiB).max() ?? 0 }
     /// Resident set at the end of the final idle period, in MiB.
-    public var residentAfterIdleMiB: Double { samples.last?.residentMiB ?? 0 }
+    package var residentAfterIdleMiB: Double { samples.last?.residentMiB ?? 0 }
     /// Requests completed per burst second.
-    public var requestsPerSecond: Double {
+    package var requestsPerSecond: Double {
         let burst = samples.filter(\.burst)
         return burst.isEmpty ? 0 : Double(burst.map(\.requests).reduce(0, +)) / Double(burst.count)
     }
     /// Echoed MiB per burst second.
-    public var mebibytesPerSecond: Double {
+    package var mebibytesPerSecond: Double {
         let burst = samples.filter(\.burst)
         return burst.isEmpty ? 0 : burst.map(\.mebibytes).reduce(0, +) / Double(burst.count)
     }
     /// Median over burst seconds of the per-second p99, in milliseconds.
-    public var medianP99Milliseconds: Double {
-        let values = samples.compactMap(\.p99Milliseconds).sorted()
-        return values.isEmpty ? 0 : values[values.count / 2]
+    package var medianP99Milliseconds: Double {
+        Statistics(samples.compactMap(\.p99Milliseconds))?.median ?? 0
     }
     /// Median over burst seconds of the per-second p50, in milliseconds.
-    public var medianP50Milliseconds: Double {
-        let values = samples.compactMap(\.p50Milliseconds).sorted()
-        return values.isEmpty ? 0 : values[values.count / 2]
+    package var medianP50Milliseconds: Double {
+        Statistics(samples.compactMap(\.p50Milliseconds))?.median ?? 0
     }
     /// Failed requests in the run.
-    public var errors: Int { samples.map(\.errors).reduce(0, +) }
+    package var errors: Int { samples.map(\.errors).reduce(0, +) }
 }
 
 /// The cost of one FreeMemoryRelease call under one process allocator, after a churn.
-public struct ReleaseCost: Sendable, Codable, Hashable {
+package struct ReleaseCost: Sendable, Codable, Hashable {
     /// Allocator label.
-    public var label: String
+    package var label: String
     /// Family that was asked (nil: no release call known).
-    public var allocator: String?
+    package var allocator: String?
     /// Median call duration in microseconds over the repetitions.
-    public var medianMicroseconds: Double
+    package var medianMicroseconds: Double
     /// Fastest call, in microseconds.
-    public var minimumMicroseconds: Double
+    package var minimumMicroseconds: Double
     /// Slowest call, in microseconds.
-    public var maximumMicroseconds: Double
+    package var maximumMicroseconds: Double
     /// Median RSS released by the call, in MiB.
-    public var medianReleasedMiB: Double
+    package var medianReleasedMiB: Double
 }
 
 /// A whole soak: every run, the workload and where it ran.
-public struct SoakReport: Sendable, Codable, Hashable {
+package struct SoakReport: Sendable, Codable, Hashable {
     /// ISO 8601 start time (UTC).
-    public var date: String
+    package var date: String
     /// Machine description.
-    public var machine: String
+    package var machine: String
     /// The exact command line.
-    public var command: String
+    package var command: String
     /// The load.
-    public var workload: SoakWorkload
+    package var workload: SoakWorkload
     /// Every run, in order.
-    public var runs: [SoakRun]
+    package var runs: [SoakRun]
     /// Trim/purge call cost per allocator.
-    public var releaseCosts: [ReleaseCost]
+    package var releaseCosts: [ReleaseCost]
 
     /// Creates a report.
-    public init(date: String, machine: String, command: String, workload: SoakWorkload, runs: [SoakRun], releaseCosts: [ReleaseCost]) {
+    package init(date: String, machine: String, command: String, workload: SoakWorkload, runs: [SoakRun], releaseCosts: [ReleaseCost]) {
         self.date = date
         self.machine = machine
         self.command = command

@@ -6,18 +6,18 @@ import Glibc
 #endif
 
 /// Runs a service under each process allocator and records memory and latency every second.
-public struct SoakRunner: Sendable {
+package struct SoakRunner: Sendable {
     /// The service executable (built without the Jemalloc trait for preloads to matter).
-    public var serviceExecutable: String
+    package var serviceExecutable: String
     /// Loopback port for the service.
-    public var port: Int
+    package var port: Int
     /// The load.
-    public var workload: SoakWorkload
+    package var workload: SoakWorkload
     /// Where the service's own log goes.
-    public var logDirectory: String
+    package var logDirectory: String
 
     /// Creates a runner.
-    public init(serviceExecutable: String, port: Int, workload: SoakWorkload, logDirectory: String) {
+    package init(serviceExecutable: String, port: Int, workload: SoakWorkload, logDirectory: String) {
         self.serviceExecutable = serviceExecutable
         self.port = port
         self.workload = workload
@@ -37,7 +37,7 @@ public struct SoakRunner: Sendable {
 
     /// One run: starts the service under `choice`, waits for /healthz, drives the load for the
     /// workload's duration while sampling every second, stops the service.
-    public func run(_ choice: ProcessAllocatorChoice, repetition: Int, allowLinkedAllocator: Bool = false, progress: (String) -> Void = { _ in }) throws(SoakError) -> SoakRun {
+    package func run(_ choice: ProcessAllocatorChoice, repetition: Int, allowLinkedAllocator: Bool = false, progress: (String) -> Void = { _ in }) throws(SoakError) -> SoakRun {
         guard FileManager.default.isExecutableFile(atPath: serviceExecutable) else {
             throw .serviceMissing(path: serviceExecutable, hint: "build it: cd Examples/EchoService && swift build -c release --disable-default-traits --scratch-path .build-nojemalloc")
         }
@@ -96,14 +96,11 @@ public struct SoakRunner: Sendable {
             if target > now { Thread.sleep(forTimeInterval: Double((target - now).components.attoseconds) / 1e18 + Double((target - now).components.seconds)) }
             let memory = Self.residentMemory(pid: pid)
             let interval = collector.take(second: second)
-            let sorted = interval.latenciesMicroseconds.sorted()
-            func percentile(_ p: Double) -> Double? {
-                sorted.isEmpty ? nil : Double(sorted[Swift.min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1000
-            }
+            let latency = Statistics(interval.latenciesMicroseconds.map { Double($0) / 1000 })
             samples.append(SoakSample(
                 second: second, burst: workload.isBurst(atSecond: second), residentMiB: memory.resident, anonymousMiB: memory.anonymous,
-                requests: sorted.count, mebibytes: Double(interval.bytes) / 1_048_576, p50Milliseconds: percentile(0.5),
-                p99Milliseconds: percentile(0.99), errors: interval.errors))
+                requests: interval.latenciesMicroseconds.count, mebibytes: Double(interval.bytes) / 1_048_576,
+                p50Milliseconds: latency?.median, p99Milliseconds: latency?.quantile(0.99), errors: interval.errors))
             if second % 10 == 9 { progress("\(choice.label) #\(repetition): \(second + 1)/\(workload.durationSeconds) s, RSS \(Int(memory.resident)) MiB") }
         }
         group.wait()

@@ -1,35 +1,35 @@
 /// The load a soak puts on a service: long-tailed request bodies over many keep-alive
 /// connections, in bursts separated by idle periods (connections stay open while idle, as in
 /// production), optionally spread over tenants with the `X-Tenant` header.
-public struct SoakWorkload: Sendable, Codable, Hashable {
+package struct SoakWorkload: Sendable, Codable, Hashable {
     /// Concurrent keep-alive connections (one client thread each).
-    public var connections: Int = 48
+    package var connections: Int = 48
     /// Length of each load burst, in seconds.
-    public var burstSeconds: Int = 20
+    package var burstSeconds: Int = 20
     /// Length of each idle period after a burst, in seconds.
-    public var idleSeconds: Int = 15
+    package var idleSeconds: Int = 15
     /// Total time per run, in seconds (bursts and idle periods alternate from the start; the
     /// run always ends with an idle period, so "RSS after idle" is measured).
-    public var durationSeconds: Int = 180
+    package var durationSeconds: Int = 180
     /// Smallest request body, in bytes.
-    public var minimumBodyBytes: Int = 1024
+    package var minimumBodyBytes: Int = 1024
     /// Largest request body, in bytes (the service's MAX_BODY is set to this).
-    public var maximumBodyBytes: Int = 4 << 20
+    package var maximumBodyBytes: Int = 4 << 20
     /// Tenants named in `X-Tenant` round-robin per request; 0 sends no header.
-    public var tenants: Int = 0
+    package var tenants: Int = 0
     /// Upper bound on requests per run, whatever the duration.
-    public var maximumRequests: Int = 5_000_000
+    package var maximumRequests: Int = 5_000_000
 
     /// Creates the default workload.
-    public init() {}
+    package init() {}
 
     /// Whether second `second` (from the start) lies in a burst.
-    public func isBurst(atSecond second: Int) -> Bool {
+    package func isBurst(atSecond second: Int) -> Bool {
         second < durationSeconds - idleSeconds && second % (burstSeconds + idleSeconds) < burstSeconds
     }
 
     /// Checks the values; each error names the bad value and the allowed range.
-    public func validate() throws(SoakError) {
+    package func validate() throws(SoakError) {
         func check(_ name: String, _ value: Int, _ range: ClosedRange<Int>) throws(SoakError) {
             guard range.contains(value) else { throw .badValue(name: name, value: String(value), allowed: "\(range.lowerBound) … \(range.upperBound)") }
         }

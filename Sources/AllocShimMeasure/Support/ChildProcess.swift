@@ -1,6 +1,9 @@
 import Foundation
 
-/// Runs a program to completion and collects its output.
+/// The measurement layer's one way to run a program to completion and collect its output:
+/// probes, child benchmarks, the dynamic linker's trace, the release-cost probe. (The soak's
+/// service, which runs alongside the load, and `allocshim run`'s fork/exec, which must forward
+/// signals, are the two long-lived children with launchers of their own.)
 enum ChildProcess {
     struct Output {
         let status: Int32
@@ -8,12 +11,31 @@ enum ChildProcess {
         let stderr: String
     }
 
+    /// The child's environment.
+    enum Environment {
+        /// This process's environment with these variables added or replaced.
+        case inherited(adding: [String: String])
+        /// Exactly these variables (the dynamic linker's trace and preloads must not inherit
+        /// an LD_PRELOAD or tuning variable from this process).
+        case exactly([String: String])
+    }
+
+    /// Runs `executable` with `arguments`, adding `environment` to this process's, and returns
+    /// its status and output.
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Output {
+        try run(executable, arguments, environment: .inherited(adding: environment ?? [:]))
+    }
+
+    /// Runs `executable` with `arguments` in `environment`; standard input is /dev/null.
+    static func run(_ executable: String, _ arguments: [String], environment: Environment) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        switch environment {
+        case .inherited(let adding) where !adding.isEmpty:
+            process.environment = ProcessInfo.processInfo.environment.merging(adding) { $1 }
+        case .inherited: break
+        case .exactly(let variables): process.environment = variables
         }
         let out = Pipe()
         // stderr goes to a file, so a chatty child cannot block on a full second pipe.
@@ -23,6 +45,7 @@ enum ChildProcess {
         let errorHandle = try FileHandle(forWritingTo: errorFile)
         process.standardOutput = out
         process.standardError = errorHandle
+        process.standardInput = FileHandle.nullDevice
         try process.run()
         let outputData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

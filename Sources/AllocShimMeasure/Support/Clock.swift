@@ -1,10 +1,15 @@
-// AllocShimMeasure — the measurement layer: benchmark, fragmentation and residue engines and
-// the report. It depends on the AllocShim library; the library never depends on it.
+// AllocShimMeasure — the measurement layer: benchmark, fragmentation, residue, leaks, threads,
+// soak and the report. It depends on the AllocShim library; the library never depends on it.
 //
-//   Bench/         allocation scenarios timed in Swift, in C (baseline) and in Node
-//   Fragmentation/ churn workload per backend, in child processes
-//   Report/        report.md, report.json and SVG plots
-//   Support/       clocks, statistics, child processes, JSON
+//   Bench/            allocation scenarios timed in Swift, in C (baseline) and in Node
+//   Fragmentation/    churn workload per backend, in child processes
+//   Leaks/            the leak defences' cost and the detector's false-positive rate
+//   ProcessAllocator/ `allocshim run`: preloading an allocator and verifying what runs
+//   Report/           report.md, report.json and SVG plots
+//   Residue/          what a fresh allocation still holds of freed secrets
+//   Soak/             a service under each process allocator, sampled every second
+//   Support/          clocks, statistics, child processes, JSON
+//   Threads/          multi-threaded workloads and the thread sweep
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -26,25 +31,4 @@ func threadCPUNanoseconds() -> UInt64 {
     var time = timespec()
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
     return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-}
-
-/// The median of `values` (the mean of the middle two for an even count).
-func median(_ values: [Double]) -> Double {
-    precondition(!values.isEmpty, "median of no values")
-    let sorted = values.sorted()
-    let middle = sorted.count / 2
-    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
-}
-
-/// (max − min) / median: how far apart the repetitions were.
-func relativeSpread(_ values: [Double]) -> Double {
-    let middle = median(values)
-    return middle > 0 ? (values.max()! - values.min()!) / middle : 0
-}
-
-/// The geometric mean of positive values.
-func geometricMean(_ values: [Double]) -> Double? {
-    let positive = values.filter { $0 > 0 }
-    guard !positive.isEmpty else { return nil }
-    return exp(positive.map { log($0) }.reduce(0, +) / Double(positive.count))
 }

@@ -3,7 +3,7 @@ import AllocShim
 /// How a thread workload gets and frees its blocks: through the buffers users call, through
 /// the allocator directly, through the backend's bare C calls (the floor every other form is
 /// read against), or as SwiftNIO `ByteBuffer`s from a tenant's allocator.
-public enum BlockForm: String, CaseIterable, Sendable, Codable {
+package enum BlockForm: String, CaseIterable, Sendable, Codable {
     /// `OwnedBytes(uninitializedCount:using:)`: small sizes are cut from the backend's slabs
     /// (per thread for the built-in backends' shared sources).
     case ownedPooled = "owned-pooled"
@@ -26,13 +26,13 @@ public enum BlockForm: String, CaseIterable, Sendable, Codable {
     case nioTenant = "nio-tenant"
 
     /// The forms this build can measure: every form but `nio-tenant` without the trait `NIO`.
-    public static var available: [BlockForm] { allCases.filter(\.isBuilt) }
+    package static var available: [BlockForm] { allCases.filter(\.isBuilt) }
 
     /// Whether this build can measure the form.
-    public var isBuilt: Bool { self != .nioTenant || NIOTenantForm.isBuilt }
+    package var isBuilt: Bool { self != .nioTenant || NIOTenantForm.isBuilt }
 
     /// Parses a form name; the `MeasureError` names the bad value and every valid one.
-    public init(parsing name: String) throws(MeasureError) {
+    package init(parsing name: String) throws(MeasureError) {
         let valid = BlockForm.available.map(\.rawValue).joined(separator: ", ")
         guard let form = BlockForm(rawValue: name) else {
             throw .invalidArgument("unknown block form '\(name)'; valid forms are: \(valid)")
@@ -47,14 +47,14 @@ public enum BlockForm: String, CaseIterable, Sendable, Codable {
     /// Whether a block of this form can be handed to another thread. `SharedBytes` is not
     /// `Sendable` (its copies write through to the same bytes), so only same-thread workloads
     /// drive it.
-    public var crossesThreads: Bool { self != .sharedUnsafe }
+    package var crossesThreads: Bool { self != .sharedUnsafe }
 
     /// Whether the form is measured on `backend`: `nio-tenant` draws from a tenant's jemalloc
     /// arena, so it belongs with `jemalloc-arena` only.
-    public func runs(on backend: BackendName) -> Bool { self != .nioTenant || backend == .jemallocArena }
+    package func runs(on backend: BackendName) -> Bool { self != .nioTenant || backend == .jemallocArena }
 
     /// The call a block of this form is made with, for tables.
-    public var call: String {
+    package var call: String {
         switch self {
         case .ownedPooled: return "OwnedBytes(uninitializedCount:)"
         case .ownedUnpooled: return "OwnedBytes(uninitializedUnpooledCount:)"

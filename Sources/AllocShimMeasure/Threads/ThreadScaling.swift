@@ -2,44 +2,44 @@ import AllocShim
 import Synchronization
 
 /// Small-size allocate/free throughput through the shim at 1 and N threads.
-public struct ThreadScalingResult: Codable, Sendable {
+package struct ThreadScalingResult: Codable, Sendable {
     /// The backend measured, a `BackendName` raw value.
-    public var backend: String
+    package var backend: String
     /// Bytes per block.
-    public var size: Int
+    package var size: Int
     /// Threads in the multi-thread run.
-    public var threads: Int
+    package var threads: Int
     /// Million allocate/free pairs per second with one thread.
-    public var singleThreadMops: Double
+    package var singleThreadMops: Double
     /// Million pairs per second with `threads` threads together.
-    public var multiThreadMops: Double
+    package var multiThreadMops: Double
     /// multiThreadMops / singleThreadMops (ideal: `threads`).
-    public var scaling: Double
+    package var scaling: Double
 }
 
 /// Measures how allocate/free throughput through the shim scales from one thread to many,
 /// per backend.
-public enum ThreadScaling {
+package enum ThreadScaling {
     /// Thread counts accepted: enough to oversubscribe any machine this runs on, few enough
     /// that their stacks (256 KiB each) and start-up stay small.
-    public static let threadRange = 1...1024
+    package static let threadRange = 1...1024
 
     /// Checks a thread count; the error names the value and ``threadRange``.
-    public static func validate(threads: Int) throws(MeasureError) {
+    package static func validate(threads: Int) throws(MeasureError) {
         guard threadRange.contains(threads) else {
             throw .invalidArgument("invalid thread count \(threads): allowed are \(threadRange.lowerBound) to \(threadRange.upperBound)")
         }
     }
 
     /// Steps `run` reports to `progress`: two per backend (1 thread, N threads).
-    public static func progressSteps(backends: Int) -> Int { backends * 2 }
+    package static func progressSteps(backends: Int) -> Int { backends * 2 }
 
     /// Runs `operationsPerThread` allocate/free pairs of `size` bytes on one thread, then on
     /// `threads` threads at once, for each backend.
     ///
     /// Throws `MeasureError` for a thread count outside `threadRange`, a thread that fails to
     /// start or a failed allocation, and `BackendSelectionError` for an unavailable backend.
-    public static func run(backends: [BackendName], threads: Int, size: Int = 64, operationsPerThread: Int = 500_000, progress: (String) -> Void)
+    package static func run(backends: [BackendName], threads: Int, size: Int = 64, operationsPerThread: Int = 500_000, progress: (String) -> Void)
         throws -> [ThreadScalingResult]
     {
         try validate(threads: threads)
@@ -55,15 +55,18 @@ public enum ThreadScaling {
     }
 
     /// A table of million pairs per second at 1 and N threads, and the scaling factor, per backend.
-    public static func render(_ results: [ThreadScalingResult]) -> String {
-        var lines = ["\(results.first?.size ?? 64)-byte allocate/free pairs through the shim, million per second"]
-        lines.append(BenchTable.pad("backend", 16) + BenchTable.lpad("1 thread", 12) + BenchTable.lpad("\(results.first?.threads ?? 0) threads", 14) + BenchTable.lpad("scaling", 10))
+    package static func render(_ results: [ThreadScalingResult]) -> String {
+        var table = Table(
+            columns: [
+                Table.Column("backend", .left, minimumWidth: 15), Table.Column("1 thread", minimumWidth: 12),
+                Table.Column("\(results.first?.threads ?? 0) threads", minimumWidth: 13), Table.Column("scaling", minimumWidth: 9),
+            ])
         for result in results {
-            lines.append(
-                BenchTable.pad(result.backend, 16) + BenchTable.lpad(String(format1: result.singleThreadMops), 12)
-                    + BenchTable.lpad(String(format1: result.multiThreadMops), 14) + BenchTable.lpad(String(format1: result.scaling), 10))
+            table.append([
+                result.backend, String(format1: result.singleThreadMops), String(format1: result.multiThreadMops), String(format1: result.scaling),
+            ])
         }
-        return lines.joined(separator: "\n")
+        return "\(results.first?.size ?? 64)-byte allocate/free pairs through the shim, million per second\n" + table.text
     }
 
     /// Million pairs per second over all threads, timed from a common start to the last finish.

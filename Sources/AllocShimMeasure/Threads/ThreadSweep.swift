@@ -7,25 +7,25 @@ import Foundation
 /// Each point is the median of several repetitions; within a repetition the thread counts run
 /// from the largest down, interleaved, so a change in the machine's load touches every count
 /// alike (and a thread count the system cannot start fails at once).
-public enum ThreadSweep {
+package enum ThreadSweep {
     /// What a sweep measures, and how long.
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The largest thread count (see ``ThreadSweep/threadCounts(upTo:)``).
-        public var maximumThreads: Int
+        package var maximumThreads: Int
         /// Runs per point; the median is reported.
-        public var repetitions: Int
+        package var repetitions: Int
         /// Operations per thread in each run (for `larson`: replacements).
-        public var operationsPerThread: Int
+        package var operationsPerThread: Int
         /// The workloads run.
-        public var workloads: [ThreadWorkload]
+        package var workloads: [ThreadWorkload]
         /// The block forms driven, each by every selected workload that accepts it.
-        public var forms: [BlockForm]
+        package var forms: [BlockForm]
         /// Seeds the workloads' random sizes and choices.
-        public var seed: UInt64
+        package var seed: UInt64
 
         /// A sweep up to `maximumThreads` (default: the cores), of every workload and every form
         /// this build can measure.
-        public init(
+        package init(
             maximumThreads: Int = ThreadSweep.defaultMaximumThreads, repetitions: Int = 5, operationsPerThread: Int = 300_000,
             workloads: [ThreadWorkload] = ThreadWorkload.allCases, forms: [BlockForm] = BlockForm.available, seed: UInt64 = 0x5EED
         ) {
@@ -39,29 +39,29 @@ public enum ThreadSweep {
 
         /// The (workload, form) pairs measured, in the order given, skipping forms a workload
         /// cannot drive.
-        public var cases: [(workload: ThreadWorkload, form: BlockForm)] {
+        package var cases: [(workload: ThreadWorkload, form: BlockForm)] {
             workloads.flatMap { workload in forms.filter(workload.accepts).map { (workload, $0) } }
         }
 
         /// The pairs of ``cases`` measured on `backend` (`nio-tenant` on `jemalloc-arena` only).
-        public func cases(on backend: BackendName) -> [(workload: ThreadWorkload, form: BlockForm)] {
+        package func cases(on backend: BackendName) -> [(workload: ThreadWorkload, form: BlockForm)] {
             cases.filter { $0.form.runs(on: backend) }
         }
     }
 
     /// The number of cores, within ``threadRange``.
-    public static var defaultMaximumThreads: Int { Swift.min(ProcessInfo.processInfo.activeProcessorCount, threadRange.upperBound) }
+    package static var defaultMaximumThreads: Int { Swift.min(ProcessInfo.processInfo.activeProcessorCount, threadRange.upperBound) }
 
     /// Thread counts accepted (the same bound as `ThreadScaling`'s).
-    public static let threadRange = ThreadScaling.threadRange
+    package static let threadRange = ThreadScaling.threadRange
     /// Repetitions accepted per point.
-    public static let repetitionRange = 1...1_000
+    package static let repetitionRange = 1...1_000
     /// Operations per thread accepted: a typo of a few extra zeros is an error, not an hour-long run.
-    public static let operationRange = 1...10_000_000
+    package static let operationRange = 1...10_000_000
 
     /// Checks every count and the selection (against `backends` too, when given); the error
     /// names the bad value and what is allowed.
-    public static func validate(_ configuration: Configuration, backends: [BackendName]? = nil) throws(MeasureError) {
+    package static func validate(_ configuration: Configuration, backends: [BackendName]? = nil) throws(MeasureError) {
         try check(configuration.maximumThreads, in: threadRange, what: "thread count")
         try check(configuration.repetitions, in: repetitionRange, what: "repetition count")
         try check(configuration.operationsPerThread, in: operationRange, what: "operations per thread")
@@ -90,7 +90,7 @@ public enum ThreadSweep {
 
     /// The thread counts of a sweep up to `maximum`: 1, the powers of two below `maximum`, and
     /// `maximum` (1, 2 on two cores; 1, 2, 4, 6 on six).
-    public static func threadCounts(upTo maximum: Int) -> [Int] {
+    package static func threadCounts(upTo maximum: Int) -> [Int] {
         var counts: [Int] = []
         var count = 1
         while count < maximum {
@@ -101,7 +101,7 @@ public enum ThreadSweep {
     }
 
     /// Steps ``run(backends:configuration:progress:)`` reports: one per backend and case.
-    public static func progressSteps(backends: [BackendName], configuration: Configuration) -> Int {
+    package static func progressSteps(backends: [BackendName], configuration: Configuration) -> Int {
         backends.map { configuration.cases(on: $0).count }.reduce(0, +)
     }
 
@@ -109,7 +109,7 @@ public enum ThreadSweep {
     ///
     /// Throws `MeasureError` for a bad configuration, a thread that fails to start or a failed
     /// allocation, and `BufferSourceError` for an unavailable backend.
-    public static func run(backends: [BackendName], configuration: Configuration, progress: (String) -> Void) throws -> ThreadSweepResult {
+    package static func run(backends: [BackendName], configuration: Configuration, progress: (String) -> Void) throws -> ThreadSweepResult {
         try validate(configuration, backends: backends)
         var points: [ThreadSweepPoint] = []
         for backend in backends {

@@ -1,26 +1,29 @@
 /// Plain-text rendering of a thread sweep.
-public enum ThreadSweepTable {
+package enum ThreadSweepTable {
     /// One row per point, then each backend's headline figure: pooled 100-byte buffers at 2
     /// threads over 1.
-    public static func render(_ result: ThreadSweepResult) -> String {
+    package static func render(_ result: ThreadSweepResult) -> String {
+        var table = Table(
+            columns: [
+                Table.Column("backend", .left, minimumWidth: 14), Table.Column("workload", .left, minimumWidth: 18),
+                Table.Column("form", .left, minimumWidth: 15), Table.Column("sizes", .left, minimumWidth: 9), Table.Column("threads"),
+                Table.Column("Mops", minimumWidth: 8), Table.Column("spread", minimumWidth: 7), Table.Column("scaling", minimumWidth: 8),
+                Table.Column("CPU ns/op", minimumWidth: 10), Table.Column("CPU scaling", minimumWidth: 12),
+                Table.Column("cross-thread", minimumWidth: 13), Table.Column("of C", minimumWidth: 7),
+            ])
+        for point in result.points {
+            table.append([
+                point.backend, point.workload.rawValue, point.form.rawValue, point.workload.blockSizes, String(point.threads),
+                String(format1: point.medianMops), percent(point.spread), String(format2d: point.scaling) + "×",
+                String(format1: point.cpuNanosecondsPerOperation), String(format2d: point.cpuScaling) + "×",
+                percent(point.crossThreadFreesPerOperation), ofC(point),
+            ])
+        }
         var lines = [
             "Thread sweep: million operations per second (one operation: one allocate and one free), median of \(result.repetitions) runs "
                 + "of \(result.operationsPerThread) operations per thread; \(result.cores) cores",
-            BenchTable.pad("backend", 15) + BenchTable.pad("workload", 19) + BenchTable.pad("form", 16) + BenchTable.pad("sizes", 10)
-                + BenchTable.lpad("threads", 7) + BenchTable.lpad("Mops", 9) + BenchTable.lpad("spread", 8) + BenchTable.lpad("scaling", 9)
-                + BenchTable.lpad("CPU ns/op", 11) + BenchTable.lpad("CPU scaling", 13) + BenchTable.lpad("cross-thread", 14)
-                + BenchTable.lpad("of C", 8),
+            table.text,
         ]
-        for point in result.points {
-            lines.append(
-                BenchTable.pad(point.backend, 15) + BenchTable.pad(point.workload.rawValue, 19) + BenchTable.pad(point.form.rawValue, 16)
-                    + BenchTable.pad(point.workload.blockSizes, 10) + BenchTable.lpad(String(point.threads), 7)
-                    + BenchTable.lpad(String(format1: point.medianMops), 9) + BenchTable.lpad(percent(point.spread), 8)
-                    + BenchTable.lpad(String(format2d: point.scaling) + "×", 9)
-                    + BenchTable.lpad(String(format1: point.cpuNanosecondsPerOperation), 11)
-                    + BenchTable.lpad(String(format2d: point.cpuScaling) + "×", 13)
-                    + BenchTable.lpad(percent(point.crossThreadFreesPerOperation), 14) + BenchTable.lpad(ofC(point), 8))
-        }
         lines.append(
             "spread: (max − min) / median of the runs; scaling: Mops over 1 thread's; CPU scaling: the same from CPU time per operation "
                 + "(ignores time waiting for a core); cross-thread: frees by a thread that did not allocate the block, per operation; "
@@ -30,7 +33,7 @@ public enum ThreadSweepTable {
     }
 
     /// "Headline, system: pooled 100 B OwnedBytes, 2 threads / 1 thread = 1.85× (CPU 1.97×; target ≥ 1.6×)", per backend.
-    public static func headlines(_ result: ThreadSweepResult) -> [String] {
+    package static func headlines(_ result: ThreadSweepResult) -> [String] {
         var backends: [String] = []
         for point in result.points where !backends.contains(point.backend) { backends.append(point.backend) }
         return backends.compactMap { backend in

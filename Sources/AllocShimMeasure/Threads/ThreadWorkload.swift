@@ -1,5 +1,5 @@
 /// What the threads of a thread benchmark do with their blocks.
-public enum ThreadWorkload: String, CaseIterable, Sendable, Codable {
+package enum ThreadWorkload: String, CaseIterable, Sendable, Codable {
     /// Each thread allocates a block, touches it and frees it, over and over: no sharing. The
     /// case a per-thread pool is built for.
     case pairs
@@ -11,7 +11,7 @@ public enum ThreadWorkload: String, CaseIterable, Sendable, Codable {
     case producerConsumer = "producer-consumer"
 
     /// Parses a workload name; the `MeasureError` names the bad value and every valid one.
-    public init(parsing name: String) throws(MeasureError) {
+    package init(parsing name: String) throws(MeasureError) {
         guard let workload = ThreadWorkload(rawValue: name) else {
             throw .invalidArgument(
                 "unknown workload '\(name)'; valid workloads are: \(ThreadWorkload.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -21,10 +21,10 @@ public enum ThreadWorkload: String, CaseIterable, Sendable, Codable {
 
     /// Whether the workload can drive blocks of `form`: those that move blocks between threads
     /// need a `Sendable` block.
-    public func accepts(_ form: BlockForm) -> Bool { self == .pairs || form.crossesThreads }
+    package func accepts(_ form: BlockForm) -> Bool { self == .pairs || form.crossesThreads }
 
     /// The sizes of the workload's blocks, for tables: "100 B", "8–1000 B".
-    public var blockSizes: String {
+    package var blockSizes: String {
         switch self {
         case .pairs: return "\(PairsWorkload.blockSize) B"
         case .larson: return "\(LarsonWorkload.blockSizes.lowerBound)–\(LarsonWorkload.blockSizes.upperBound) B"
@@ -33,7 +33,7 @@ public enum ThreadWorkload: String, CaseIterable, Sendable, Codable {
     }
 
     /// What the workload does, in a line.
-    public var summary: String {
+    package var summary: String {
         switch self {
         case .pairs:
             return "each thread allocates a \(PairsWorkload.blockSize)-byte block, writes it, reads it and frees it; nothing is shared"

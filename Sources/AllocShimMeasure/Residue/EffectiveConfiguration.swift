@@ -1,30 +1,22 @@
 import AllocShim
-import ArgumentParser
-import Foundation
 
-/// `allocshim config [--json]`: the effective configuration, checked by use: it dirties a
-/// pooled buffer, releases it, and reports whether the next uninitialized pooled buffer from
-/// the same slab position reads as zero (true only in zero-fill mode).
-struct ConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "config",
-        abstract: "Show the effective AllocShim configuration (backend, zero-fill, pool size)."
-    )
+/// `allocshim config`: the effective configuration, checked by use: a pooled buffer is
+/// dirtied and released, and the next uninitialized pooled buffer from the same slab position
+/// is read back (all zero only in zero-fill mode).
+package struct EffectiveConfiguration: Codable, Sendable {
+    /// The process-default backend's name.
+    package var backend: String
+    /// Whether zero-fill mode is on (`ALLOCSHIM_ZERO_FILL`).
+    package var zeroFill: Bool
+    /// The pool's slab size in bytes (`ALLOCSHIM_POOL_SIZE`).
+    package var poolSize: Int
+    /// Whether the reused pooled bytes read as zero.
+    package var pooledBytesAllZero: Bool
+    /// Every ALLOCSHIM_* variable that is set (empty counts as unset).
+    package var environment: [String: String]
 
-    @OptionGroup var environment: EnvironmentCheck
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    struct Report: Codable {
-        var backend: String
-        var zeroFill: Bool
-        var poolSize: Int
-        var pooledBytesAllZero: Bool
-        var environment: [String: String]
-    }
-
-    func run() throws {
+    /// Probes the process default's pool.
+    package static func probe() throws -> EffectiveConfiguration {
         let allocator = try ProcessDefaultAllocator.allocator()
         let size = 64
         do {
@@ -41,14 +33,9 @@ struct ConfigCommand: ParsableCommand {
         let variables = EnvironmentVariable.allCases.compactMap { variable in
             variable.currentValue.map { (variable.rawValue, $0) }
         }
-        let report = Report(
+        return EffectiveConfiguration(
             backend: source.allocator.name, zeroFill: try BufferConfiguration.isZeroFillEnabled(),
             poolSize: source.pool.slabSize, pooledBytesAllZero: reused.allSatisfy { $0 == 0 },
             environment: Dictionary(uniqueKeysWithValues: variables))
-        if json {
-            try printJSON(report)
-        } else {
-            print("backend: \(report.backend)\nzero-fill: \(report.zeroFill)\npool size: \(report.poolSize) bytes")
-        }
     }
 }

@@ -2,6 +2,7 @@ import AllocShim
 import CAllocShims
 import Foundation
 import Synchronization
+import AllocShimTestSupport
 import Testing
 
 @testable import AllocShimMeasure

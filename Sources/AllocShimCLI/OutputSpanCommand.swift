@@ -33,13 +33,7 @@ struct OutputSpanCommand: ParsableCommand {
 
     func run() throws {
         let backends = backendOptions.backends
-        let progress = progressOptions.reporter(phases: [
-            .init(name: "output-span", weight: 1, steps: backends.count * OutputSpanCost.Case.allCases.count)
-        ])
-        defer { progress.finish() }
-        progress.beginPhase()
-        let rows = try OutputSpanCost.run(backends: backends, scale: scale, repetitions: repetitions, progress: progress.step)
-        progress.finish()
+        let rows = try OutputSpanCost.run(backends: backends, scale: scale, repetitions: repetitions, progress: progressOptions.style, write: StandardError.write)
         if json { try printJSON(rows) } else { print(OutputSpanCost.table(rows)) }
     }
 }

@@ -58,7 +58,6 @@ enum ArgumentRange {
     static let repetitions = 1...1_000
     static let benchProcesses = BenchRunner.processRange
     static let residueSize = 1...ResidueRunner.maximumSize
-
     static let falsePositiveBuffers = 1...100_000_000
 
     /// "1 to 100000", for help texts.

@@ -70,21 +70,8 @@ struct ThreadsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let backends = backendOptions.backends
-        let sweep = sweep
-        let sweepSteps = ThreadSweep.progressSteps(backends: backends, configuration: sweep)
-        // Weights: on 2 cores a sweep case takes about twice as long as a backend's two 64-byte runs.
-        let progress = progressOptions.reporter(phases: [
-            .init(name: "threads", weight: 10 * Double(sweepSteps), steps: sweepSteps),
-            .init(name: "threads", weight: 5 * Double(backends.count), steps: ThreadScaling.progressSteps(backends: backends.count)),
-        ])
-        defer { progress.finish() }
-        progress.beginPhase()
-        let result = try ThreadSweep.run(backends: backends, configuration: sweep, progress: progress.step)
-        progress.beginPhase()
-        // --operations bounds these runs too, so a slow backend (a tenant arena on many cores) finishes in a known time.
-        let scaling = try ThreadScaling.run(backends: backends, threads: threads, operationsPerThread: operations, progress: progress.step)
-        progress.finish()
+        let (result, scaling) = try ThreadSweep.runWithScaling(
+            backends: backendOptions.backends, configuration: sweep, progress: progressOptions.style, write: StandardError.write)
         if json {
             try printJSON(Output(sweep: result, scaling: scaling))
         } else {

@@ -1,6 +1,7 @@
 import AllocShim
 import AllocShimMeasure
 import Foundation
+import AllocShimTestSupport
 import Testing
 
 #if canImport(Glibc)

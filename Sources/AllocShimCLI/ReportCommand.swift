@@ -55,9 +55,13 @@ struct ReportCommand: ParsableCommand {
     }
 
     func run() throws {
+        let directory = URL(fileURLWithPath: output)
         let report: Report
+        let files: [String]
         if let savedReport {
+            // "Without measuring": only what report.json holds is written again.
             report = try Self.load(savedReport)
+            files = try ReportRunner.redraw(report, to: directory)
         } else {
             var runner = ReportRunner(backends: backendOptions.backends)
             runner.benchIterations = iterations
@@ -65,18 +69,7 @@ struct ReportCommand: ParsableCommand {
             runner.residueRounds = rounds
             runner.compareNode = !noNode
             let command = (["allocshim"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-            report = try runner.run(command: command, progress: progressOptions.style, write: StandardError.write)
-        }
-        let directory = URL(fileURLWithPath: output)
-        var files = try ReportWriter.write(report, to: directory)
-        // These two sections measure as they are written, and are not in report.json: `--from`
-        // (documented as "without measuring") leaves them out.
-        if savedReport == nil {
-            files += try ServiceAllocatorSection.append(to: directory) { FileHandleOutput.standardError("report: \($0)\n") }
-            // "Preventing and detecting leaks" (Report/LeaksSection.swift): appended to report.md.
-            do {
-                files = Array(Set(files + (try LeaksSection.measure(falsePositiveBuffers: 1_000_000, costs: true, hardened: true, heapHistory: true, rounds: 50, progress: progressLine).append(toReportIn: directory)))).sorted()
-            } catch { throw fail("leaks section: \(FailureMessage.text(for: error))") }
+            (report, files) = try runner.measureAndWrite(to: directory, command: command, progress: progressOptions.style, write: StandardError.write)
         }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
         if !report.nodeOverAllocShimGeometricMean.isEmpty {

@@ -1,4 +1,5 @@
 import Foundation
+import AllocShimTestSupport
 import Testing
 
 @testable import AllocShimMeasure

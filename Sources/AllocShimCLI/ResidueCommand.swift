@@ -50,10 +50,7 @@ struct ResidueCommand: ParsableCommand {
     func run() throws {
         let backends = backendOptions.backends
         if configMatrix {
-            let progress = progressOptions.reporter(name: "configuration matrix", steps: ConfigurationMatrix.progressSteps(backends: backends))
-            defer { progress.finish() }
-            let rows = try ConfigurationMatrix.run(backends: backends, rounds: rounds, progress: progress.step)
-            progress.finish()
+            let rows = try ConfigurationMatrix.run(backends: backends, rounds: rounds, progress: progressOptions.style, write: StandardError.write)
             if json { try printJSON(rows) } else { print(ConfigurationMatrix.render(rows)) }
             return
         }
@@ -61,19 +58,8 @@ struct ResidueCommand: ParsableCommand {
         var allSizes = base
         for size in sizes where !allSizes.contains(size) { allSizes.append(size) }
         let runner = ResidueRunner(backends: backends, scenarios: scenarios.isEmpty ? ResidueScenario.allCases : scenarios, sizes: allSizes, rounds: rounds)
-        let withCProbes = backendOptions.names.isEmpty
-        // A C probe process takes about as long as 150 Swift probe steps on the reference machine.
-        let cProbeSteps = withCProbes ? runner.cProbeProgressSteps : 0
-        let progress = progressOptions.reporter(phases: [
-            .init(name: "residue", weight: Double(runner.progressSteps), steps: runner.progressSteps),
-            .init(name: "residue", weight: 150 * Double(cProbeSteps), steps: cProbeSteps),
-        ])
-        defer { progress.finish() }
-        progress.beginPhase()
-        var results = try runner.run(progress: progress.step)
-        progress.beginPhase()
-        if withCProbes { results += try runner.runCProbes(progress: progress.step) }
-        progress.finish()
+        // The C probes run only when no backend is named: they cover every allocator at once.
+        let results = try runner.run(withCProbes: backendOptions.names.isEmpty, progress: progressOptions.style, write: StandardError.write)
         if json { try printJSON(results) } else { print(ResidueTable.render(results)) }
     }
 }

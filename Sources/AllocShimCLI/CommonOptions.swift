@@ -49,25 +49,14 @@ struct ProgressOptions: ParsableArguments {
     @Flag(help: "No progress on standard error (progress is one updating line on a terminal, plain lines otherwise).")
     var quiet = false
 
-    /// A reporter over `phases`, writing to standard error in the style that suits it.
-    func reporter(phases: [ProgressReporter.Phase]) -> ProgressReporter {
-        let reporter = ProgressReporter(phases: phases, style: style, write: StandardError.write)
-        return reporter
-    }
-
-    /// A reporter with one phase of `steps` steps, already begun.
-    func reporter(name: String, steps: Int) -> ProgressReporter {
-        ProgressReporter(name: name, steps: steps, style: style, write: StandardError.write)
-    }
-
+    /// The progress style the measurement layer's runs take: one updating line on a terminal,
+    /// plain lines otherwise, nothing with `--quiet`.
     var style: ProgressReporter.Style { quiet ? .silent : .forStandardError }
 }
 
 /// Prints a value as pretty, key-sorted JSON.
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(try JSONWriter.text(value), terminator: "")
 }
 
 extension String {

@@ -25,11 +25,7 @@ struct FragmentationCommand: ParsableCommand {
             try printJSON(try Fragmentation.runInProcess())
             return
         }
-        let backends = backendOptions.backends
-        let progress = progressOptions.reporter(name: "fragmentation", steps: backends.count)
-        defer { progress.finish() }
-        let results = try Fragmentation.runInChildren(backends: backends, progress: progress.step)
-        progress.finish()
+        let results = try Fragmentation.runInChildren(backends: backendOptions.backends, progress: progressOptions.style, write: StandardError.write)
         if json { try printJSON(results) } else { print(Fragmentation.render(results)) }
     }
 }

@@ -52,20 +52,7 @@ struct BenchCommand: ParsableCommand {
         let runner = BenchRunner(
             backends: backendOptions.backends, scenarios: scenarios.isEmpty ? BenchScenario.allCases : scenarios, iterations: iterations,
             repetitions: repetitions, compareNode: compareNode, processes: processes)
-        // Node runs one form where Swift runs three per backend: on the reference machine its
-        // run takes about as long as 2.3 backends' Swift runs.
-        let progress = progressOptions.reporter(phases: [
-            // Node repeats `processes` times as often (BenchRunner.nodeRepetitions).
-            .init(name: "bench", weight: compareNode ? 2.3 * Double(runner.scenarios.count * processes) : 0, steps: 1),
-            // Each child process measures every (backend, scenario), one unit of weight each.
-            .init(name: "bench", weight: Double(runner.backends.count * runner.scenarios.count * processes), steps: runner.progressSteps),
-        ])
-        defer { progress.finish() }
-        progress.beginPhase()
-        let nodeFigures = compareNode ? try runner.runNode(progress: progress.step) : [:]
-        progress.beginPhase()
-        let results = try runner.run(nodeFigures: nodeFigures, progress: progress.step)
-        progress.finish()
+        let results = try runner.run(progress: progressOptions.style, write: StandardError.write)
         if json {
             try printJSON(results)
         } else {

@@ -7,16 +7,15 @@ import Foundation
 struct LeaksCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leaks",
-        abstract:
-            "Measure the leak defences: detector false positives, per-buffer cost of each defence, hardened allocators, heap history.",
-        discussion:
-            "Without a selection flag, everything is measured. The hardened and heap-history parts run the C probe (make tools) under LD_PRELOAD."
+        abstract: "Measure the leak defences: detector false positives, per-buffer cost of each defence, hardened allocators, heap history.",
+        discussion: "Without a selection flag, everything is measured. The hardened and heap-history parts run the C probe (make tools) under LD_PRELOAD."
     )
+
+    @OptionGroup var environment: EnvironmentCheck
+    @OptionGroup var progressOptions: ProgressOptions
 
     static let defaultFalsePositiveBuffers = 4_000_000
     static let defaultRounds = 50
-
-    @OptionGroup var environment: EnvironmentCheck
 
     @Option(
         parsing: .unconditional,
@@ -51,9 +50,10 @@ struct LeaksCommand: ParsableCommand {
 
     func run() throws {
         let all = !(falsePositives || costs || hardened || heapHistory)
+        let selection = (falsePositives: all || falsePositives, costs: all || costs, hardened: all || hardened, heapHistory: all || heapHistory)
         let section = try LeaksSection.measure(
-            falsePositiveBuffers: all || falsePositives ? falsePositiveBuffers : nil, costs: all || costs, hardened: all || hardened,
-            heapHistory: all || heapHistory, rounds: rounds, progress: { StandardError.write("  … \($0)\n") })
+            falsePositiveBuffers: selection.falsePositives ? falsePositiveBuffers : nil, costs: selection.costs, hardened: selection.hardened,
+            heapHistory: selection.heapHistory, rounds: rounds, progress: progressOptions.style, write: StandardError.write)
         if json { try printJSON(section) } else { print(section.markdown()) }
         if let output {
             let directory = URL(fileURLWithPath: output)

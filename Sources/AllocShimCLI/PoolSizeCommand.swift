@@ -27,13 +27,7 @@ struct PoolSizeCommand: ParsableCommand {
 
     func run() throws {
         let backends = backendOptions.backends
-        let progress = progressOptions.reporter(phases: [
-            .init(name: "pool-size", weight: 1, steps: backends.count * PoolSizeComparison.slabSizes.count)
-        ])
-        defer { progress.finish() }
-        progress.beginPhase()
-        let rows = try PoolSizeComparison.run(backends: backends, repetitions: repetitions, progress: progress.step)
-        progress.finish()
+        let rows = try PoolSizeComparison.run(backends: backends, repetitions: repetitions, progress: progressOptions.style, write: StandardError.write)
         if json { try printJSON(rows) } else { print(PoolSizeComparison.table(rows)) }
     }
 }

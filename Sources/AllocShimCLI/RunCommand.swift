@@ -55,11 +55,16 @@ struct RunCommand: ParsableCommand {
             print(AllocShim.ProcessAllocator.current)
             return
         }
+        // Passthrough capture takes `--help` as the command's first word; before a `--` it can
+        // only be a request for this command's help (`run -- --help` still runs `--help`).
+        if let first = self.command.first, first == "--help" || first == "-h" { throw CleanExit.helpRequest(self) }
         var command = self.command
         // Options after the first word are COMMAND's; `run --help` (no COMMAND yet) is ours.
         if command.first == "--help" || command.first == "-h" { throw CleanExit.helpRequest(self) }
         if command.first == "--" { command.removeFirst() }
-        guard let program = command.first else { throw fail("no COMMAND given; usage: allocshim run --backend NAME -- COMMAND [ARGS...]") }
+        guard let program = command.first else {
+            throw ValidationError("no COMMAND given; usage: allocshim run --backend NAME -- COMMAND [ARGS...]")
+        }
         let launch: ProcessAllocatorLaunch
         do {
             let choice = try ProcessAllocatorChoice(
@@ -67,14 +72,15 @@ struct RunCommand: ParsableCommand {
                 trimThreshold: trimThreshold, mallocConf: mallocConf)
             launch = try ProcessAllocatorLaunch.prepare(choice, command: program, allowLinkedAllocator: allowLinkedAllocator)
         } catch {
-            throw fail(error.description)
+            // Bad input is the usage-error status; a check that failed or could not be made is a failure.
+            throw error.isBadInput ? ValidationError(error.description) : error
         }
         if !quiet {
             let libraries = launch.binding.malloclibraries.map(EnvironmentVariable.displayed).joined(separator: ", ")
             let executable = EnvironmentVariable.displayed(launch.executable)
-            FileHandleOutput.standardError(
+            StandardError.write(
                 "allocshim run: \(launch.choice.displayedLabel): malloc of \(executable) binds to \(libraries) (dynamic linker trace)\n")
-            if let note = launch.acceptedMixNote { FileHandleOutput.standardError("allocshim run: \(StandardError.oneLine(note))\n") }
+            if let note = launch.acceptedMixNote { StandardError.write("allocshim run: \(StandardError.oneLine(note))\n") }
         }
         // From here on a failure is not bad input but a check that failed or could not be made:
         // the error propagates (one line, exit status 1) after the command was stopped.
