@@ -89,7 +89,7 @@ extension ProcessAllocatorRunTests {
         let (run, child, pidFile) = try startRunWithSleepingChild(waitingFor: goFile)
         defer { try? FileManager.default.removeItem(atPath: pidFile) }
         kill(run.processIdentifier, SIGSTOP)
-        FileManager.default.createFile(atPath: goFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: goFile, contents: nil)
         var execd = false
         for _ in 0..<4000 {
             if (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(child)/exe"))?.hasSuffix("/sleep") == true {
