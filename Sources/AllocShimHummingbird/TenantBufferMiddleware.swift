@@ -51,8 +51,7 @@ public struct TenantBufferMiddleware<Context: AllocShimRequestContext>: RouterMi
             try route(&context, to: tenant)
             return try await next(request, context)
         default:
-            throw TenantRoutingError.invalidTenant(
-                "\(values.count) values", header: header.name.canonicalName, rule: "one header, \(header.rule)")
+            throw TenantRoutingError.repeatedHeader(header: header.name.canonicalName, count: values.count)
         }
     }
 

@@ -12,6 +12,8 @@ public enum TenantRoutingError: Error, Equatable, Sendable, CustomStringConverti
     case missingTenant(header: String)
     /// The header's value is not a well-formed tenant key (shown quoted, at most 80 characters).
     case invalidTenant(String, header: String, rule: String)
+    /// The header appears more than once (`count` times).
+    case repeatedHeader(header: String, count: Int)
     /// The key is well formed but not one of the allowed tenants.
     case unknownTenant(String, header: String)
     /// The tenant's arena or NIO allocator could not be had (jemalloc missing or refusing).
@@ -20,7 +22,7 @@ public enum TenantRoutingError: Error, Equatable, Sendable, CustomStringConverti
     /// 400 Bad Request for what the client sent; 503 Service Unavailable when arenas fail.
     public var status: HTTPResponse.Status {
         switch self {
-        case .missingTenant, .invalidTenant, .unknownTenant: return .badRequest
+        case .missingTenant, .invalidTenant, .repeatedHeader, .unknownTenant: return .badRequest
         case .unavailable: return .serviceUnavailable
         }
     }
@@ -32,6 +34,8 @@ public enum TenantRoutingError: Error, Equatable, Sendable, CustomStringConverti
             return "missing tenant: the request has no \(header) header"
         case .invalidTenant(let quoted, let header, let rule):
             return "invalid tenant \(quoted) in \(header): a tenant key is \(rule)"
+        case .repeatedHeader(let header, let count):
+            return "the \(header) header appears \(count) times: a request names one tenant, once"
         case .unknownTenant(let tenant, let header):
             return "unknown tenant '\(tenant)' in \(header): it is not one of the allowed tenants"
         case .unavailable(let tenant, let reason):

@@ -1,5 +1,6 @@
 #if Hummingbird
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -77,7 +78,7 @@ enum LiveServer {
 
     /// The body of a raw HTTP response (after the blank line).
     static func body(of response: String) -> String {
-        guard let range = response.range(of: "\r\n\r\n") else { return "" }
+        guard let range = response.firstRange(of: "\r\n\r\n") else { return "" }
         return String(response[range.upperBound...])
     }
 }
