@@ -23,6 +23,7 @@ let package = Package(
                 .product(name: "AllocShimNIO", package: "AllocShim"),
                 .product(name: "AllocShimHummingbird", package: "AllocShim"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),  // HTTP1Channel.Configuration
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         )

@@ -91,7 +91,9 @@ public struct TenantHeader: Sendable {
     /// The value as an error message may show it: at most 80 characters, control characters
     /// escaped, so that a hostile header cannot flood or forge log lines.
     private static func quoted(_ value: String) -> String {
-        let shown = value.unicodeScalars.prefix(80).map { $0.properties.generalCategory == .control ? $0.escaped(asASCII: true) : String($0) }
+        let shown = value.unicodeScalars.prefix(80).map { scalar in
+            scalar.properties.generalCategory == .control ? scalar.escaped(asASCII: true) : String(scalar)
+        }
         return "'" + shown.joined() + (value.unicodeScalars.count > 80 ? "…" : "") + "'"
     }
 }

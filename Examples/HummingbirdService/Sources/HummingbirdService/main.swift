@@ -16,6 +16,7 @@ import AllocShimHummingbird
 import AllocShimNIO
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
