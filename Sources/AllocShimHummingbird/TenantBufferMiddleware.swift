@@ -56,17 +56,15 @@ public struct TenantBufferMiddleware<Context: AllocShimRequestContext>: RouterMi
     }
 
     private func route(_ context: inout Context, to tenant: String) throws(TenantRoutingError) {
-        do {
-            let source = try arenas.source(for: tenant)
-            let allocator = try arenas.byteBufferAllocator(for: tenant)
-            context.requestBuffers.route(to: tenant, bufferSource: source, byteBufferAllocator: allocator)
-        } catch let error as TenantArenaError {
+        let source: BufferSource
+        let allocator: ByteBufferAllocator
+        do { source = try arenas.source(for: tenant) } catch {
             throw .unavailable(tenant: tenant, reason: error.description)
-        } catch let error as NIOAllocatorError {
-            throw .unavailable(tenant: tenant, reason: error.description)
-        } catch {
-            throw .unavailable(tenant: tenant, reason: "\(error)")
         }
+        do { allocator = try arenas.byteBufferAllocator(for: tenant) } catch {
+            throw .unavailable(tenant: tenant, reason: error.description)
+        }
+        context.requestBuffers.route(to: tenant, bufferSource: source, byteBufferAllocator: allocator)
     }
 }
 #endif
