@@ -134,8 +134,12 @@ test-docs: deps
 	  if grep -q "warning:" $(DOCS_BUILD)/docs-$$target.log; then grep "warning:" $(DOCS_BUILD)/docs-$$target.log | head -20; exit 1; fi; \
 	done
 
-# The Hummingbird 2 example builds, serves on the AllocShim allocator, and stops on SIGTERM.
+# AllocShimHummingbird (trait Hummingbird: the only build that compiles Hummingbird): its
+# live-server tests, then the Hummingbird 2 example builds, serves on the AllocShim allocator
+# and tenant arenas, keeps its HTTP/1 configuration, and stops on SIGTERM.
+HUMMINGBIRD_BUILD := .build-hummingbird
 test-hummingbird: deps
+	$(SWIFT) test --traits Jemalloc,Hummingbird --scratch-path $(HUMMINGBIRD_BUILD) --filter AllocShimHummingbirdTests
 	bash Examples/HummingbirdService/smoke.sh
 
 # `allocshim run` and the trim/purge API, fast (under a minute once built): the child's malloc is

@@ -10,6 +10,7 @@
 //   AllocShimNIO     SwiftNIO ByteBufferAllocator on any backend or tenant arena (trait `NIO`)
 //   CAllocShimsNIO   AllocShimNIO's routing slots and their C allocate functions
 //   AllocShimMetrics swift-metrics gauges as a ServiceLifecycle Service, a swift-log start-up record (trait `Metrics`)
+//   AllocShimHummingbird  Hummingbird 2 channel wiring and per-request tenant buffers (trait `Hummingbird`)
 //   AllocShimMeasure the measurement layer: benchmark, fragmentation, residue, threads, soak, report
 //                    (`package` access: not a product, only the CLI and the tests use it)
 //   AllocShimAudit   the uninitialized-allocation analyzer (`package` access; swift-syntax; never a dependency
@@ -28,6 +29,7 @@ let package = Package(
         // swift-metrics.
         .library(name: "AllocShimNIO", targets: ["AllocShimNIO"]),
         .library(name: "AllocShimMetrics", targets: ["AllocShimMetrics"]),
+        .library(name: "AllocShimHummingbird", targets: ["AllocShimHummingbird"]),
         .executable(name: "allocshim", targets: ["allocshim"]),
         .plugin(name: "AuditAllocations", targets: ["AuditAllocations"]),
     ],
@@ -38,6 +40,11 @@ let package = Package(
         ),
         .trait(name: "NIO", description: "Build AllocShimNIO: a SwiftNIO ByteBufferAllocator backed by AllocShim."),
         .trait(name: "Metrics", description: "Build AllocShimMetrics: swift-metrics gauges (a swift-service-lifecycle Service) and swift-log start-up logging."),
+        .trait(
+            name: "Hummingbird",
+            description: "Build AllocShimHummingbird: Hummingbird 2 connections on an AllocShim allocator and tenant buffers per request (enables NIO).",
+            enabledTraits: ["NIO"]
+        ),
         .trait(
             name: "Audit",
             description: "Build `allocshim audit` and the audit-allocations plugin's analyzer (needs swift-syntax)."
@@ -53,6 +60,11 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-syntax", from: "603.0.1"),
         // AllocatorMetrics is a ServiceLifecycle `Service` (trait Metrics only).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // AllocShimHummingbird (trait Hummingbird only). No default traits: neither
+        // swift-configuration nor full Foundation is needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        // HTTPField.Name for the tenant header; already in Hummingbird's graph.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // `swift package generate-documentation` (make test-docs); never linked into a product.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -105,6 +117,16 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Metrics"])),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
+        .target(
+            name: "AllocShimHummingbird",
+            dependencies: [
+                "AllocShim",
+                .target(name: "AllocShimNIO", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
             ]
         ),
         // `allocshim run`'s process control: fork/prctl/exec and signal forwarding (Linux).
@@ -174,6 +196,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics", condition: .when(traits: ["Metrics"])),
                 .product(name: "Logging", package: "swift-log", condition: .when(traits: ["Metrics"])),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Metrics"])),
+            ]
+        ),
+        .testTarget(
+            name: "AllocShimHummingbirdTests",
+            dependencies: [
+                "AllocShim",
+                .target(name: "AllocShimNIO", condition: .when(traits: ["Hummingbird"])),
+                .target(name: "AllocShimHummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "NIOCore", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "NIOEmbedded", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
+                .product(name: "NIOPosix", package: "swift-nio", condition: .when(traits: ["Hummingbird"])),
             ]
         ),
         .testTarget(
