@@ -118,17 +118,15 @@ package enum ReportWriter {
         text += "- Swift: \(machine.swift)\n- Node: \(machine.node ?? "not found")\n"
         text += "- Allocators: " + machine.allocatorVersions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; ") + "\n"
         text += "- Command: `\(report.command)`\n\n"
-        if !report.nodeOverAllocShimGeometricMean.isEmpty {
-            text += "**Node / AllocShim, geometric mean over the \(BenchScenario.allCases.count) scenarios (fastest Swift form; > 1 means AllocShim is faster):** "
-            text += backends.compactMap { backend in report.nodeOverAllocShimGeometricMean[backend].map { "\(backend) \(String(format2d: $0))×" } }
-                .joined(separator: ", ") + "\n\n"
-        }
+        text += ReportSummary(report).markdown
         var backendTable = Table([("backend", .left), ("available", .left), ("version / reason", .left)])
         for backend in report.backends {
             backendTable.append([backend.name, backend.available ? "yes" : "no", backend.available ? backend.version ?? "" : backend.reason ?? ""])
         }
         text += "## Backends\n\n" + backendTable.markdown + "\n"
         text += speedSection(report, backends: backends)
+        text += PoolSizeSection.markdown(report)
+        text += OutputSpanSection.markdown(report)
         text += residueSection(report)
         text += configurationSection(report)
         text += memorySection(report)
