@@ -121,7 +121,7 @@ package enum OutputSpanCost {
                 var buffer =
                     measuredCase == .owned100BPooled
                     ? try OwnedBytes(uninitializedCount: size, using: source) : try OwnedBytes(uninitializedUnpooledCount: size, using: source)
-                buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: byte) }
+                _ = buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: byte) }
                 sum &+= UInt64(buffer[index % size])
             case (.owned100BPooled, false):
                 let buffer = try OwnedBytes(capacity: size, using: source) { $0.append(repeating: byte, count: size, as: UInt8.self) }
@@ -134,7 +134,7 @@ package enum OutputSpanCost {
                 let buffer =
                     measuredCase == .shared100BPooled
                     ? try SharedBytes.allocUnsafe(size, using: source) : try SharedBytes.allocUnsafeSlow(size, using: source)
-                buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: byte) }
+                _ = buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: byte) }
                 sum &+= UInt64(buffer[index % size])
             case (.shared100BPooled, false):
                 let buffer = try SharedBytes(capacity: size, using: source) { $0.append(repeating: byte, count: size, as: UInt8.self) }

@@ -28,7 +28,8 @@ enum PoolSizeSection {
             func held(_ row: PoolSizeComparison.Row) -> String {
                 row.referencedBytes > 0 ? String(format2d: Double(row.retainedBytes) / Double(row.referencedBytes)) + "×" : "—"
             }
-            return "\(backend): \(large.slabSize / 1024) KiB slabs take \(String(format2d: large.nanoseconds100B / small.nanoseconds100B))× "
+            return
+                "\(backend): \(large.slabSize / 1024) KiB slabs take \(String(format2d: large.nanoseconds100B / small.nanoseconds100B))× "
                 + "the time of \(small.slabSize / 1024) KiB ones at 100 B and \(String(format2d: large.nanoseconds4KiB / small.nanoseconds4KiB))× "
                 + "at 4 KiB, and hold \(held(large)) the referenced bytes (against \(held(small)))."
         }

@@ -60,7 +60,8 @@ package struct ReportSummary {
             let results = report.residue.filter { $0.scenario == scenario.rawValue && $0.size == size && $0.applicable }
             guard !results.isEmpty else { return nil }
             return ResidueRow(
-                scenario: scenario, size: size, results: Dictionary(results.map { ($0.backend, $0) }, uniquingKeysWith: { first, _ in first }))
+                scenario: scenario, size: size,
+                results: Dictionary(results.map { ($0.backend, $0) }, uniquingKeysWith: { first, _ in first }))
         }
         scaling = Self.scaling(report)
         (goodFor, notes) = SummaryRules.derive(
@@ -109,14 +110,16 @@ package struct ReportSummary {
                     return Scaling(
                         what: "\(PairsWorkload.blockSize) B pairs, `\(form.rawValue)`", threads: threads,
                         perBackend: Dictionary(
-                            points.map { ($0.backend, Figure(value: $0.scaling, spread: $0.spread)) }, uniquingKeysWith: { first, _ in first }))
+                            points.map { ($0.backend, Figure(value: $0.scaling, spread: $0.spread)) },
+                            uniquingKeysWith: { first, _ in first }))
                 }
             }
         }
         guard let first = report.threads.first else { return nil }
         return Scaling(
             what: "\(first.size) B raw allocator pairs", threads: first.threads,
-            perBackend: Dictionary(report.threads.map { ($0.backend, Figure(value: $0.scaling, spread: nil)) }, uniquingKeysWith: { first, _ in first }))
+            perBackend: Dictionary(
+                report.threads.map { ($0.backend, Figure(value: $0.scaling, spread: nil)) }, uniquingKeysWith: { first, _ in first }))
     }
 }
 
@@ -148,26 +151,33 @@ extension ReportSummary {
         for probe in residue {
             row(
                 "residue, \(probe.scenario.rawValue) \(ChartAxis.byteSize(probe.size))",
-                { probe.results[$0].map { result in
-                    let range = result.minPercent == result.maxPercent ? "" : " (\(String(format1: result.minPercent))–\(String(format1: result.maxPercent)))"
-                    return String(format1: result.recoveredPercent) + "%" + range
-                } })
+                {
+                    probe.results[$0].map { result in
+                        let range =
+                            result.minPercent == result.maxPercent
+                            ? "" : " (\(String(format1: result.minPercent))–\(String(format1: result.maxPercent)))"
+                        return String(format1: result.recoveredPercent) + "%" + range
+                    }
+                })
         }
         if let scaling {
             row("thread scaling, \(scaling.what), \(scaling.threads) threads / 1", { scaling.perBackend[$0].map { Self.relative($0) } })
         }
         var text = "## Summary: which allocator for what\n\n"
-        text += "Every figure from this run. **good for**: what each backend's figures put it ahead at, where they separate it from "
-        text += "the others beyond their spread (a tie for the best: \"among\"). Speed: each backend's fastest Swift form "
-        text += "(`OwnedBytes` or `SharedBytes`) over the fastest backend's in the same scenario, 1.00× is the fastest; ± is half the "
-        text += "spread, (max − min) / median, across processes (or repetitions)."
-        if hasNode { text += " Node: Node's `Buffer` in the same scenario over the same fastest backend." }
-        text += " RSS: one process per backend under the churn workload (memory growth section). Residue: mean % of a freed "
-        text += "secret's bytes that the next same-size allocation still held, with the rounds' minimum–maximum (residue section)."
+        text += "Every figure from this run; the sections below have the details.\n\n"
+        text += "- **good for**: what a backend's figures put it ahead at, where they separate it from the others beyond their "
+        text += "spread (tied for the best: \"among\"); below the table, what this run does not decide.\n"
+        text += "- Speed: each backend's fastest Swift form (`OwnedBytes` or `SharedBytes`) over the fastest backend's in the same "
+        text += "scenario; 1.00× is the fastest. ±: half the spread, (max − min) / median, across processes (or repetitions).\n"
+        if hasNode { text += "- Node: Node's `Buffer` in the same scenario, over the same fastest backend.\n" }
+        text += "- RSS: one process per backend under the churn workload (memory growth section).\n"
+        text += "- Residue: mean % of a freed secret's bytes that the next same-size allocation still held, with the rounds' "
+        text += "minimum–maximum (residue section).\n"
         if let scaling {
-            text += " Thread scaling: throughput at \(scaling.threads) threads over 1 thread, ± half its spread (threads section)."
+            let spread = scaling.perBackend.values.contains { $0.spread != nil } ? ", ± half its spread across runs" : ", one run"
+            text += "- Thread scaling: throughput at \(scaling.threads) threads over 1 thread\(spread) (threads section).\n"
         }
-        text += "\n\n" + table.markdown + "\n"
+        text += "\n" + table.markdown + "\n"
         if !notes.isEmpty { text += notes.map { "- \($0)\n" }.joined() + "\n" }
         return text
     }

@@ -38,11 +38,13 @@ package enum SummaryRules {
             guard !scenarios.isEmpty else { continue }
             // A backend is judged on a size only where it ran every scenario of that size.
             let candidates = backends.filter { backend in scenarios.allSatisfy { $0.relative[backend] != nil } }
-            let figures = Dictionary(uniqueKeysWithValues: candidates.map { backend in
-                (backend, geometricMeanFigure(scenarios.map { $0.relative[backend]! }))
-            })
+            let figures = Dictionary(
+                uniqueKeysWithValues: candidates.map { backend in
+                    (backend, geometricMeanFigure(scenarios.map { $0.relative[backend]! }))
+                })
             award(
-                lowest(figures, among: candidates), among: candidates, best: "fastest at \(group.name)", among: "among the fastest at \(group.name)",
+                lowest(figures, among: candidates), among: candidates, best: "fastest at \(group.name)",
+                among: "among the fastest at \(group.name)",
                 undecided: "At \(group.name) no backend is faster than the others beyond the measured spread.")
         }
         let rssCandidates = backends.filter { fragmentation[$0] != nil }
@@ -65,10 +67,11 @@ package enum SummaryRules {
         if let scaling {
             let candidates = backends.filter { scaling.perBackend[$0] != nil }
             // Scaling: higher is better; compare the reciprocals so "lowest" applies.
-            let inverted = Dictionary(uniqueKeysWithValues: candidates.map { backend in
-                let figure = scaling.perBackend[backend]!
-                return (backend, ReportSummary.Figure(value: 1 / Swift.max(figure.value, 1e-9), spread: figure.spread))
-            })
+            let inverted = Dictionary(
+                uniqueKeysWithValues: candidates.map { backend in
+                    let figure = scaling.perBackend[backend]!
+                    return (backend, ReportSummary.Figure(value: 1 / Swift.max(figure.value, 1e-9), spread: figure.spread))
+                })
             award(
                 lowest(inverted, among: candidates), among: candidates, best: "best thread scaling", among: "among the best thread scaling",
                 undecided: "Thread scaling (\(scaling.threads) threads) does not separate the backends beyond the measured spread.")
