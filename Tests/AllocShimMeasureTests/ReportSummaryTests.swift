@@ -121,6 +121,29 @@ struct ReportSummaryTests {
         #expect(!text.contains("geometric mean") && !text.contains("target"))
     }
 
+    @Test("the cross-backend plot: per scenario a bar per backend with a whisker over its spread, Node without one, a legend, one unit")
+    func backendsPlot() throws {
+        let report = Self.report
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("allocshim-backends-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = try ReportWriter.write(report, to: directory)
+        #expect(files.contains("bench-backends.svg"))
+        let svg = ReportWriter.backendsChart(report, backends: ["system", "jemalloc", "mimalloc"])
+        #expect(XMLCheck.parses(svg))
+        // 2 scenarios × 3 backends, Node at 100 B only, the white background, and 4 legend boxes.
+        #expect(svg.components(separatedBy: "<rect").count - 1 == 2 * 3 + 1 + 1 + 4)
+        #expect(svg.components(separatedBy: "<g stroke=").count - 1 == 2 * 3, "a whisker per backend bar, none for Node")
+        // system at 100 B: 20 ns ± 2% → 19.6–20.4 ns.
+        #expect(svg.contains("system, alloc-100B: 19.6 ns–20.4 ns"))
+        let texts = ChartTests.texts(svg)
+        for name in ["system", "jemalloc", "mimalloc", "Node v24", "alloc-100B", "alloc-10KiB", "10 ns", "100 ns", "1 µs"] {
+            #expect(texts.contains(name), "\(name)")
+        }
+        #expect(
+            ReportWriter.markdown(report, backends: ["system"]).contains(
+                "![Time per buffer, every backend per scenario](bench-backends.svg)"))
+    }
+
     @Test("pool-size and output-span figures are stored in report.json and redrawn from it")
     func newSectionsRoundTrip() throws {
         var report = Self.report
