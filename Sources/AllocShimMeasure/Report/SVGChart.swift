@@ -6,6 +6,9 @@ import Foundation
 enum SVGChart {
     /// Colour-blind-safe categorical colours (Okabe–Ito), in legend order.
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    /// The same colours for thin lines and small marks, ordered so that the first six are far
+    /// apart: the sky blue next to the blue and the yellow on white are hard to tell at 2 px.
+    static let linePalette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#D55E00", "#56B4E9", "#F0E442"]
 
     /// One bar per category.
     struct Series {
