@@ -46,7 +46,8 @@ enum SVGChart {
         let plotHeight = 260.0
         let plotWidth = Double(categories.count) * (groupWidth + groupGap)
         let plotBottom = plotTop + plotHeight
-        let width = Int(plotLeft + plotWidth + 24)
+        // Wide enough for the title and subtitle too: with few categories they are wider than the plot.
+        let width = Int(Swift.max(plotLeft + plotWidth + 24, 24 + textWidth(subtitle, size: 12), 24 + textWidth(title, size: 16)))
         let legendItems =
             series.map { LegendItem(name: $0.name, kind: .box) } + (marker.map { [LegendItem(name: $0.name, kind: .dash)] } ?? [])
         let legendTop = plotBottom + labelDepth + 34
