@@ -68,6 +68,15 @@ struct ChartLegibilityTests {
         #expect(Set(labelYs).count == labelYs.count && labelYs.count == 14)
     }
 
+    @Test("the hardened-allocator table is a Markdown table, so its columns cannot run into each other")
+    func hardenedTable() throws {
+        let markdown = Self.leaks.markdown()
+        let hardened = try #require(markdown.range(of: "### Hardened and debug allocators"))
+        let section = markdown[hardened.upperBound...]
+        #expect(!section.contains("```"))
+        #expect(section.contains("| glibc default | ") && section.contains(" | 7.2 | — | — | — |"))
+    }
+
     @Test("service RSS: time ticks at a round step, and the first five lines in colours far apart")
     func serviceResident() throws {
         var workload = SoakWorkload()

@@ -99,7 +99,8 @@ package struct LeaksSection: Codable, Sendable {
             ]
         }
         if !hardened.isEmpty {
-            lines += ["### Hardened and debug allocators", "", "```", HardenedMatrix.render(hardened), "```", ""]
+            // A Markdown table, not a code block: its columns cannot run into each other in any viewer.
+            lines += ["### Hardened and debug allocators", "", HardenedMatrix.caption + ".", "", HardenedMatrix.table(hardened).markdown]
         }
         if !heapHistory.isEmpty || !heapHistoryErrors.isEmpty {
             lines += ["### Residue by heap history", "", "```", HeapHistory.render(heapHistory, errors: heapHistoryErrors), "```", ""]
