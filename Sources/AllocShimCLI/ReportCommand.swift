@@ -72,8 +72,8 @@ struct ReportCommand: ParsableCommand {
             (report, files) = try runner.measureAndWrite(to: directory, command: command, progress: progressOptions.style, write: StandardError.write)
         }
         print("Report written to \(directory.path)/: \(files.joined(separator: ", "))")
-        if !report.nodeOverAllocShimGeometricMean.isEmpty {
-            print("Node / AllocShim geometric mean: " + report.nodeOverAllocShimGeometricMean.sorted { $0.key < $1.key }.map { "\($0.key) \(($0.value * 100).rounded() / 100)×" }.joined(separator: ", "))
+        if !ReportSummary(report).backends.isEmpty {
+            print("Which allocator for what: the summary table at the top of \(directory.appendingPathComponent("report.md").path)")
         }
     }
 

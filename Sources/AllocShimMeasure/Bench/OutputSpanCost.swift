@@ -65,6 +65,16 @@ package enum OutputSpanCost {
     ) throws -> [Row] {
         let progress = ProgressReporter(name: "output-span", steps: backends.count * cases.count, style: style, write: write)
         defer { progress.finish() }
+        return try run(backends: backends, cases: cases, scale: scale, repetitions: repetitions, progress: progress.step)
+    }
+
+    /// Steps `run` reports: one per backend and case.
+    package static func progressSteps(backends: Int, cases: Int = Case.allCases.count) -> Int { backends * cases }
+
+    /// The same measurement, reporting each step to `progress` (the report's own display).
+    package static func run(
+        backends: [BackendName], cases: [Case] = Case.allCases, scale: Int = 10_000, repetitions: Int = 7, progress: (String) -> Void
+    ) throws -> [Row] {
         var rows: [Row] = []
         for backend in backends {
             let source = try BufferSource.backend(backend)
@@ -90,7 +100,7 @@ package enum OutputSpanCost {
                     Row(
                         backend: backend.rawValue, caseName: measuredCase.rawValue, baselineNanoseconds: median(baseline),
                         measuredNanoseconds: median(measured), ratio: median(ratios), ratioSpread: relativeSpread(ratios)))
-                progress.step("\(backend.rawValue) \(measuredCase.rawValue)")
+                progress("\(backend.rawValue) \(measuredCase.rawValue)")
             }
         }
         return rows

@@ -30,8 +30,21 @@ package enum PoolSizeComparison {
         backends: [BackendName], slabSizes: [Int] = slabSizes, iterations: Int = 50_000, repetitions: Int = 11,
         requests: Int = 200_000, longLived: Int = 500, progress style: ProgressReporter.Style = .silent, write: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> [Row] {
-        let progress = ProgressReporter(name: "pool-size", steps: backends.count * slabSizes.count, style: style, write: write)
+        let progress = ProgressReporter(name: "pool-size", steps: progressSteps(backends: backends.count, slabSizes: slabSizes.count), style: style, write: write)
         defer { progress.finish() }
+        return try run(
+            backends: backends, slabSizes: slabSizes, iterations: iterations, repetitions: repetitions, requests: requests, longLived: longLived,
+            progress: progress.step)
+    }
+
+    /// Steps `run` reports: one per backend and slab size.
+    package static func progressSteps(backends: Int, slabSizes: Int = slabSizes.count) -> Int { backends * slabSizes }
+
+    /// The same measurement, reporting each step to `progress` (the report's own display).
+    package static func run(
+        backends: [BackendName], slabSizes: [Int] = slabSizes, iterations: Int = 50_000, repetitions: Int = 11,
+        requests: Int = 200_000, longLived: Int = 500, progress: (String) -> Void
+    ) throws -> [Row] {
         var rows: [Row] = []
         for backend in backends {
             let allocator = try BackendRegistry.allocator(backend)
@@ -57,7 +70,7 @@ package enum PoolSizeComparison {
                         nanoseconds100B: median(times[index].small), nanoseconds4KiB: median(times[index].large),
                         spread100B: relativeSpread(times[index].small), spread4KiB: relativeSpread(times[index].large),
                         retainedBytes: retained, referencedBytes: referenced))
-                progress.step("\(backend.rawValue) \(source.pool.slabSize / 1024) KiB")
+                progress("\(backend.rawValue) \(source.pool.slabSize / 1024) KiB")
             }
         }
         return rows

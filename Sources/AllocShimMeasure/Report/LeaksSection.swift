@@ -78,9 +78,13 @@ package struct LeaksSection: Codable, Sendable {
 
     /// The section as Markdown.
     package func markdown() -> String {
-        var lines = ["## Preventing and detecting leaks", "", "Measured \(date) on \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.swift).", ""]
+        var lines = [
+            "## Preventing and detecting leaks", "",
+            "Measured \(date) on \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(machine.swift).", "",
+        ]
         if !defences.isEmpty {
-            var table = Table(["defence", "stops", "ns/buffer (median, min–max)", "secret recovered %", "exposures reported"].map { ($0, .left) })
+            var table = Table(
+                ["defence", "stops", "ns/buffer (median, min–max)", "secret recovered %", "exposures reported"].map { ($0, .left) })
             for row in defences {
                 let cost = row.cost
                 table.append([
@@ -89,10 +93,14 @@ package struct LeaksSection: Codable, Sendable {
                     String(format1: row.recoveredPercent), "\(cost.reported)",
                 ])
             }
-            lines += ["### In-process defences (system backend, 1 KiB response with a 100-byte unwritten tail, converted to [UInt8])", "", table.markdown]
+            lines += [
+                "### In-process defences (system backend, 1 KiB response with a 100-byte unwritten tail, converted to [UInt8])", "",
+                table.markdown,
+            ]
         }
         if !hardened.isEmpty {
-            lines += ["### Hardened and debug allocators", "", "```", HardenedMatrix.render(hardened), "```", ""]
+            // A Markdown table, not a code block: its columns cannot run into each other in any viewer.
+            lines += ["### Hardened and debug allocators", "", HardenedMatrix.caption + ".", "", HardenedMatrix.table(hardened).markdown]
         }
         if !heapHistory.isEmpty || !heapHistoryErrors.isEmpty {
             lines += ["### Residue by heap history", "", "```", HeapHistory.render(heapHistory, errors: heapHistoryErrors), "```", ""]
@@ -116,46 +124,25 @@ package struct LeaksSection: Codable, Sendable {
     /// (ns per operation), one labelled point per defence: the cheap-and-safe corner is
     /// bottom left.
     package func residueVersusCostSVG() -> String {
-        struct Point { var label: String; var cost: Double; var residue: Double }
-        var points = defences.map { Point(label: $0.cost.defence, cost: $0.cost.nsPerOp, residue: $0.recoveredPercent) }
-        for row in hardened where row.error == nil {
-            guard let cost = row.cNsPerOp100B, let cell = row.residue.first(where: { $0.scenario == "same-size" && $0.size == 100 }) else { continue }
-            points.append(Point(label: row.configuration, cost: cost, residue: cell.recoveredPercent))
+        let inProcess = defences.map { row in
+            SVGResidueCostChart.Row(
+                label: row.cost.defence, residuePercent: row.recoveredPercent, nanoseconds: row.cost.nsPerOp,
+                range: row.cost.minNsPerOp <= row.cost.maxNsPerOp ? row.cost.minNsPerOp...row.cost.maxNsPerOp : nil)
         }
-        let width = 900.0, height = 580.0, left = 70.0, right = 860.0, top = 75.0, bottom = 500.0
-        // Log scale: allocator pairs cost ~4–60 ns, whole buffers ~600–1200 ns.
-        let minCost = 1.0, maxCost = Swift.max(10_000, (points.map(\.cost).max() ?? 1) * 2)
-        func x(_ cost: Double) -> Double { left + (log10(Swift.max(cost, minCost)) - log10(minCost)) / (log10(maxCost) - log10(minCost)) * (right - left) }
-        func y(_ residue: Double) -> Double { bottom - residue / 100 * (bottom - top) }
-        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\">"
-        svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>"
-        svg += "<text x=\"\(width / 2)\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">Residue vs cost per defence</text>"
-        svg += "<line x1=\"\(left)\" y1=\"\(bottom)\" x2=\"\(right)\" y2=\"\(bottom)\" stroke=\"black\"/><line x1=\"\(left)\" y1=\"\(top)\" x2=\"\(left)\" y2=\"\(bottom)\" stroke=\"black\"/>"
-        for tick in 0...5 {
-            let percent = Double(tick) * 20
-            svg += "<text x=\"\(left - 8)\" y=\"\(y(percent) + 4)\" text-anchor=\"end\" font-size=\"11\">\(Int(percent))%</text>"
+        let allocators = hardened.compactMap { row -> SVGResidueCostChart.Row? in
+            guard row.error == nil, let cost = row.cNsPerOp100B,
+                let cell = row.residue.first(where: { $0.scenario == "same-size" && $0.size == 100 })
+            else { return nil }
+            return SVGResidueCostChart.Row(label: row.configuration, residuePercent: cell.recoveredPercent, nanoseconds: cost)
         }
-        var decade = minCost
-        while decade <= maxCost {
-            svg += "<text x=\"\(x(decade))\" y=\"\(bottom + 16)\" text-anchor=\"middle\" font-size=\"11\">\(SVGChart.label(decade))</text>"
-            decade *= 10
-        }
-        svg += "<text x=\"\((left + right) / 2)\" y=\"\(bottom + 38)\" text-anchor=\"middle\" font-size=\"12\">ns per operation, log scale (a whole 1 KiB buffer for in-process defences; a 100 B malloc/free pair for allocators)</text>"
-        svg += "<text x=\"16\" y=\"\((top + bottom) / 2)\" font-size=\"12\" transform=\"rotate(-90 16 \((top + bottom) / 2))\" text-anchor=\"middle\">secret recovered %</text>"
-        // Points sharing a residue band get their labels stacked upwards, joined by a thin line,
-        // so none hides another.
-        var stacked: [Int: Int] = [:]
-        for (index, point) in points.enumerated().sorted(by: { $0.element.cost < $1.element.cost }) {
-            let color = SVGChart.palette[index % SVGChart.palette.count]
-            let band = Int(point.residue / 10)
-            let level = stacked[band, default: 0]
-            stacked[band] = level + 1
-            let labelY = y(point.residue) - 12 - Double(level) * 13
-            svg += "<circle cx=\"\(x(point.cost))\" cy=\"\(y(point.residue))\" r=\"5\" fill=\"\(color)\"/>"
-            svg += "<line x1=\"\(x(point.cost))\" y1=\"\(y(point.residue))\" x2=\"\(x(point.cost) + 6)\" y2=\"\(labelY - 3)\" stroke=\"\(color)\" stroke-width=\"0.5\"/>"
-            svg += "<text x=\"\(x(point.cost) + 7)\" y=\"\(labelY)\" font-size=\"10\" fill=\"\(color)\">\(SVGChart.escape(point.label)) (\(SVGChart.label(point.cost)) ns)</text>"
-        }
-        return svg + "</svg>\n"
+        return SVGResidueCostChart.render(
+            title: "Residue vs cost per defence",
+            groups: [
+                .init(title: "In-process defences: a reused uninitialized 1 KiB buffer", costUnit: "ns per 1 KiB buffer", rows: inProcess),
+                .init(
+                    title: "Allocator configurations: same-size reuse of a 100 B block", costUnit: "ns per 100 B malloc/free pair",
+                    rows: allocators),
+            ])
     }
 
     /// Appends the section to `report.md` in `directory` and writes leaks.json and
@@ -167,7 +154,8 @@ package struct LeaksSection: Codable, Sendable {
         let section = markdown() + "\n![residue vs cost](leaks-residue-vs-cost.svg)\n"
         try (existing + "\n" + section).write(to: reportFile, atomically: true, encoding: .utf8)
         try JSONWriter.write(self, to: directory.appendingPathComponent("leaks.json"))
-        try residueVersusCostSVG().write(to: directory.appendingPathComponent("leaks-residue-vs-cost.svg"), atomically: true, encoding: .utf8)
+        try residueVersusCostSVG().write(
+            to: directory.appendingPathComponent("leaks-residue-vs-cost.svg"), atomically: true, encoding: .utf8)
         return ["report.md", "leaks.json", "leaks-residue-vs-cost.svg"]
     }
 }

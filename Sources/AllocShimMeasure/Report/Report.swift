@@ -27,4 +27,10 @@ package struct Report: Codable, Sendable {
     /// The thread sweep: buffers and raw allocator calls under same-thread and cross-thread
     /// workloads, 1 to N threads (absent in reports written before it existed).
     package var threadSweep: ThreadSweepResult? = nil
+    /// Per-thread pools of 8 and 64 KiB side by side: speed at 100 B and 4 KiB, and slab
+    /// bytes held against bytes referenced (absent in reports written before it existed).
+    package var poolSizes: [PoolSizeComparison.Row]? = nil
+    /// The output-span initializers against `allocUnsafe` plus a full write (absent in reports
+    /// written before it existed).
+    package var outputSpanCost: [OutputSpanCost.Row]? = nil
 }

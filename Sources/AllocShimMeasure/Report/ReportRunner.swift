@@ -79,6 +79,9 @@ package struct ReportRunner {
             .init(name: "threads", weight: 1, steps: ThreadScaling.progressSteps(backends: backends.count)),
             .init(
                 name: "threads", weight: Double(backends.count), steps: ThreadSweep.progressSteps(backends: backends, configuration: sweep)),
+            // Both well under a second per backend on the reference machine.
+            .init(name: "pool size", weight: 0.5, steps: PoolSizeComparison.progressSteps(backends: backends.count)),
+            .init(name: "output span", weight: 0.5, steps: OutputSpanCost.progressSteps(backends: backends.count)),
         ]
     }
 
@@ -149,6 +152,10 @@ package struct ReportRunner {
         let threads = try ThreadScaling.run(backends: backends, threads: threadCount, progress: progress.step)
         progress.beginPhase()
         let threadSweep = try ThreadSweep.run(backends: backends, configuration: sweep, progress: progress.step)
+        progress.beginPhase()
+        let poolSizes = try PoolSizeComparison.run(backends: backends, progress: progress.step)
+        progress.beginPhase()
+        let outputSpanCost = try OutputSpanCost.run(backends: backends, progress: progress.step)
         var geometricMeans: [String: Double] = [:]
         for backend in backends {
             let ratios = bench.filter { $0.backend == backend.rawValue }.compactMap { result in
@@ -160,6 +167,6 @@ package struct ReportRunner {
             version: AllocShimVersion.current, machine: MachineInfo.current(), command: command, backends: BackendRegistry.availability(),
             bench: bench,
             nodeOverAllocShimGeometricMean: geometricMeans, residue: residue, configurations: configurations, fragmentation: fragmentation,
-            threads: threads, threadSweep: threadSweep)
+            threads: threads, threadSweep: threadSweep, poolSizes: poolSizes, outputSpanCost: outputSpanCost)
     }
 }

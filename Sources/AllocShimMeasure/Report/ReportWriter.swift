@@ -12,6 +12,7 @@ package enum ReportWriter {
         for backend in backends where report.bench.contains(where: { $0.backend == backend }) {
             files["bench-\(backend).svg"] = benchChart(report, backend: backend)
         }
+        if Set(report.bench.map(\.backend)).count > 1 { files[backendsChartFile] = backendsChart(report, backends: backends) }
         for scenario in residueScenarios(report) {
             files["residue-\(scenario.rawValue).svg"] = residueHeatMap(report, scenario: scenario)
         }
@@ -59,12 +60,50 @@ package enum ReportWriter {
         if rows.contains(where: { $0.nodeNsPerOp != nil }) {
             series.append(SVGChart.Series(name: "Node \(report.machine.node ?? "")", values: rows.map { $0.nodeNsPerOp }))
         }
-        let axis = ChartAxis(title: "time per buffer", unit: .nanoseconds, logarithmic: true, values: series.flatMap { $0.values.compactMap { $0 } })
+        let axis = ChartAxis(
+            title: "time per buffer", unit: .nanoseconds, logarithmic: true, values: series.flatMap { $0.values.compactMap { $0 } })
         let first = rows.first
         return SVGChart.groupedBars(
             title: "Time per buffer — backend \(backend)",
-            subtitle: "Median of \(first?.repetitions ?? 0) runs of \(first?.iterations ?? 0) buffers; lower is better. OwnedBytes has no from-* form.",
+            subtitle:
+                "Median of \(first?.repetitions ?? 0) runs of \(first?.iterations ?? 0) buffers; lower is better. OwnedBytes has no from-* form.",
             xTitle: "scenario (Node Buffer call and buffer size)", categories: rows.map(\.scenario), series: series, axis: axis)
+    }
+
+    /// The file of the plot that compares the backends in every scenario.
+    static let backendsChartFile = "bench-backends.svg"
+
+    /// Every scenario, one bar per backend (its fastest Swift form, as in the summary) with a
+    /// whisker over the range its spread spans, and Node where it ran.
+    static func backendsChart(_ report: Report, backends: [String]) -> String {
+        let scenarios = BenchScenario.allCases.filter { scenario in report.bench.contains { $0.scenario == scenario.rawValue } }
+        var series = backends.filter { backend in report.bench.contains { $0.backend == backend } }.map { backend in
+            let figures = scenarios.map { scenario in
+                report.bench.first { $0.backend == backend && $0.scenario == scenario.rawValue }.map(ReportSummary.fastestForm)
+            }
+            return SVGChart.Series(
+                name: backend, values: figures.map { $0?.value },
+                ranges: figures.map { figure in
+                    figure.flatMap { figure in
+                        figure.spread.map { figure.value * Swift.max(1 - $0 / 2, 0.01)...figure.value * (1 + $0 / 2) }
+                    }
+                })
+        }
+        if report.bench.contains(where: { $0.nodeNsPerOp != nil }) {
+            series.append(
+                SVGChart.Series(
+                    name: "Node \(report.machine.node ?? "")",
+                    values: scenarios.map { scenario in
+                        report.bench.first { $0.scenario == scenario.rawValue && $0.nodeNsPerOp != nil }?.nodeNsPerOp
+                    }))
+        }
+        let values = series.flatMap { $0.values.compactMap { $0 } } + series.flatMap { ($0.ranges ?? []).compactMap { $0?.upperBound } }
+        let axis = ChartAxis(title: "time per buffer", unit: .nanoseconds, logarithmic: true, values: values)
+        return SVGChart.groupedBars(
+            title: "Time per buffer — every backend, per scenario",
+            subtitle:
+                "Each backend's fastest Swift form (OwnedBytes or SharedBytes), median; whiskers: ± half the spread. Lower is better.",
+            xTitle: "scenario (Node Buffer call and buffer size)", categories: scenarios.map(\.rawValue), series: series, axis: axis)
     }
 
     static func residueHeatMap(_ report: Report, scenario: ResidueScenario) -> String {
@@ -113,22 +152,25 @@ package enum ReportWriter {
     static func markdown(_ report: Report, backends: [String]) -> String {
         let machine = report.machine
         var text = "# AllocShim report\n\n"
-        text += "- Date: \(machine.date)\n- Machine: \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(String(format1: machine.memoryGiB)) GiB\n"
+        text +=
+            "- Date: \(machine.date)\n- Machine: \(machine.operatingSystem), kernel \(machine.kernel), \(machine.cores) cores, \(String(format1: machine.memoryGiB)) GiB\n"
         text += "- AllocShim: \(report.version ?? "unknown")\n"
         text += "- Swift: \(machine.swift)\n- Node: \(machine.node ?? "not found")\n"
-        text += "- Allocators: " + machine.allocatorVersions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; ") + "\n"
+        text +=
+            "- Allocators: " + machine.allocatorVersions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; ")
+            + "\n"
         text += "- Command: `\(report.command)`\n\n"
-        if !report.nodeOverAllocShimGeometricMean.isEmpty {
-            text += "**Node / AllocShim, geometric mean over the \(BenchScenario.allCases.count) scenarios (fastest Swift form; > 1 means AllocShim is faster):** "
-            text += backends.compactMap { backend in report.nodeOverAllocShimGeometricMean[backend].map { "\(backend) \(String(format2d: $0))×" } }
-                .joined(separator: ", ") + "\n\n"
-        }
+        text += ReportSummary(report).markdown
         var backendTable = Table([("backend", .left), ("available", .left), ("version / reason", .left)])
         for backend in report.backends {
-            backendTable.append([backend.name, backend.available ? "yes" : "no", backend.available ? backend.version ?? "" : backend.reason ?? ""])
+            backendTable.append([
+                backend.name, backend.available ? "yes" : "no", backend.available ? backend.version ?? "" : backend.reason ?? "",
+            ])
         }
         text += "## Backends\n\n" + backendTable.markdown + "\n"
         text += speedSection(report, backends: backends)
+        text += PoolSizeSection.markdown(report)
+        text += OutputSpanSection.markdown(report)
         text += residueSection(report)
         text += configurationSection(report)
         text += memorySection(report)
@@ -154,19 +196,25 @@ package enum ReportWriter {
         // Code spans: `[UInt8](repeating:count:)` would otherwise be read as a Markdown link.
         let legendLines = legend.map { column in "- `\(column.title)`: " + column.keys.map { "`\($0)`" }.joined(separator: " / ") + "\n" }
         text += legend.isEmpty ? ".\n\n" : ":\n\n" + legendLines.joined() + "\n"
-        text += first.processes == nil
+        text +=
+            first.processes == nil
             ? "`spread`: (max − min) / median of the repetitions, the larger of SharedBytes and OwnedBytes.\n\n"
             : "`spread`: the largest (max − min) / median across the processes among OwnedBytes, SharedBytes (both sources) and C.\n\n"
+        if Set(report.bench.map(\.backend)).count > 1 {
+            text += "![Time per buffer, every backend per scenario](\(backendsChartFile))\n\n"
+        }
         for backend in backends where report.bench.contains(where: { $0.backend == backend }) {
             text += "### \(backend)\n\n![Time per buffer, backend \(backend)](bench-\(backend).svg)\n\n"
             var table = Table([
-                ("scenario", .left), ("SharedBytes", .right), ("OwnedBytes", .right), ("C", .right), ("fastest/C", .right), ("Node", .right),
+                ("scenario", .left), ("SharedBytes", .right), ("OwnedBytes", .right), ("C", .right), ("fastest/C", .right),
+                ("Node", .right),
                 ("Node/fastest", .right),
             ])
             for row in report.bench where row.backend == backend {
                 let fastest = Swift.min(row.nsPerOp, row.ownedNsPerOp ?? .infinity)
                 table.append([
-                    row.scenario, BenchTable.format(row.nsPerOp), row.ownedNsPerOp.map(BenchTable.format) ?? "—", BenchTable.format(row.cNsPerOp),
+                    row.scenario, BenchTable.format(row.nsPerOp), row.ownedNsPerOp.map(BenchTable.format) ?? "—",
+                    BenchTable.format(row.cNsPerOp),
                     String(format2d: row.fastestOverC), row.nodeNsPerOp.map(BenchTable.format) ?? "—",
                     row.nodeNsPerOp.map { String(format2d: $0 / fastest) } ?? "—",
                 ])
@@ -202,12 +250,15 @@ package enum ReportWriter {
             let results = report.residue.filter { $0.scenario == scenario.rawValue }
             var backends: [String] = []
             for result in results where !backends.contains(result.backend) { backends.append(result.backend) }
-            text += "### \(scenario.rawValue)\n\n\(sentence(summary(scenario))).\n\n![Residue heat map, \(scenario.rawValue)](residue-\(scenario.rawValue).svg)\n\n"
+            text +=
+                "### \(scenario.rawValue)\n\n\(sentence(summary(scenario))).\n\n![Residue heat map, \(scenario.rawValue)](residue-\(scenario.rawValue).svg)\n\n"
             var table = Table([("size", .right)] + backends.map { ($0, .right) })
             for size in Array(Set(results.map(\.size))).sorted() {
                 table.append(
                     [ChartAxis.byteSize(size)]
-                        + backends.map { backend in results.first { $0.backend == backend && $0.size == size }.map(ResidueTable.format) ?? "—" })
+                        + backends.map { backend in
+                            results.first { $0.backend == backend && $0.size == size }.map(ResidueTable.format) ?? "—"
+                        })
             }
             text += table.markdown + "\n"
         }
@@ -216,7 +267,9 @@ package enum ReportWriter {
             lost.append([row.backend, ChartAxis.byteSize(row.size), row.lostOffsets])
         }
         if !lost.rows.isEmpty {
-            text += "Lost offsets (where the allocator writes its own metadata into freed blocks), same-size scenario:\n\n" + lost.markdown + "\n"
+            text +=
+                "Lost offsets (where the allocator writes its own metadata into freed blocks), same-size scenario:\n\n" + lost.markdown
+                + "\n"
         }
         return text
     }
@@ -226,7 +279,8 @@ package enum ReportWriter {
         var text = "## Allocator configurations\n\n"
         text += "Each configuration runs in its own child process, set through its environment.\n\n"
         var settings = Table([
-            ("configuration", .left), ("backend", .left), ("environment", .left), ("C ns 100 B", .right), ("C ns 10 KiB", .right), ("what it does", .left),
+            ("configuration", .left), ("backend", .left), ("environment", .left), ("C ns 100 B", .right), ("C ns 10 KiB", .right),
+            ("what it does", .left),
         ])
         for row in report.configurations {
             let environment = row.environment.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
@@ -238,7 +292,8 @@ package enum ReportWriter {
         }
         text += "Cost: median ns per uninitialized allocate/free pair through the C calls alone.\n\n" + settings.markdown + "\n"
         for scenario in ConfigurationMatrix.scenarios {
-            let sizes = Array(Set(report.configurations.flatMap { $0.residue.filter { $0.scenario == scenario.rawValue }.map(\.size) })).sorted()
+            let sizes = Array(Set(report.configurations.flatMap { $0.residue.filter { $0.scenario == scenario.rawValue }.map(\.size) }))
+                .sorted()
             guard !sizes.isEmpty else { continue }
             var table = Table([("configuration", .left)] + sizes.map { (ChartAxis.byteSize($0), .right) })
             for row in report.configurations {
@@ -251,7 +306,9 @@ package enum ReportWriter {
                             } ?? "—"
                         })
             }
-            text += "### Recovered under each configuration: \(scenario.rawValue)\n\n\(sentence(summary(scenario))); mean %.\n\n" + table.markdown + "\n"
+            text +=
+                "### Recovered under each configuration: \(scenario.rawValue)\n\n\(sentence(summary(scenario))); mean %.\n\n"
+                + table.markdown + "\n"
         }
         return text
     }
@@ -261,7 +318,9 @@ package enum ReportWriter {
         let text = "## Memory growth (churn workload, one process per backend)\n\n![RSS under the churn workload](rss.svg)\n\n"
         var table = Table(
             [("backend", .left)]
-                + ["baseline", "peak", "after free", "after purge", "after destroy", "allocator mapped", "allocator resident"].map { ($0, .right) })
+                + ["baseline", "peak", "after free", "after purge", "after destroy", "allocator mapped", "allocator resident"].map {
+                    ($0, .right)
+                })
         for result in report.fragmentation {
             let cells: [Double?] = [
                 result.baselineRssMiB, result.peakRssMiB, result.afterFreeRssMiB, result.afterPurgeRssMiB, result.afterDestroyRssMiB,

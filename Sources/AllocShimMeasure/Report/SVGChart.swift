@@ -6,11 +6,16 @@ import Foundation
 enum SVGChart {
     /// Colour-blind-safe categorical colours (Okabe–Ito), in legend order.
     static let palette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+    /// The same colours for thin lines and small marks, ordered so that the first six are far
+    /// apart: the sky blue next to the blue and the yellow on white are hard to tell at 2 px.
+    static let linePalette = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#000000", "#D55E00", "#56B4E9", "#F0E442"]
 
     /// One bar per category.
     struct Series {
         var name: String
         var values: [Double?]
+        /// Per category, the range the value was measured within, drawn as a whisker over the bar.
+        var ranges: [ClosedRange<Double>?]? = nil
     }
 
     /// A short horizontal mark per category across its group of bars (e.g. the RSS before
@@ -28,17 +33,23 @@ enum SVGChart {
         title: String, subtitle: String, xTitle: String, categories: [String], series: [Series], axis: ChartAxis,
         marker: Marker? = nil, valueLabels: Bool = false
     ) -> String {
-        let barWidth = valueLabels ? 26.0 : 11.0, barGap = 2.0, groupGap = 26.0
+        let barWidth = valueLabels ? 26.0 : 11.0
+        let barGap = 2.0
+        let groupGap = 26.0
         let groupWidth = Double(series.count) * (barWidth + barGap) - barGap
         let longestCategory = categories.map { textWidth($0, size: 11) }.max() ?? 0
         // Labels wider than their group are turned 35°; their height then grows with the longest.
         let turnLabels = longestCategory > groupWidth + groupGap - 6
         let labelDepth = turnLabels ? longestCategory * 0.6 + 16 : 20
-        let plotLeft = 86.0, plotTop = 72.0, plotHeight = 260.0
+        let plotLeft = 86.0
+        let plotTop = 72.0
+        let plotHeight = 260.0
         let plotWidth = Double(categories.count) * (groupWidth + groupGap)
         let plotBottom = plotTop + plotHeight
-        let width = Int(plotLeft + plotWidth + 24)
-        let legendItems = series.map { LegendItem(name: $0.name, kind: .box) } + (marker.map { [LegendItem(name: $0.name, kind: .dash)] } ?? [])
+        // Wide enough for the title and subtitle too: with few categories they are wider than the plot.
+        let width = Int(Swift.max(plotLeft + plotWidth + 24, 24 + textWidth(subtitle, size: 12), 24 + textWidth(title, size: 16)))
+        let legendItems =
+            series.map { LegendItem(name: $0.name, kind: .box) } + (marker.map { [LegendItem(name: $0.name, kind: .dash)] } ?? [])
         let legendTop = plotBottom + labelDepth + 34
         let (legend, legendHeight) = legendBlock(legendItems, x: plotLeft, y: legendTop, width: Double(width) - plotLeft - 12)
         let height = Int(legendTop + legendHeight + 8)
@@ -58,8 +69,20 @@ enum SVGChart {
             for (seriesIndex, item) in series.enumerated() {
                 if let value = item.values[categoryIndex], !axis.logarithmic || value > 0 {
                     let top = y(value)
-                    svg += "<rect x=\"\(f(x))\" y=\"\(f(top))\" width=\"\(f(barWidth))\" height=\"\(f(plotBottom - top))\" fill=\"\(palette[seriesIndex % palette.count])\">"
+                    svg +=
+                        "<rect x=\"\(f(x))\" y=\"\(f(top))\" width=\"\(f(barWidth))\" height=\"\(f(plotBottom - top))\" fill=\"\(palette[seriesIndex % palette.count])\">"
                     svg += "<title>\(escape(item.name)), \(escape(category)): \(axis.format(value))</title></rect>"
+                    if let range = item.ranges?[categoryIndex] {
+                        // A whisker with caps, dark so it reads over every bar colour.
+                        let center = x + barWidth / 2
+                        let low = y(range.lowerBound)
+                        let high = y(range.upperBound)
+                        svg +=
+                            "<g stroke=\"#222\" stroke-width=\"1.2\"><title>\(escape(item.name)), \(escape(category)): "
+                            + "\(axis.format(range.lowerBound))–\(axis.format(range.upperBound))</title>"
+                            + line(center, low, center, high, stroke: "#222") + line(center - 3, low, center + 3, low, stroke: "#222")
+                            + line(center - 3, high, center + 3, high, stroke: "#222") + "</g>"
+                    }
                     if valueLabels {
                         svg += text(String(format1: value), x: x + barWidth / 2, y: top - 4, size: 10, anchor: "middle")
                     }
@@ -68,12 +91,14 @@ enum SVGChart {
             }
             if let marker, let value = marker.values[categoryIndex] {
                 let my = y(value)
-                svg += "<line x1=\"\(f(groupStart - 5))\" y1=\"\(f(my))\" x2=\"\(f(groupStart + groupWidth + 5))\" y2=\"\(f(my))\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6 3\">"
+                svg +=
+                    "<line x1=\"\(f(groupStart - 5))\" y1=\"\(f(my))\" x2=\"\(f(groupStart + groupWidth + 5))\" y2=\"\(f(my))\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6 3\">"
                 svg += "<title>\(escape(marker.name)), \(escape(category)): \(axis.format(value))</title></line>"
             }
             let center = groupStart + groupWidth / 2
             if turnLabels {
-                svg += "<text x=\"\(f(center))\" y=\"\(f(plotBottom + 14))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(f(center)) \(f(plotBottom + 14)))\">\(escape(category))</text>"
+                svg +=
+                    "<text x=\"\(f(center))\" y=\"\(f(plotBottom + 14))\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-35 \(f(center)) \(f(plotBottom + 14)))\">\(escape(category))</text>"
             } else {
                 svg += text(category, x: center, y: plotBottom + 16, size: 11, anchor: "middle")
             }
@@ -101,7 +126,8 @@ enum SVGChart {
     /// Legend entries in rows that wrap at `width`; returns the SVG and its height.
     static func legendBlock(_ items: [LegendItem], x: Double, y: Double, width: Double) -> (String, Double) {
         var svg = ""
-        var offsetX = 0.0, row = 0.0
+        var offsetX = 0.0
+        var row = 0.0
         var colourIndex = 0
         for item in items {
             let itemWidth = 30 + textWidth(item.name, size: 12)
@@ -109,13 +135,16 @@ enum SVGChart {
                 offsetX = 0
                 row += 1
             }
-            let left = x + offsetX, baseline = y + row * 20
+            let left = x + offsetX
+            let baseline = y + row * 20
             switch item.kind {
             case .box:
-                svg += "<rect x=\"\(f(left))\" y=\"\(f(baseline - 10))\" width=\"12\" height=\"12\" fill=\"\(palette[colourIndex % palette.count])\"/>"
+                svg +=
+                    "<rect x=\"\(f(left))\" y=\"\(f(baseline - 10))\" width=\"12\" height=\"12\" fill=\"\(palette[colourIndex % palette.count])\"/>"
                 colourIndex += 1
             case .dash:
-                svg += "<line x1=\"\(f(left - 2))\" y1=\"\(f(baseline - 4))\" x2=\"\(f(left + 16))\" y2=\"\(f(baseline - 4))\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>"
+                svg +=
+                    "<line x1=\"\(f(left - 2))\" y1=\"\(f(baseline - 4))\" x2=\"\(f(left + 16))\" y2=\"\(f(baseline - 4))\" stroke=\"#000\" stroke-width=\"2\" stroke-dasharray=\"6 3\"/>"
             }
             svg += text(item.name, x: left + 18, y: baseline, size: 12, anchor: "start")
             offsetX += itemWidth
@@ -130,7 +159,9 @@ enum SVGChart {
             + (subtitle.isEmpty ? "" : "<text x=\"12\" y=\"44\" font-size=\"12\" fill=\"#444\">\(escape(subtitle))</text>")
     }
 
-    static func text(_ content: String, x: Double, y: Double, size: Int, anchor: String, fill: String? = nil, weight: String? = nil) -> String {
+    static func text(_ content: String, x: Double, y: Double, size: Int, anchor: String, fill: String? = nil, weight: String? = nil)
+        -> String
+    {
         "<text x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"\(size)\" text-anchor=\"\(anchor)\""
             + (fill.map { " fill=\"\($0)\"" } ?? "") + (weight.map { " font-weight=\"\($0)\"" } ?? "") + ">\(escape(content))</text>"
     }
@@ -155,7 +186,9 @@ enum SVGChart {
     }
 
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(
+            of: ">", with: "&gt;"
+        )
+        .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

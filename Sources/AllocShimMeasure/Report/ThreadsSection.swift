@@ -18,7 +18,7 @@ enum ThreadsSection {
         text += "CPU time per operation, which leaves out time a thread waited for a core. Cross-thread: frees by a thread that did not "
         text += "allocate the block, per operation. Of C: the row's scaling over the `c` form's (the same workload in C on the "
         text += "same allocator's calls) at the same thread count: 1.00× keeps all the scaling the allocator has.\n\n"
-        let headlines = ThreadSweepTable.headlines(sweep)
+        let headlines = ThreadSweepTable.headlines(sweep, withTarget: false)
         if !headlines.isEmpty { text += headlines.map { "**\($0)**" }.joined(separator: "  \n") + "\n\n" }
         let forms = BlockForm.allCases.filter { form in sweep.points.contains { $0.form == form } }
         text += "Forms: " + forms.map { "`\($0.rawValue)` \($0.call)" }.joined(separator: ", ") + ".\n\n"

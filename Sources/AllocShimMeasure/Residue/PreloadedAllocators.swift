@@ -13,7 +13,9 @@ package struct PreloadedAllocator: Sendable, Equatable {
     /// Whether the musl probe (static, its own malloc) runs instead of the glibc one.
     package var usesMuslProbe: Bool
 
-    static let scudoCandidates = ["14.0.6", "14"].map { "/usr/lib/llvm-14/lib/clang/\($0)/lib/linux/libclang_rt.scudo_standalone-x86_64.so" }
+    static let scudoCandidates = ["14.0.6", "14"].map {
+        "/usr/lib/llvm-14/lib/clang/\($0)/lib/linux/libclang_rt.scudo_standalone-x86_64.so"
+    }
     static let libraryDirectory = "/usr/lib/x86_64-linux-gnu/"
 
     /// glibc's own malloc: the glibc probe with nothing preloaded.
@@ -23,14 +25,17 @@ package struct PreloadedAllocator: Sendable, Equatable {
     /// LLVM's Scudo hardened allocator (clang 14's `libclang_rt.scudo_standalone`).
     package static let scudo = PreloadedAllocator(family: "scudo", libraryCandidates: scudoCandidates, usesMuslProbe: false)
     /// jemalloc from `libjemalloc.so.2`.
-    package static let jemalloc = PreloadedAllocator(family: "jemalloc", libraryCandidates: [libraryDirectory + "libjemalloc.so.2"], usesMuslProbe: false)
+    package static let jemalloc = PreloadedAllocator(
+        family: "jemalloc", libraryCandidates: [libraryDirectory + "libjemalloc.so.2"], usesMuslProbe: false)
     /// gperftools' tcmalloc from `libtcmalloc_minimal.so.4`.
-    package static let tcmalloc = PreloadedAllocator(family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal.so.4"], usesMuslProbe: false)
+    package static let tcmalloc = PreloadedAllocator(
+        family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal.so.4"], usesMuslProbe: false)
     /// gperftools' debug allocator (`libtcmalloc_minimal_debug.so.4`), in the tcmalloc family.
     package static let tcmallocDebug = PreloadedAllocator(
         family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal_debug.so.4"], usesMuslProbe: false)
     /// mimalloc from `libmimalloc.so.2`.
-    package static let mimalloc = PreloadedAllocator(family: "mimalloc", libraryCandidates: [libraryDirectory + "libmimalloc.so.2"], usesMuslProbe: false)
+    package static let mimalloc = PreloadedAllocator(
+        family: "mimalloc", libraryCandidates: [libraryDirectory + "libmimalloc.so.2"], usesMuslProbe: false)
 
     /// The library found on this machine, nil when none is needed; throws when it is missing.
     func library() throws -> String? {
@@ -73,7 +78,9 @@ package struct HardenedConfiguration: Sendable {
             name: "glibc tcache off + MALLOC_PERTURB_=165", allocator: .glibc,
             settings: ["GLIBC_TUNABLES": "glibc.malloc.tcache_count=0", "MALLOC_PERTURB_": "165"],
             documented: "mallopt(3): M_PERTURB fills freed memory with the byte and new memory (except calloc) with its complement"),
-        .init(name: "scudo default", allocator: .scudo, settings: [:], documented: "hardened: randomized, checksummed headers, quarantine off by default"),
+        .init(
+            name: "scudo default", allocator: .scudo, settings: [:],
+            documented: "hardened: randomized, checksummed headers, quarantine off by default"),
         .init(
             name: "scudo zero_contents=1", allocator: .scudo, settings: ["SCUDO_OPTIONS": "zero_contents=1"],
             documented: "zero-fills every new allocation"),
@@ -90,7 +97,9 @@ package struct HardenedConfiguration: Sendable {
         .init(
             name: "jemalloc zero:true", allocator: .jemalloc, settings: ["MALLOC_CONF": "zero:true"],
             documented: "jemalloc(3): every allocation is zeroed (needs --enable-fill)"),
-        .init(name: "tcmalloc_minimal default", allocator: .tcmalloc, settings: [:], documented: "thread caches of singly linked free objects"),
+        .init(
+            name: "tcmalloc_minimal default", allocator: .tcmalloc, settings: [:], documented: "thread caches of singly linked free objects"
+        ),
         .init(
             name: "tcmalloc_minimal_debug", allocator: .tcmallocDebug, settings: [:],
             documented: "gperftools debugallocation: new memory filled with 0xAB, freed with 0xCD, reuse delayed by a free queue"),
@@ -152,7 +161,9 @@ package enum HardenedMatrix {
                 for scenario in scenarios { arguments += ["--scenario", scenario] }
                 for size in sizes { arguments += ["--size", String(size)] }
                 let residue = try ChildProcess.run(probe, arguments, environment: environment)
-                guard residue.status == 0 else { throw MeasureError.failed(residue.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(residue.status)") }
+                guard residue.status == 0 else {
+                    throw MeasureError.failed(residue.stderr.split(separator: "\n").last.map(String.init) ?? "exit \(residue.status)")
+                }
                 row.residue = try JSONDecoder().decode([ResidueResult].self, from: Data(residue.stdout.utf8))
                 for index in row.residue.indices { row.residue[index].backend = configuration.name }
                 let cost = try ChildProcess.run(probe, ["--cost"], environment: environment)
@@ -168,8 +179,12 @@ package enum HardenedMatrix {
         // Ratios to each family's first (default) row measured in this same run.
         for index in rows.indices {
             guard let base = rows.first(where: { $0.family == rows[index].family && $0.error == nil }) else { continue }
-            if let cost = rows[index].cNsPerOp100B, let baseCost = base.cNsPerOp100B, baseCost > 0 { rows[index].costRatio100B = cost / baseCost }
-            if let cost = rows[index].cNsPerOp10KiB, let baseCost = base.cNsPerOp10KiB, baseCost > 0 { rows[index].costRatio10KiB = cost / baseCost }
+            if let cost = rows[index].cNsPerOp100B, let baseCost = base.cNsPerOp100B, baseCost > 0 {
+                rows[index].costRatio100B = cost / baseCost
+            }
+            if let cost = rows[index].cNsPerOp10KiB, let baseCost = base.cNsPerOp10KiB, baseCost > 0 {
+                rows[index].costRatio10KiB = cost / baseCost
+            }
         }
         return rows
     }
@@ -177,9 +192,23 @@ package enum HardenedMatrix {
     /// A table of mean recovered % per scenario and size, the C cost and its ratio to the
     /// family's default, one row per configuration; a failed row shows its error instead.
     package static func render(_ rows: [HardenedResult]) -> String {
+        caption + "\n" + table(rows).text
+    }
+
+    /// What ``table(_:)`` shows, in a line.
+    package static let caption =
+        "Recovered % (mean) through the C probe under LD_PRELOAD, and the malloc/free cost (× = against the family's default, same run)"
+
+    /// The rows of ``render(_:)`` as a table, for plain text or Markdown.
+    package static func table(_ rows: [HardenedResult]) -> Table {
         var columns = [Table.Column("hardened / debug configuration", .left, minimumWidth: 39)]
-        for scenario in scenarios { for size in sizes { columns.append(Table.Column("\(scenario) \(size)", minimumWidth: columns.count == 1 ? 17 : 16)) } }
-        columns += [Table.Column("ns 100B", minimumWidth: 8), Table.Column("×", minimumWidth: 5), Table.Column("ns 10KiB", minimumWidth: 8), Table.Column("×", minimumWidth: 5)]
+        for scenario in scenarios {
+            for size in sizes { columns.append(Table.Column("\(scenario) \(size)", minimumWidth: columns.count == 1 ? 17 : 16)) }
+        }
+        columns += [
+            Table.Column("ns 100B", minimumWidth: 8), Table.Column("×", minimumWidth: 5), Table.Column("ns 10KiB", minimumWidth: 8),
+            Table.Column("×", minimumWidth: 5),
+        ]
         var table = Table(columns: columns)
         for row in rows {
             if let error = row.error {
@@ -199,7 +228,6 @@ package enum HardenedMatrix {
             ]
             table.append(cells)
         }
-        return "Recovered % (mean) through the C probe under LD_PRELOAD, and the malloc/free cost (× = against the family's default, same run)\n"
-            + table.text
+        return table
     }
 }
