@@ -108,6 +108,12 @@
         var readableArray: [UInt8] { getBytes(at: readerIndex, length: readableBytes) ?? [] }
     }
 
+    /// Buffers handed to another task, which drops them there.
+    final class SliceBox: Sendable {
+        let buffers: TestLocked<[ByteBuffer]>
+        init(_ buffers: [ByteBuffer]) { self.buffers = TestLocked(buffers) }
+    }
+
     /// The thread's jemalloc allocation total (bytes ever allocated by this thread), when jemalloc
     /// is the process malloc: it sees every allocation of the thread, NIO's and the runtime's included.
     func threadAllocatedBytes() -> UInt64? {
@@ -115,12 +121,15 @@
         return try? JemallocControl.read(.threadAllocated)
     }
 
-    @Suite("NIO handoff without copies (issue 19, item 4)")
+    // Serialized: several tests count the process-wide handoff table's live regions.
+    @Suite("NIO handoff without copies (issue 19, item 4)", .serialized)
     struct NIOHandoffTests {
         @Test(
             "an OwnedBytes becomes a ByteBuffer without a copy: same address, no allocation of payload size, freed once on drop",
             arguments: [false, true])
         func zeroCopyAndPlainDrop(pooled: Bool) throws {
+            // The table's shards are made on the process's first handoff, once: not counted here.
+            _ = try ByteBuffer(takingOwnershipOf: try OwnedBytes(copying: [1, 2, 3].span.bytes))
             let fixture = try AdoptionFixture(pooled: pooled)
             let owned = try fixture.owned()
             let address = owned.baseAddress
@@ -359,6 +368,73 @@
             #expect(grown.deallocations == live.deallocations + 1)
             _ = consume buffer
             #expect(arena.statistics().liveBytes == live.liveBytes - 10_000)
+        }
+
+        @Test("a tenant's buffer outlives its eviction: growth goes to the fallback, the region frees into the evicted arena")
+        func tenantEvictedWhileAdopted() throws {
+            guard JemallocControl.isAvailable else { return }
+            let tenants = try TenantArenas(maximumTenants: 4)
+            let arena = try tenants.arena(for: "evicted")
+            let owned = try OwnedBytes(unpooledCapacity: 10_000, using: try tenants.source(for: "evicted")) { output in
+                for _ in 0..<10_000 { output.append(UInt8(5)) }
+            }
+            var buffer = try tenants.byteBuffer(takingOwnershipOf: owned, for: "evicted")
+            tenants.evict("evicted")
+            #expect(arena.liveBlocks == 1, "the adopted region is the evicted arena's one live block")
+            let allocations = arena.statistics().allocations
+            buffer.writeRepeatingByte(6, count: 20_000)  // the tenant's slot is empty: growth goes to the fallback
+            #expect(arena.statistics().allocations == allocations, "an evicted arena got a new block")
+            #expect(arena.liveBlocks == 0, "the region went back to its arena when the buffer grew out of it")
+            #expect(buffer.readableBytes == 30_000 && buffer.getInteger(at: 9_999, as: UInt8.self) == 5)
+        }
+
+        @Test("threads hand off, slice and free each other's buffers: every region back exactly once")
+        func concurrentHandoffs() async throws {
+            let ledger = BlockLedgerAllocator()
+            let source = try BufferSource(allocator: ledger)
+            let regions = NIOHandoffTable.liveRegionCount
+            let perTask = 500
+            // Each task makes buffers (pooled and not, alternately) and hands every other one's slice to
+            // a second task group, which drops it after its parent is gone on the first task.
+            // Results go through a box, never as task results: a finished task may keep its result
+            // (and captured values) until it is deallocated, after the group has seen it finish.
+            let collected = SliceBox([])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<4 {
+                    group.addTask {
+                        var kept: [ByteBuffer] = []
+                        for index in 0..<perTask {
+                            let size = (index + task).isMultiple(of: 2) ? 100 : 5000
+                            let owned = try OwnedBytes(capacity: size, using: source) { output in
+                                for _ in 0..<size { output.append(UInt8(truncatingIfNeeded: index)) }
+                            }
+                            var buffer = try ByteBuffer(takingOwnershipOf: owned, growingWith: ledger)
+                            if index.isMultiple(of: 3) { buffer.writeInteger(UInt64(index)) }  // some grow
+                            if index.isMultiple(of: 2) { kept.append(buffer.getSlice(at: 1, length: 10)!) }
+                        }
+                        collected.buffers.withLock { $0 += kept }
+                        kept.removeAll()
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let slices = collected.buffers.withLock { all in
+                defer { all = [] }
+                return all
+            }
+            #expect(slices.allSatisfy { $0.readableBytes == 10 })
+            // The slices are the last references: dropped by other tasks, on whatever threads run them.
+            let parts = stride(from: 0, to: slices.count, by: 250).map { SliceBox(Array(slices[$0..<min($0 + 250, slices.count)])) }
+            _ = consume slices
+            await withTaskGroup(of: Void.self) { group in
+                for part in parts { group.addTask { part.buffers.withLock { $0.removeAll() } } }
+            }
+            #expect(NIOHandoffTable.liveRegionCount == regions)
+            #expect(source.pool.accounting.referencedBytes == 0, "a pool slice was released twice or never")
+            // Every block of the ledger went back exactly once, but the pool's live slabs: a double
+            // release would make releases outnumber them, a lost one leave more.
+            #expect(ledger.releaseCount <= ledger.allocationCount)
+            #expect(ledger.allocationCount - ledger.releaseCount == source.pool.accounting.liveSlabs)
         }
 
         @Test("a ByteBuffer's readable bytes feed AllocShim as a RawSpan, read in place")
