@@ -83,6 +83,8 @@ public enum NIOAllocatorError: Error, Equatable, Sendable, CustomStringConvertib
     case backend(BackendSelectionError)
     /// The tenant's arena could not be had.
     case tenant(TenantArenaError)
+    /// A buffer of more bytes than a `ByteBuffer` can hold (its capacity is 32 bits).
+    case tooLargeForByteBuffer(byteCount: Int, limit: Int)
 
     /// A one-line explanation naming the limit or the underlying error.
     public var description: String {
@@ -91,6 +93,8 @@ public enum NIOAllocatorError: Error, Equatable, Sendable, CustomStringConvertib
             return "AllocShimNIO: all \(limit) allocator routes have been given out (a route is never reused); route fewer distinct allocators, e.g. reuse one per backend"
         case .backend(let error): return error.description
         case .tenant(let error): return error.description
+        case .tooLargeForByteBuffer(let byteCount, let limit):
+            return "AllocShimNIO: a buffer of \(byteCount) bytes cannot become a ByteBuffer, which holds at most \(limit) bytes"
         }
     }
 }

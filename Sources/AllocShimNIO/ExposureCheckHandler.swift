@@ -161,7 +161,7 @@
         /// The exposures in `buffer`'s readable bytes, or nil when there are none.
         func inspect(_ buffer: ByteBuffer, channel: Channel) -> OutboundExposure? {
             // The pattern is recognised wherever the bytes lie: slices and moved bytes included.
-            let exposures = buffer.withUnsafeReadableBytes { detector.scan($0) }
+            let exposures = detector.scan(buffer)
             guard !exposures.isEmpty else { return nil }
             let name = channel.remoteAddress.map { "\($0)" } ?? "\(type(of: channel))"
             return OutboundExposure(channel: name, byteCount: buffer.readableBytes, exposures: exposures)
