@@ -196,11 +196,21 @@ private struct SiteJudge {
     /// allocation is not bound to a local declared right there.
     private func localDeclaration(of call: FunctionCallExprSyntax) -> String? {
         guard binding(of: call) != nil, let pattern = call.ancestor(PatternBindingSyntax.self),
+            // The call is the initializer itself (under `try`), not inside a closure that initializes another name.
+            let value = pattern.initializer?.value, unwrappedTry(value).id == call.id,
             let name = pattern.pattern.as(IdentifierPatternSyntax.self)?.identifier.text,
             let declaration = pattern.ancestor(VariableDeclSyntax.self), declaration.bindings.count == 1
         else { return nil }
         let type = pattern.typeAnnotation.map { $0.trimmedDescription } ?? ""
         return "\(declaration.bindingSpecifier.text) \(name)\(type)"
+    }
+
+    private func unwrappedTry(_ expression: ExprSyntax) -> ExprSyntax {
+        var expression = expression
+        while let inner = expression.as(TryExprSyntax.self)?.expression ?? expression.as(AwaitExprSyntax.self)?.expression {
+            expression = inner
+        }
+        return expression
     }
 
     /// The call rewritten to its zeroed form, as a region in UTF-16 columns (the SARIF run's

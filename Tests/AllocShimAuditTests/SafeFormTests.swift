@@ -136,6 +136,12 @@ struct SafeFormTests {
         #expect(suggestion.contains("the zeroed form `SharedBytes.alloc(n)`"))
     }
 
+    @Test func assignmentInsideAnotherDeclarationsClosureIsNotSpelledAsThatDeclaration() throws {
+        let source = "func f(n: Int) { let x = { () throws -> SharedBytes in var b: SharedBytes; b = try SharedBytes.allocUnsafe(n); return b }; use(x) }\n"
+        let finding = try #require(SourceAnalyzer().analyze(source: source, file: "s.swift").first)
+        #expect(finding.suggestion?.hasPrefix("the output-span form `SharedBytes(capacity: n)") == true, "\(finding.suggestion ?? "nil")")
+    }
+
     @Test func fixReplacesTheCallWithTheZeroedForm() throws {
         let source = """
             func f(n: Int) throws -> OwnedBytes {
