@@ -58,6 +58,42 @@ for r in run["results"]:
 PY
 expect_status 0 "JSON output" "$tool" audit "$work/dirty.swift" --json
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["summary"]["unjustified"] == 1, d' "$work/out"
+# Output-span forms (issue 19, item 5): safe by construction, counted; an allocUnsafe gets the
+# output-span suggestion and a SARIF fix whose region (UTF-16 columns) is exactly the call.
+mkdir -p "$work/span"
+cat >"$work/span/s.swift" <<'SWIFT'
+func f(n: Int, payload: RawSpan) throws -> SharedBytes {
+    let safe = try OwnedBytes(capacity: n) { output in output.append(contentsOf: payload) }
+    let s = "é😀"; let b = try SharedBytes.allocUnsafe(n)
+    b.withUnsafeMutableBytes { raw in for i in 0..<n / 2 { raw[i] = 1 } }
+    return b
+}
+SWIFT
+expect_status 0 "--suggest names the output-span form" "$tool" audit "$work/span" --suggest
+grep -qF 'suggest: `let b = try SharedBytes(capacity: n) { output in' "$work/out" || { echo "FAIL: no output-span suggestion"; cat "$work/out"; exit 1; }
+expect_status 0 "safe forms are counted" "$tool" audit "$work/span"
+grep -q "; 1 safe by construction" "$work/out" || { echo "FAIL: safe form not counted"; cat "$work/out"; exit 1; }
+expect_status 0 "SARIF with a fix" "$tool" audit "$work/span" --sarif "$work/span.sarif"
+python3 - "$work/span.sarif" "$work/span/s.swift" <<'PY'
+import json, sys
+log = json.load(open(sys.argv[1]))
+run = log["runs"][0]
+assert run["columnKind"] == "utf16CodeUnits" and run["properties"]["safeByConstruction"] == 1, run
+[result] = run["results"]
+[fix] = result["fixes"]
+assert fix["description"]["text"]
+[change] = fix["artifactChanges"]
+assert change["artifactLocation"]["uri"] == result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+[replacement] = change["replacements"]
+region, text = replacement["deletedRegion"], replacement["insertedContent"]["text"]
+assert text == "SharedBytes.alloc(n)", text
+lines = open(sys.argv[2], encoding="utf-8").read().split("\n")
+assert region["startLine"] == region["endLine"] == 3, region
+line = lines[2].encode("utf-16-le")
+deleted = line[2 * (region["startColumn"] - 1):2 * (region["endColumn"] - 1)].decode("utf-16-le")
+assert deleted == "SharedBytes.allocUnsafe(n)", deleted
+assert region["startColumn"] == result["locations"][0]["physicalLocation"]["region"]["startColumn"]
+PY
 # Hostile inputs (issue 21, item 4): each must end within the time limit, without a crash, with
 # a finding or a one-line error. `timeout` turns a hang into a failure (exit 124).
 hostile="$work/hostile"

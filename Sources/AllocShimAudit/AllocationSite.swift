@@ -39,6 +39,12 @@ struct AllocationSite {
     var sizeText: String?
     /// The zeroed form of the same API, for `--suggest`.
     var zeroedForm: String
+    /// AllocShim's uninitialized buffer forms only: the output-span initializer that replaces
+    /// them (`SharedBytes(capacity: n)`, without its closure), and the call rewritten to the
+    /// zeroed form with the same arguments, a drop-in replacement (same result type, same
+    /// errors, every byte zero instead of garbage) that the SARIF fix offers.
+    var outputSpanForm: String?
+    var zeroedReplacement: String?
 
     init(call: FunctionCallExprSyntax, api: String, size: ExprSyntax?, shape: SiteShape, zeroedForm: String) {
         self.call = call
@@ -89,10 +95,18 @@ func recognizeAllocation(_ call: FunctionCallExprSyntax) -> AllocationSite? {
     if labels.first == "uninitializedCount" || labels.first == "uninitializedUnpooledCount" {
         let label = labels.first!!
         let size = arguments.first!.expression
-        return AllocationSite(
+        var site = AllocationSite(
             call: call, api: "OwnedBytes(\(label):)", size: size,
             shape: .bound(BufferShape(isBuffer: true, isRaw: true)),
             zeroedForm: "OwnedBytes(zeroedCount: \(size.trimmedDescription)\(restOfArguments(arguments)))")
+        let capacityLabel = label == "uninitializedCount" ? "capacity" : "unpooledCapacity"
+        site.outputSpanForm = "OwnedBytes(\(capacityLabel): \(size.trimmedDescription)\(restOfArguments(arguments)))"
+        // Only where the receiver is named AllocShim's type: another type's `uninitializedCount:`
+        // initializer need not have a `zeroedCount:` one.
+        if call.trailingClosure == nil, ["OwnedBytes", "AllocShim.OwnedBytes"].contains(callee.trimmedDescription) {
+            site.zeroedReplacement = "\(callee.trimmedDescription)(zeroedCount: \(size.trimmedDescription)\(restOfArguments(arguments)))"
+        }
+        return site
     }
     if labels.contains("minimumCapacity"),
         labels.contains("makingHeaderWith") || labels.contains("bufferClass")
@@ -172,9 +186,16 @@ func recognizeAllocation(_ call: FunctionCallExprSyntax) -> AllocationSite? {
             zeroedForm: zeroed)
     case "allocUnsafe", "allocUnsafeSlow":
         guard let size = arguments.first?.expression, arguments.first?.label == nil else { return nil }
-        return AllocationSite(
+        var site = AllocationSite(
             call: call, api: "SharedBytes.\(name)", size: size, shape: .bound(BufferShape(isBuffer: true, isRaw: true)),
             zeroedForm: "\(baseText ?? "").alloc(\(size.trimmedDescription)\(restOfArguments(arguments)))")
+        let capacityLabel = name == "allocUnsafe" ? "capacity" : "unpooledCapacity"
+        let type = baseText.flatMap { typeName($0) } ?? "SharedBytes"
+        site.outputSpanForm = "\(type)(\(capacityLabel): \(size.trimmedDescription)\(restOfArguments(arguments)))"
+        if call.trailingClosure == nil, ["SharedBytes", "AllocShim.SharedBytes"].contains(baseText ?? "") {
+            site.zeroedReplacement = site.zeroedForm
+        }
+        return site
     case "allocateUninitialized":
         let size: ExprSyntax?
         var sizeText: String?

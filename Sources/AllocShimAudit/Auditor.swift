@@ -33,11 +33,15 @@ package struct AuditReport: Sendable {
     package var findings: [Finding]
     /// How many Swift files were parsed.
     package var fileCount: Int
+    /// How many calls of the safe-by-construction initializers (output-span, copying) were seen:
+    /// not sites, never findings.
+    package var safeByConstruction: Int
 
     /// Creates a report.
-    package init(findings: [Finding], fileCount: Int) {
+    package init(findings: [Finding], fileCount: Int, safeByConstruction: Int = 0) {
         self.findings = findings
         self.fileCount = fileCount
+        self.safeByConstruction = safeByConstruction
     }
 
     /// How many findings have `verdict`.
@@ -151,6 +155,7 @@ package enum Auditor {
     package static func audit(_ inputs: AuditInputs, limits: AuditLimits = AuditLimits()) throws(AuditInputError) -> AuditReport {
         let analyzer = SourceAnalyzer(limits: limits)
         var findings: [Finding] = inputs.skipped
+        var safeByConstruction = 0
         for file in inputs.files {
             let size = FileKind.size(file)
             if size > limits.maximumFileBytes {
@@ -163,7 +168,9 @@ package enum Auditor {
             guard let source = String(data: data, encoding: .utf8) else {
                 throw AuditInputError(path: file, problem: "is not UTF-8 text")
             }
-            findings.append(contentsOf: analyzer.analyze(source: source, file: file))
+            let analysis = analyzer.analyzeFile(source: source, file: file)
+            findings.append(contentsOf: analysis.findings)
+            safeByConstruction += analysis.safeByConstruction.count
         }
         // Stable: a file's own findings keep their source order.
         let order = Dictionary(
@@ -172,7 +179,7 @@ package enum Auditor {
             let (a, b) = (order[$0.element.file] ?? 0, order[$1.element.file] ?? 0)
             return a != b ? a < b : $0.offset < $1.offset
         }.map(\.element)
-        return AuditReport(findings: sorted, fileCount: inputs.files.count)
+        return AuditReport(findings: sorted, fileCount: inputs.files.count, safeByConstruction: safeByConstruction)
     }
 }
 

@@ -24,6 +24,9 @@ package struct Finding: Sendable, Equatable {
     package var justification: String?
     /// The safe replacement `--suggest` prints (unjustified sites only).
     package var suggestion: String?
+    /// A compilable, behaviour-keeping replacement of the call (unjustified AllocShim
+    /// `allocUnsafe`/`uninitializedCount` forms only), emitted as a SARIF `fix`.
+    package var fix: SuggestedFix?
 
     /// Creates a finding.
     package init(

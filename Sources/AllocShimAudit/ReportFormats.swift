@@ -20,12 +20,15 @@ package enum ReportFormat {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `N files, M sites: a justified, b fully-overwritten, c unjustified (AS001: …)`.
+    /// `N files, M sites: a justified, b fully-overwritten, c unjustified (AS001: …)`, and
+    /// `; s safe by construction (output-span and copying initializers)` when there are any.
     package static func summary(_ report: AuditReport) -> String {
         let byRule = report.unjustifiedByRule.map { "\($0.0.id) \($0.0.name): \($0.1)" }.joined(separator: ", ")
+        let safe = report.safeByConstruction > 0
+            ? "; \(report.safeByConstruction) safe by construction (output-span and copying initializers)" : ""
         return "\(report.fileCount) files, \(report.findings.count) uninitialized allocation sites: "
             + "\(report.count(.justified)) justified, \(report.count(.fullyOverwritten)) fully-overwritten, "
-            + "\(report.count(.unjustified)) unjustified" + (byRule.isEmpty ? "" : " (\(byRule))")
+            + "\(report.count(.unjustified)) unjustified" + (byRule.isEmpty ? "" : " (\(byRule))") + safe
     }
 
     /// `--suggest`: for each unjustified site, the safe replacement. Nothing is rewritten.
@@ -44,11 +47,19 @@ package enum ReportFormat {
                 ("verdict", .string(finding.verdict.rawValue)), ("rule", .string(finding.rule.id)),
                 ("ruleName", .string(finding.rule.name)), ("reason", .string(finding.reason)),
                 ("justification", finding.justification.json), ("suggestion", finding.suggestion.json),
+                ("fix", finding.fix.map { fix in
+                    JSONValue.object([
+                        ("startLine", .int(fix.startLine)), ("startColumnUTF16", .int(fix.startColumn)),
+                        ("endLine", .int(fix.endLine)), ("endColumnUTF16", .int(fix.endColumn)),
+                        ("replacement", .string(fix.replacement)),
+                    ])
+                } ?? .null),
             ])
         }
         let summary: JSONValue = .object(
             [("files", .int(report.fileCount)), ("sites", .int(report.findings.count))]
                 + Verdict.allCases.map { ($0.rawValue, JSONValue.int(report.count($0))) }
+                + [("safeByConstruction", .int(report.safeByConstruction))]
                 + [("unjustifiedByRule", .object(report.unjustifiedByRule.map { ($0.0.id, JSONValue.int($0.1)) }))])
         return JSONValue.object([("version", .int(1)), ("summary", summary), ("findings", .array(findings))]).rendered() + "\n"
     }
@@ -99,6 +110,9 @@ package enum ReportFormat {
                     ])
                 ])
             ))
+            if let fix = finding.fix {
+                members.append(("fixes", .array([sarifFix(fix, file: finding.file)])))
+            }
             members.append((
                 "properties",
                 .object([("verdict", .string(finding.verdict.rawValue)), ("api", .string(finding.api)), ("size", finding.sizeExpression.json)])
@@ -117,12 +131,35 @@ package enum ReportFormat {
             ("results", .array(results)),
             // SARIF 2.1.0 §3.14.17: columns count UTF-16 code units, as `startColumn` does.
             ("columnKind", .string("utf16CodeUnits")),
+            ("properties", .object([("safeByConstruction", .int(report.safeByConstruction))])),
         ])
         return JSONValue.object([
             ("$schema", .string("https://json.schemastore.org/sarif-2.1.0.json")),
             ("version", .string("2.1.0")),
             ("runs", .array([run])),
         ]).rendered() + "\n"
+    }
+
+    /// A SARIF `fix` (§3.55): one artifact change (§3.56) in the result's file, one replacement
+    /// (§3.57) of the call's region (§3.30; columns in the run's `columnKind`, the end exclusive).
+    private static func sarifFix(_ fix: SuggestedFix, file: String) -> JSONValue {
+        .object([
+            ("description", .object([("text", .string(fix.description))])),
+            ("artifactChanges", .array([
+                .object([
+                    ("artifactLocation", .object([("uri", .string(uri(file)))])),
+                    ("replacements", .array([
+                        .object([
+                            ("deletedRegion", .object([
+                                ("startLine", .int(fix.startLine)), ("startColumn", .int(fix.startColumn)),
+                                ("endLine", .int(fix.endLine)), ("endColumn", .int(fix.endColumn)),
+                            ])),
+                            ("insertedContent", .object([("text", .string(fix.replacement))])),
+                        ])
+                    ])),
+                ])
+            ])),
+        ])
     }
 
     /// A path as an RFC 3986 URI reference. Relative paths stay relative (SARIF resolves them

@@ -16,10 +16,15 @@ package struct SourceAnalyzer: Sendable {
     /// The findings of `source`, in source order. `file` is only copied into the findings. A
     /// source past one of `limits` gives one `notAnalysed` finding instead.
     package func analyze(source: String, file: String) -> [Finding] {
+        analyzeFile(source: source, file: file).findings
+    }
+
+    /// The findings of `source` and the safe-by-construction initializers it calls.
+    package func analyzeFile(source: String, file: String) -> FileAnalysis {
         let deadline = ContinuousClock.now.advanced(by: limits.timePerFile)
         let bytes = Array(source.utf8)
         if let excess = NestingScan.firstExcess(in: bytes, limits: limits) {
-            return [notAnalysed(file, line: excess.line, excess.description)]
+            return FileAnalysis(findings: [notAnalysed(file, line: excess.line, excess.description)])
         }
         let limits = self.limits
         return onLargeStack { Self.analyzeBounded(source: bytes, file: file, limits: limits, deadline: deadline) }
@@ -28,10 +33,10 @@ package struct SourceAnalyzer: Sendable {
     /// Parses and judges a source whose bracket nesting is within `limits`.
     private static func analyzeBounded(
         source: [UInt8], file: String, limits: AuditLimits, deadline: ContinuousClock.Instant
-    ) -> [Finding] {
-        let tooSlow = { notAnalysed(file, line: 1, "took longer than \(limits.timePerFile.secondsText)") }
+    ) -> FileAnalysis {
+        let tooSlow = { FileAnalysis(findings: [notAnalysed(file, line: 1, "took longer than \(limits.timePerFile.secondsText)")]) }
         let tree = source.withUnsafeBufferPointer { Parser.parse(source: $0, maximumNestingLevel: limits.maximumNesting) }
-        if ContinuousClock.now >= deadline { return [tooSlow()] }
+        if ContinuousClock.now >= deadline { return tooSlow() }
         let converter = SourceLocationConverter(fileName: file, tree: tree)
         // The parser counts `<` and `#if` too: deeper than its limit it stops and keeps the rest
         // of the file as unexpected tokens, which would hide what is in them.
@@ -39,23 +44,24 @@ package struct SourceAnalyzer: Sendable {
             var node = Syntax(tree)
             while let child = node.children(viewMode: .sourceAccurate).first(where: { $0.hasMaximumNestingLevelOverflow }) { node = child }
             let line = converter.location(for: node.positionAfterSkippingLeadingTrivia).line
-            return [notAnalysed(file, line: line, "nested deeper than \(limits.maximumNesting) levels for the parser (line \(line))")]
+            return FileAnalysis(findings: [notAnalysed(file, line: line, "nested deeper than \(limits.maximumNesting) levels for the parser (line \(line))")])
         }
         if let deep = firstNode(of: tree, deeperThan: limits.maximumTreeDepth) {
             let line = converter.location(for: deep.positionAfterSkippingLeadingTrivia).line
-            return [notAnalysed(file, line: line, "syntax tree deeper than \(limits.maximumTreeDepth) levels (line \(line))")]
+            return FileAnalysis(findings: [notAnalysed(file, line: line, "syntax tree deeper than \(limits.maximumTreeDepth) levels (line \(line))")])
         }
         let collector = SiteCollector(viewMode: .sourceAccurate)
         collector.walk(tree)
-        guard !collector.sites.isEmpty else { return [] }
+        let safeForms = collector.safeForms
+        guard !collector.sites.isEmpty else { return FileAnalysis(findings: [], safeByConstruction: safeForms) }
         let markers = MarkerIndex(tree: tree, converter: converter)
         let context = SiteJudge(converter: converter, markers: markers, file: file, source: source)
         var findings: [Finding] = []
         for site in collector.sites {
-            if ContinuousClock.now >= deadline { return [tooSlow()] }
+            if ContinuousClock.now >= deadline { return tooSlow() }
             findings.append(context.judge(site))
         }
-        return findings
+        return FileAnalysis(findings: findings, safeByConstruction: safeForms)
     }
 
     /// The first node (in source order) more than `limit` levels below the root, found without
@@ -69,6 +75,15 @@ package struct SourceAnalyzer: Sendable {
         }
         return nil
     }
+}
+
+/// What the analysis of one file found.
+package struct FileAnalysis: Sendable {
+    /// The uninitialized allocation sites, in source order.
+    package var findings: [Finding]
+    /// The safe-by-construction initializers called (output-span and copying forms): not
+    /// sites, counted so that the report shows them.
+    package var safeByConstruction: [String] = []
 }
 
 /// The finding for a file the analysis did not (or could not safely) read through.
@@ -88,11 +103,11 @@ private let analysisStackBytes = 512 << 20
 /// Hands one file's findings from the analysis thread to the caller. Written by the worker before
 /// `done.signal()`, read after `done.wait()`: the semaphore orders the two.
 private final class FindingsHandoff: @unchecked Sendable {
-    var findings: [Finding] = []
+    var findings = FileAnalysis(findings: [])
 }
 
 /// Runs `body` on a thread with `analysisStackBytes` of stack and returns its result.
-private func onLargeStack(_ body: @escaping @Sendable () -> [Finding]) -> [Finding] {
+private func onLargeStack(_ body: @escaping @Sendable () -> FileAnalysis) -> FileAnalysis {
     let handoff = FindingsHandoff()
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
@@ -107,8 +122,15 @@ private func onLargeStack(_ body: @escaping @Sendable () -> [Finding]) -> [Findi
 
 private final class SiteCollector: SyntaxVisitor {
     var sites: [AllocationSite] = []
+    /// The APIs of the safe-by-construction calls, in source order. Their closures are still
+    /// visited: an `allocUnsafe` inside one is a site like any other.
+    var safeForms: [String] = []
     override func visit(_ node: FunctionCallExprSyntax) -> SyntaxVisitorContinueKind {
-        if let site = recognizeAllocation(node) { sites.append(site) }
+        if let site = recognizeAllocation(node) {
+            sites.append(site)
+        } else if let safe = recognizeSafeForm(node) {
+            safeForms.append(safe)
+        }
         return .visitChildren
     }
 }
@@ -149,9 +171,61 @@ private struct SiteJudge {
             }
         }
         if finding.verdict == .unjustified {
-            finding.suggestion = "\(site.zeroedForm)  — or justify it: // allocshim: uninitialized — TODO: why every byte is written before it is read"
+            finding.suggestion = suggestion(for: site)
+            finding.fix = zeroedFix(for: site)
         }
         return finding
+    }
+
+    /// The safe replacement `--suggest` prints. For AllocShim's uninitialized forms it is the
+    /// output-span initializer: spelled out as the whole statement when the buffer is bound to a
+    /// local (`let b = try SharedBytes(capacity: n) { output in … }`: the writes that follow move
+    /// into the closure), named next to the zeroed form when it is not (returned, stored, passed on).
+    private func suggestion(for site: AllocationSite) -> String {
+        let justify = "  — or justify it: // allocshim: uninitialized — TODO: why every byte is written before it is read"
+        guard let outputSpan = site.outputSpanForm else { return site.zeroedForm + justify }
+        if let declaration = localDeclaration(of: site.call) {
+            return "`\(declaration) = try \(outputSpan) { output in /* append the bytes the writes below produce */ }` "
+                + "(move the writes into the closure; the count is what it appends), or the zeroed form `\(site.zeroedForm)`" + justify
+        }
+        return "the output-span form `\(outputSpan) { output in /* append the bytes */ }` (the count is what the closure appends) "
+            + "or the zeroed form `\(site.zeroedForm)`" + justify
+    }
+
+    /// `let b` for `let b = try SharedBytes.allocUnsafe(n)` in a code block; nil when the
+    /// allocation is not bound to a local declared right there.
+    private func localDeclaration(of call: FunctionCallExprSyntax) -> String? {
+        guard binding(of: call) != nil, let pattern = call.ancestor(PatternBindingSyntax.self),
+            // The call is the initializer itself (under `try`), not inside a closure that initializes another name.
+            let value = pattern.initializer?.value, unwrappedTry(value).id == call.id,
+            let name = pattern.pattern.as(IdentifierPatternSyntax.self)?.identifier.text,
+            let declaration = pattern.ancestor(VariableDeclSyntax.self), declaration.bindings.count == 1
+        else { return nil }
+        let type = pattern.typeAnnotation.map { $0.trimmedDescription } ?? ""
+        return "\(declaration.bindingSpecifier.text) \(name)\(type)"
+    }
+
+    private func unwrappedTry(_ expression: ExprSyntax) -> ExprSyntax {
+        var expression = expression
+        while let inner = expression.as(TryExprSyntax.self)?.expression ?? expression.as(AwaitExprSyntax.self)?.expression {
+            expression = inner
+        }
+        return expression
+    }
+
+    /// The call rewritten to its zeroed form, as a region in UTF-16 columns (the SARIF run's
+    /// `columnKind`).
+    private func zeroedFix(for site: AllocationSite) -> SuggestedFix? {
+        guard let replacement = site.zeroedReplacement else { return nil }
+        let start = site.call.positionAfterSkippingLeadingTrivia
+        let end = site.call.endPositionBeforeTrailingTrivia
+        let startLocation = converter.location(for: start)
+        let endLocation = converter.location(for: end)
+        return SuggestedFix(
+            description: "Allocate zeroed: \(replacement) (or move the writes into the output-span form \(site.outputSpanForm ?? ""))",
+            startLine: startLocation.line, startColumn: utf16Column(start.utf8Offset, utf8Column: startLocation.column),
+            endLine: endLocation.line, endColumn: utf16Column(end.utf8Offset, utf8Column: endLocation.column),
+            replacement: replacement)
     }
 
     /// The 1-based column of `offset` in UTF-16 code units (SARIF's default `columnKind`), from

@@ -21,8 +21,13 @@ struct ChurnWorkload {
                 if index % 4 == 0 { longLived.append(small) }  // every 4th survives the round
                 // Short-lived large buffers of varying size (16 KiB ... 4 MiB), eight alive at once.
                 if index % 16 == 0 {
-                    let large = try SharedBytes.allocUnsafeSlow(16 * 1024 + Int(random.next() % (4 << 20)), using: source)
-                    try large.fill(.byte(UInt8(truncatingIfNeeded: index)))
+                    // The output-span form of allocUnsafeSlow + fill: the same unpooled block of
+                    // exactly `size` bytes, every one written once, none readable before.
+                    let size = 16 * 1024 + Int(random.next() % (4 << 20))
+                    let byte = UInt8(truncatingIfNeeded: index)
+                    let large = try SharedBytes(unpooledCapacity: size, using: source) {
+                        $0.append(repeating: byte, count: size, as: UInt8.self)
+                    }
                     window.append(large)
                     if window.count > 8 { window.removeFirst() }
                 }
