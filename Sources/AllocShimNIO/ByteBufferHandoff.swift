@@ -12,7 +12,7 @@
     import AllocShim
     @_spi(CustomByteBufferAllocator) import NIOCore
 
-    /// How a ``SharedBytes`` became a `ByteBuffer`: without a copy, or copied, and why.
+    /// How a `SharedBytes` became a `ByteBuffer`: without a copy, or copied, and why.
     public enum ByteBufferHandoffOutcome: String, Sendable, Equatable, CaseIterable, CustomStringConvertible {
         /// The `ByteBuffer` owns the region itself; nothing was copied.
         case zeroCopy
@@ -51,7 +51,7 @@
         /// otherwise from the allocator that made `bytes` when it is one of AllocShim's built-in backends;
         /// otherwise (a tenant arena, an allocator of yours) from AllocShimNIO's fallback: zeroed system
         /// memory, wiped when freed, so that no arena or allocator is kept alive for good. For a tenant's
-        /// buffer, ``AllocShim/TenantArenas/byteBuffer(takingOwnershipOf:for:)`` grows in the tenant's arena.
+        /// buffer, `TenantArenas.byteBuffer(takingOwnershipOf:for:)` grows in the tenant's arena.
         ///
         /// Takes one of 64 address-sharded locks now and again when the memory is freed (docs/embedding.md).
         /// Throws ``NIOAllocatorError/tooLargeForByteBuffer(byteCount:limit:)`` for more bytes than a
@@ -101,7 +101,7 @@
 
     extension TenantArenas {
         /// As ``NIOCore/ByteBuffer/init(takingOwnershipOf:growingWith:)``, with growth and copy-on-write
-        /// blocks from the tenant's arena (as ``byteBufferAllocator(for:)``'s: the live arena, or the
+        /// blocks from the tenant's arena (as `byteBufferAllocator(for:)`'s: the live arena, or the
         /// fallback while the tenant is evicted). The adopted memory still frees into whatever made it.
         public func byteBuffer(takingOwnershipOf bytes: consuming OwnedBytes, for tenant: String) throws(NIOAllocatorError)
             -> ByteBuffer
