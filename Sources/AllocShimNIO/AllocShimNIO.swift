@@ -50,7 +50,7 @@ extension TenantArenas {
     /// fallback (zeroed system memory, wiped on every release, reallocation included); when
     /// the tenant comes back it reaches the tenant's new arena. A tenant's routing slot is
     /// its own for the life of the process, so once the process has routed
-    /// ``ByteBufferAllocator/allocShimRouteCapacity`` tenants and allocators, further tenants
+    /// `ByteBufferAllocator.allocShimRouteCapacity` tenants and allocators, further tenants
     /// get the fallback too: isolated and served, but without an
     /// arena of their own (see docs/design.md, "Embedding"). Buffers already made keep working
     /// and free into the arena that made them, which is destroyed when the last of them is gone.

@@ -47,7 +47,7 @@
         /// sliced or copied.
         ///
         /// Blocks the buffer needs later (growth, a copy-on-write after a write to a copy) come from
-        /// `growthAllocator` when given (routed for good, as ``NIOCore/ByteBufferAllocator/allocShim(_:)``);
+        /// `growthAllocator` when given (routed for good, as `ByteBufferAllocator.allocShim(_:)`);
         /// otherwise from the allocator that made `bytes` when it is one of AllocShim's built-in backends;
         /// otherwise (a tenant arena, an allocator of yours) from AllocShimNIO's fallback: zeroed system
         /// memory, wiped when freed, so that no arena or allocator is kept alive for good. For a tenant's
@@ -76,7 +76,7 @@
         /// A `ByteBuffer` holding these bytes: the region itself, without a copy, when this value is
         /// its only reference and spans all of it (pass it with `consume`, or as the last use of the
         /// variable); otherwise a copy into a routed block. The outcome says which, and why a copy.
-        /// Growth, copies and errors as ``NIOCore/ByteBuffer/init(takingOwnershipOf:growingWith:)``.
+        /// Growth, copies and errors as `ByteBuffer(takingOwnershipOf:growingWith:)`.
         public consuming func moveIntoByteBuffer(growingWith growthAllocator: (any Allocator)? = nil)
             throws(NIOAllocatorError) -> (buffer: ByteBuffer, outcome: ByteBufferHandoffOutcome)
         {
@@ -100,7 +100,7 @@
     }
 
     extension TenantArenas {
-        /// As ``NIOCore/ByteBuffer/init(takingOwnershipOf:growingWith:)``, with growth and copy-on-write
+        /// As `ByteBuffer(takingOwnershipOf:growingWith:)`, with growth and copy-on-write
         /// blocks from the tenant's arena (as `byteBufferAllocator(for:)`'s: the live arena, or the
         /// fallback while the tenant is evicted). The adopted memory still frees into whatever made it.
         public func byteBuffer(takingOwnershipOf bytes: consuming OwnedBytes, for tenant: String) throws(NIOAllocatorError)
