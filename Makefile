@@ -55,9 +55,11 @@ test-asan: deps
 	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/lsan-suppressions.txt:fast_unwind_on_malloc=0 \
 	  $(SWIFT) test --sanitize=address --disable-default-traits --traits NIO,Metrics --scratch-path .build-asan
 
-# ThreadSanitizer, same setup as test-asan.
+# ThreadSanitizer, same setup as test-asan. Third-party false positives (the Swift concurrency
+# runtime is not instrumented) are suppressed in Tests/tsan-suppressions.txt.
 test-tsan: deps
-	$(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
+	TSAN_OPTIONS=suppressions=$(CURDIR)/Tests/tsan-suppressions.txt \
+	  $(SWIFT) test --sanitize=thread --disable-default-traits --traits NIO,Metrics --scratch-path .build-tsan
 
 # The command line: every bad argument or environment value is one line on standard error
 # and exit status 2, checked before measuring; --version, empty variables, progress
