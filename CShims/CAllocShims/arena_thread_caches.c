@@ -194,6 +194,16 @@ size_t CAllocShims_arena_caches_of(unsigned arena) {
     return count;
 }
 
+int CAllocShims_arena_cache_held_by_caller(unsigned arena) {
+    if (arena >= arena_slots) return 0;
+    CacheEntry *entry = own_entry(arena, 0);
+    if (entry == NULL) return 0;
+    pthread_mutex_lock(&module_lock);  // a releaser clears the flags under it
+    int held = atomic_load_explicit(&entry->flags, memory_order_relaxed) != 0;
+    pthread_mutex_unlock(&module_lock);
+    return held;
+}
+
 size_t CAllocShims_arena_caches_set_limit(size_t limit) {
     pthread_mutex_lock(&module_lock);
     size_t previous = cache_limit;

@@ -46,6 +46,10 @@ size_t CAllocShims_arena_caches_live(void);
 /// reset or destroy and has not exited).
 size_t CAllocShims_arena_caches_of(unsigned arena);
 
+/// Whether the calling thread holds a cache of `arena` now. Unlike the count above, it cannot
+/// see another thread's cache of an arena that took a destroyed arena's index (for tests).
+int CAllocShims_arena_cache_held_by_caller(unsigned arena);
+
 /// The most caches this module creates at once (default: no limit below jemalloc's own).
 /// For tests of the fallback; 0 restores the default. Returns the previous limit.
 size_t CAllocShims_arena_caches_set_limit(size_t limit);
