@@ -29,7 +29,7 @@ report: build tools service
 
 # What CI runs (.ci/run): the three builds, type-system and CLI checks, the C probe, both
 # examples, the README's snippets, the API docs, the audit of our own sources, sanitizers and
-# bounded fuzzing. Timed on a fresh clone: see docs/design.md, "Tests and CI".
+# bounded fuzzing. Timed on a fresh clone: see docs/results.md, "Figures behind the design".
 test: test-default test-without-jemalloc test-integrations test-compile-checks test-cli \
 	test-tools test-example test-hummingbird test-snippets test-docs test-audit \
 	test-shared-writes test-asan test-tsan test-ubsan-c test-fuzz

@@ -52,7 +52,7 @@ extension TenantArenas {
     /// its own for the life of the process, so once the process has routed
     /// `ByteBufferAllocator.allocShimRouteCapacity` tenants and allocators, further tenants
     /// get the fallback too: isolated and served, but without an
-    /// arena of their own (see docs/design.md, "Embedding"). Buffers already made keep working
+    /// arena of their own (see docs/design.md, "NIO routing"). Buffers already made keep working
     /// and free into the arena that made them, which is destroyed when the last of them is gone.
     public func byteBufferAllocator(for tenant: String) throws(NIOAllocatorError) -> ByteBufferAllocator {
         let arena: JemallocArena

@@ -12,7 +12,7 @@
 //    allocator that made it even after its slot has moved on.
 // Blocks stay 16-byte aligned when the allocator's natural alignment is 16 (all built-ins).
 //
-// Isolation (docs/design.md, "Embedding"): a ByteBufferAllocator is a value NIO copies into
+// Isolation (docs/design.md, "NIO routing"): a ByteBufferAllocator is a value NIO copies into
 // every ByteBuffer it makes, and nothing tells us when the last copy is gone. So a slot, once
 // given to an allocator or to a tenant, is never given to anything else for the life of the
 // process: a kept allocator can only ever reach its own allocator or its own tenant's (current)

@@ -1,6 +1,7 @@
 #if NIO
-// Not a pass/fail test: the measurement behind docs/design.md's NIO route figures, run only
-// with ALLOCSHIM_MEASURE_NIO_ROUTE=1 in a release build, pinned to two cores:
+// Not a pass/fail test: the measurement behind the NIO route figures in docs/results.md
+// ("Figures behind the design"), run only with ALLOCSHIM_MEASURE_NIO_ROUTE=1 in a release build,
+// pinned to two cores:
 //   ALLOCSHIM_MEASURE_NIO_ROUTE=1 taskset -c 0,1 swift test -c release --traits Jemalloc,NIO,Metrics \
 //     --scratch-path .build-nio-rel --filter NIORouteCostMeasurement
 import AllocShim
