@@ -82,15 +82,3 @@ package enum BenchTable {
         nanoseconds >= 100 ? String(Int(nanoseconds.rounded())) : String(format1: nanoseconds)
     }
 }
-
-extension String {
-    /// One decimal place, without Foundation's formatter.
-    init(format1 value: Double) {
-        guard value.isFinite else {
-            self = "—"
-            return
-        }
-        let tenths = (value * 10).rounded()
-        self = "\(Int(tenths) / 10).\(abs(Int(tenths)) % 10)"
-    }
-}

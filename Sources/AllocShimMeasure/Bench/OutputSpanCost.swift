@@ -159,42 +159,20 @@ package enum OutputSpanCost {
         return Double(elapsed) / Double(iterations)
     }
 
-    /// Renders rows as a table: one line per (case, backend).
+    /// Renders rows as a Markdown table, one row per (case, backend), followed by the legend
+    /// naming each case's two forms.
     package static func table(_ rows: [Row]) -> String {
-        var lines = [
-            "case | backend | baseline ns | measured ns | measured/baseline (spread)",
-            "---|---|---:|---:|---:",
-        ]
+        var table = Table([
+            ("case", .left), ("backend", .left), ("baseline ns", .right), ("measured ns", .right),
+            ("measured/baseline (spread)", .right),
+        ])
         for row in rows {
-            lines.append(
-                "\(row.caseName) | \(row.backend) | \(format(row.baselineNanoseconds)) | \(format(row.measuredNanoseconds)) | "
-                    + "\(format(row.ratio, digits: 3)) (±\(format(row.ratioSpread * 50, digits: 1))%)")
+            table.append([
+                row.caseName, row.backend, String(format1: row.baselineNanoseconds), String(format1: row.measuredNanoseconds),
+                "\(String(row.ratio, decimals: 3)) (±\(String(format1: row.ratioSpread * 50))%)",
+            ])
         }
-        var legend = ["", "Baseline and measured form of each case:"]
-        for measuredCase in Case.allCases {
-            legend.append("- \(measuredCase.rawValue): \(measuredCase.comparison.measured) vs \(measuredCase.comparison.baseline)")
-        }
-        return (lines + legend).joined(separator: "\n")
+        let legend = Case.allCases.map { "- \($0.rawValue): \($0.comparison.measured) vs \($0.comparison.baseline)" }
+        return table.markdown + "\nBaseline and measured form of each case:\n" + legend.joined(separator: "\n")
     }
-
-    private static func format(_ value: Double, digits: Int = 1) -> String {
-        let scale = pow10(digits)
-        let rounded = (value * scale).rounded() / scale
-        var text = "\(rounded)"
-        if let dot = text.firstIndex(of: ".") {
-            let decimals = text.distance(from: dot, to: text.endIndex) - 1
-            if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
-        } else if digits > 0 {
-            text += "." + String(repeating: "0", count: digits)
-        }
-        return text
-    }
-
-    private static func pow10(_ digits: Int) -> Double { (0..<digits).reduce(1.0) { value, _ in value * 10 } }
-}
-
-/// Keeps `value` observable, so the loops that produced it cannot be removed.
-@inline(never)
-func blackHole(_ value: UInt64) {
-    if value == 0x5EED_5EED_5EED_5EED { print("") }
 }

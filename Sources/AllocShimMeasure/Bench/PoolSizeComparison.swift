@@ -117,24 +117,22 @@ package enum PoolSizeComparison {
         return (accounting.retainedBytes, accounting.referencedBytes)
     }
 
-    /// A table: one line per (backend, slab size).
+    /// A Markdown table, one row per (backend, slab size), without a final newline (the CLI
+    /// prints it with one, the report adds its own spacing).
     package static func table(_ rows: [Row]) -> String {
-        var lines = [
-            "backend | slab | ns per 100 B buffer | ns per 4 KiB buffer | KiB held by slabs | KiB referenced | held/referenced",
-            "---|---:|---:|---:|---:|---:|---:",
-        ]
+        var table = Table([
+            ("backend", .left), ("slab", .right), ("ns per 100 B buffer", .right), ("ns per 4 KiB buffer", .right),
+            ("KiB held by slabs", .right), ("KiB referenced", .right), ("held/referenced", .right),
+        ])
         for row in rows {
             let ratio = row.referencedBytes > 0 ? Double(row.retainedBytes) / Double(row.referencedBytes) : 0
-            lines.append(
-                "\(row.backend) | \(row.slabSize / 1024) KiB | \(rounded(row.nanoseconds100B)) (±\(rounded(row.spread100B * 50))%) | "
-                    + "\(rounded(row.nanoseconds4KiB)) (±\(rounded(row.spread4KiB * 50))%) | \(row.retainedBytes / 1024) | "
-                    + "\(row.referencedBytes / 1024) | \(rounded(ratio))")
+            table.append([
+                row.backend, "\(row.slabSize / 1024) KiB",
+                "\(String(format1: row.nanoseconds100B)) (±\(String(format1: row.spread100B * 50))%)",
+                "\(String(format1: row.nanoseconds4KiB)) (±\(String(format1: row.spread4KiB * 50))%)",
+                "\(row.retainedBytes / 1024)", "\(row.referencedBytes / 1024)", String(format1: ratio),
+            ])
         }
-        return lines.joined(separator: "\n")
-    }
-
-    private static func rounded(_ value: Double) -> String {
-        let tenths = (value * 10).rounded() / 10
-        return tenths == tenths.rounded() ? "\(Int(tenths)).0" : "\(tenths)"
+        return String(table.markdown.dropLast())
     }
 }

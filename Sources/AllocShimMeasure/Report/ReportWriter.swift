@@ -331,15 +331,3 @@ package enum ReportWriter {
         return text + "MiB; baseline is the RSS before the workload.\n\n" + table.markdown + "\n"
     }
 }
-
-extension String {
-    /// Two decimal places.
-    init(format2d value: Double) {
-        guard value.isFinite else {
-            self = "—"
-            return
-        }
-        let hundredths = Int((value * 100).rounded())
-        self = "\(hundredths / 100).\(String(format2: abs(hundredths) % 100))"
-    }
-}
