@@ -34,6 +34,14 @@ typedef struct CacheEntry {
     unsigned refused_epoch;  // owner only: release_epoch + 1 when a cache was last refused
     unsigned arena;
     struct CacheEntry *next, *previous;  // the arena's list of caches (under the lock)
+    // This thread's share of the arena's live-block count: +1 for each block it acquired, -1 for
+    // each it released (a block may be released on another thread, so one share can be
+    // negative; only the sum over threads means anything). Written by the owner only (a
+    // sequentially consistent read-modify-write on its own line, see the count section below),
+    // read by summers under the lock.
+    _Atomic long live;
+    int counted;  // owner only, set under the lock: the entry is on its arena's counted list
+    struct CacheEntry *counted_next, *counted_previous;  // the arena's counted list (under the lock)
 } CacheEntry;
 
 typedef struct ThreadCaches {
@@ -42,6 +50,12 @@ typedef struct ThreadCaches {
 
 static pthread_mutex_t module_lock = PTHREAD_MUTEX_INITIALIZER;
 static CacheEntry *arena_caches[arena_slots];  // heads of the arenas' lists, under the lock
+static CacheEntry *arena_counted[arena_slots];  // heads of the arenas' counted lists, under the lock
+// The part of each arena's live-block count not held by a listed entry: shares of exited
+// threads (folded in at their exit, under the lock) and of threads that could get no entry.
+static _Atomic long arena_unlisted_live[arena_slots];
+// An orphaned arena's token (its Swift owner's retained core) until it is reaped; NULL otherwise.
+static void *_Atomic arena_orphan_token[arena_slots];
 static size_t live_caches;                     // under the lock
 static size_t cache_limit;                     // under the lock; 0: only jemalloc's own limit
 // Advanced whenever caches are destroyed, so that refused pairs try again (jemalloc's limit
@@ -64,6 +78,15 @@ static void destroy_locked(CacheEntry *entry) {
     live_caches--;
 }
 
+/// Takes `entry` off its arena's counted list. Under the lock.
+static void unlink_counted_locked(CacheEntry *entry) {
+    if (entry->counted_previous != NULL) entry->counted_previous->counted_next = entry->counted_next;
+    else arena_counted[entry->arena] = entry->counted_next;
+    if (entry->counted_next != NULL) entry->counted_next->counted_previous = entry->counted_previous;
+    entry->counted_next = entry->counted_previous = NULL;
+    entry->counted = 0;
+}
+
 /// Thread exit: the thread's caches are destroyed, so that exited threads hold none of
 /// jemalloc's limited explicit caches and no arena memory.
 static void release_thread_caches(void *value) {
@@ -77,6 +100,12 @@ static void release_thread_caches(void *value) {
             if (atomic_load_explicit(&entry->flags, memory_order_relaxed) != 0) {
                 destroy_locked(entry);
                 destroyed = 1;
+            }
+            if (entry->counted) {
+                // The share outlives the thread: blocks it acquired may be released elsewhere.
+                long share = atomic_load_explicit(&entry->live, memory_order_seq_cst);
+                atomic_fetch_add_explicit(&arena_unlisted_live[entry->arena], share, memory_order_seq_cst);
+                unlink_counted_locked(entry);
             }
         }
     }
@@ -211,4 +240,95 @@ size_t CAllocShims_arena_caches_set_limit(size_t limit) {
     pthread_mutex_unlock(&module_lock);
     atomic_fetch_add_explicit(&release_epoch, 1, memory_order_relaxed);  // refused pairs may try again
     return previous;
+}
+
+// MARK: Live-block counts
+//
+// Why per thread: an arena's live-block count was one atomic word that every thread using the
+// arena wrote twice per block (a compare-and-swap to acquire, a subtract to release), the one
+// cache line all of a tenant's threads fought over. Each thread now counts on its own entry.
+//
+// Why sequentially consistent: a reset, destroy or reaping must never run while a block is
+// live, and a block must never be made while one runs. The two sides are a Dekker pair:
+//   allocating thread:  share += 1 (seq_cst RMW);  then load the arena's state (seq_cst)
+//   exclusive side:     set the state (seq_cst);   then sum the shares (seq_cst loads)
+// In the single total order of seq_cst operations either the increment comes first, and the
+// sum sees it (the exclusive side gives up: in use), or the state change does, and the
+// allocating thread sees it (it takes its increment back and refuses). The same pairing
+// orders a release's decrement against an orphaning: the releaser decrements, then loads the
+// orphan token; the orphaning side stores the token, then sums; at least one of them sees the
+// count at zero with the token set, and whoever takes the token under the lock reaps. The RMW
+// is on the thread's own line, so no other thread's work writes it.
+
+/// This thread's listed entry for `arena`, listing it on first use; NULL when none can be had.
+static __attribute__((noinline)) CacheEntry *counted_entry_slow(unsigned arena) {
+    CacheEntry *entry = own_entry(arena, 1);
+    if (entry == NULL) return NULL;
+    if (!entry->counted) {
+        pthread_mutex_lock(&module_lock);
+        entry->counted_previous = NULL;
+        entry->counted_next = arena_counted[arena];
+        if (entry->counted_next != NULL) entry->counted_next->counted_previous = entry;
+        arena_counted[arena] = entry;
+        entry->counted = 1;
+        pthread_mutex_unlock(&module_lock);
+    }
+    return entry;
+}
+
+/// The word this thread counts `arena`'s blocks on: its entry's share, or the arena's unlisted
+/// word when no entry can be had (out of memory).
+static inline _Atomic long *count_word(unsigned arena) {
+    ThreadCaches *caches = this_thread_caches;
+    if (__builtin_expect(caches != NULL, 1)) {
+        CacheEntry *chunk = caches->chunks[arena >> chunk_bits];
+        if (__builtin_expect(chunk != NULL, 1)) {
+            CacheEntry *entry = &chunk[arena & (chunk_entries - 1)];
+            if (__builtin_expect(entry->counted, 1)) return &entry->live;
+        }
+    }
+    CacheEntry *entry = counted_entry_slow(arena);
+    return entry != NULL ? &entry->live : &arena_unlisted_live[arena];
+}
+
+void CAllocShims_arena_count_acquire(unsigned arena) {
+    if (arena >= arena_slots) return;
+    atomic_fetch_add_explicit(count_word(arena), 1, memory_order_seq_cst);
+}
+
+int CAllocShims_arena_count_release(unsigned arena) {
+    if (arena >= arena_slots) return 0;
+    atomic_fetch_sub_explicit(count_word(arena), 1, memory_order_seq_cst);
+    return atomic_load_explicit(&arena_orphan_token[arena], memory_order_seq_cst) != NULL;
+}
+
+/// The sum of the shares. Under the lock.
+static long count_sum_locked(unsigned arena) {
+    long sum = atomic_load_explicit(&arena_unlisted_live[arena], memory_order_seq_cst);
+    for (CacheEntry *entry = arena_counted[arena]; entry != NULL; entry = entry->counted_next)
+        sum += atomic_load_explicit(&entry->live, memory_order_seq_cst);
+    return sum;
+}
+
+long CAllocShims_arena_count_sum(unsigned arena) {
+    if (arena >= arena_slots) return 0;
+    pthread_mutex_lock(&module_lock);
+    long sum = count_sum_locked(arena);
+    pthread_mutex_unlock(&module_lock);
+    return sum;
+}
+
+void CAllocShims_arena_orphan(unsigned arena, void *token) {
+    if (arena >= arena_slots) return;
+    atomic_store_explicit(&arena_orphan_token[arena], token, memory_order_seq_cst);
+}
+
+void *CAllocShims_arena_reap(unsigned arena) {
+    if (arena >= arena_slots) return NULL;
+    void *token = NULL;
+    pthread_mutex_lock(&module_lock);
+    if (atomic_load_explicit(&arena_orphan_token[arena], memory_order_seq_cst) != NULL && count_sum_locked(arena) == 0)
+        token = atomic_exchange_explicit(&arena_orphan_token[arena], NULL, memory_order_seq_cst);
+    pthread_mutex_unlock(&module_lock);
+    return token;
 }

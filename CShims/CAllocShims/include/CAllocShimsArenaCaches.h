@@ -54,6 +54,33 @@ int CAllocShims_arena_cache_held_by_caller(unsigned arena);
 /// For tests of the fallback; 0 restores the default. Returns the previous limit.
 size_t CAllocShims_arena_caches_set_limit(size_t limit);
 
+// MARK: Live-block counts per (thread, arena)
+//
+// An arena's live-block count is the sum of per-thread shares (each thread writes only its
+// own), plus what exited threads left. See arena_thread_caches.c for why the operations are
+// sequentially consistent and how they pair with the arena's state (JemallocArena's core).
+
+/// Counts one more live block of `arena` on the calling thread's share (seq_cst). The caller
+/// then loads the arena's state (seq_cst) and, if it may not allocate, releases the count again.
+void CAllocShims_arena_count_acquire(unsigned arena);
+
+/// Counts one block of `arena` fewer on the calling thread's share (seq_cst); returns nonzero
+/// when the arena is orphaned (its owner is gone): the caller then tries
+/// CAllocShims_arena_reap. Touch nothing of the arena's owner after this call: once the count
+/// may be zero, a reaper on another thread may free it.
+int CAllocShims_arena_count_release(unsigned arena);
+
+/// The arena's live blocks now: the sum of the shares (under the module lock).
+long CAllocShims_arena_count_sum(unsigned arena);
+
+/// Marks `arena` orphaned, with `token` (non-NULL) for whoever reaps it (seq_cst store). The
+/// caller then tries CAllocShims_arena_reap itself.
+void CAllocShims_arena_orphan(unsigned arena, void *token);
+
+/// When `arena` is orphaned and has no live block: takes and returns its token (exactly one
+/// caller gets it), else NULL. The taker destroys the arena's caches and the arena.
+void *CAllocShims_arena_reap(unsigned arena);
+
 #ifdef __cplusplus
 }
 #endif

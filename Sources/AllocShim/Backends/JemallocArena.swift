@@ -13,12 +13,13 @@ import Synchronization
 /// takes the arena's bin lock. When no cache can be had (jemalloc's limit of about 4093
 /// explicit caches in the process), calls fall back to `MALLOCX_TCACHE_NONE`.
 ///
-/// Caches end with the arena's memory: ``reset()``, ``destroy()`` and `deinit` flush and destroy
-/// every thread's cache of the arena first (jemalloc requires it), and a thread's exit destroys
-/// its caches. The lifecycle count makes that race-free: a thread uses its cache only while it
-/// holds a counted block (from acquiring the count to the allocation; from the release to giving
-/// the count back), and caches are destroyed only while the count is held at zero by the
-/// exclusive state (or once the object is unreachable), so no call can meet a destroyed cache.
+/// Caches end with the arena's memory: ``reset()``, ``destroy()`` and the arena's end flush and
+/// destroy every thread's cache of the arena first (jemalloc requires it), and a thread's exit
+/// destroys its caches. The live-block count makes that race-free: a thread uses its cache only
+/// while it holds a counted block (from acquiring the count to the allocation; from the release
+/// to giving the count back), and caches are destroyed only while the count is held at zero by
+/// the exclusive state (or once nothing can reach the arena), so no call can meet a destroyed
+/// cache. The count is kept per thread (ArenaCore), so a tenant's threads share no written line.
 ///
 /// Lifecycle: ``purge()`` returns unused dirty pages to the OS; ``reset()`` and ``destroy()``
 /// discard the arena's memory and therefore **refuse** with ``JemallocArenaError/inUse(arena:liveBlocks:)``
@@ -26,8 +27,10 @@ import Synchronization
 /// with a live slice. Slabs that pools keep only for future requests are let go first, so a
 /// caller who has released every buffer can reset. While a reset or destroy runs, allocation
 /// fails with ``AllocationError/unusable(backend:reason:)``; after `destroy`, it always does.
-/// `deinit` destroys the arena: by then no buffer can refer to it, since buffers keep their
-/// allocator alive.
+/// When this object goes, the arena is destroyed as soon as no block of it is live: unpooled
+/// buffers and builders keep the arena's memory (not this object) alive — they hold its core
+/// unretained and the last one released destroys it (ArenaCore) — while slabs and NIO routes
+/// keep this object alive.
 public final class JemallocArena: Allocator {
     /// `"jemalloc-arena"`, whichever arena this is; `index` tells arenas apart.
     public let name = BackendName.jemallocArena.rawValue
@@ -35,15 +38,11 @@ public final class JemallocArena: Allocator {
     /// block smaller than its alignment, takes the aligned path.
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     /// The shim's own counts of blocks and bytes requested from this arena.
-    public let counters = AllocationCounters()
+    public var counters: AllocationCounters { core.counters }
     /// jemalloc's index of this arena (the `<i>` in `arena.<i>.*` and `stats.arenas.<i>.*`).
-    public let index: UInt32
-    /// The backend's calls without a thread cache: the mallocx family with
-    /// `MALLOCX_ARENA(index) | MALLOCX_TCACHE_NONE` (usable sizes; the fallback).
-    let calls: BackendCalls
-    /// `MALLOCX_ARENA(index)` alone; each call adds the calling thread's cache (``cachedCalls()``).
-    private let arenaFlags: Int32
-    private let lifecycle = ArenaLifecycle()
+    public var index: UInt32 { core.index }
+    /// What the arena's blocks need after they are made; outlives this object while any is live.
+    let core: ArenaCore
     /// Pools that cache this arena's slabs while idle; told to let go before reset/destroy.
     private let idleHolders = LockedValue<[WeakIdleHolder]>([])
 
@@ -67,33 +66,23 @@ public final class JemallocArena: Allocator {
             try? JemallocControl.command("arena.\(created).destroy")
             throw .arenaCreationFailed(error.description)
         }
-        index = created
-        self.arenaFlags = arenaFlags
-        calls = .jemalloc(flags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), backend: .jemallocArena)
+        core = ArenaCore(index: created, arenaFlags: arenaFlags)
     }
 
     deinit {
-        // No buffer, slab or builder can still refer to this arena (each keeps it alive), so no
-        // thread is using a cache of it: they can be destroyed, then the arena.
-        if !lifecycle.isDestroyed {
-            CAllocShims_arena_caches_release(index)
-            try? JemallocControl.command("arena.\(index).destroy")
-        }
+        // Slabs and routes keep this object alive, but unpooled buffers and builders keep only
+        // the core: it destroys the arena when the last of them is released (or now, if none is).
+        if !core.isDestroyed { core.orphan() }
     }
 
-    /// This arena's calls through the calling thread's cache of it. Only while the caller holds
-    /// a counted block of the arena (see the type's documentation): that is what keeps a reset
-    /// or destroy from destroying the cache under the call.
-    @inline(__always)
-    private func cachedCalls() -> BackendCalls {
-        .jemalloc(flags: arenaFlags | CAllocShims_arena_cache_flags(index), backend: .jemallocArena)
-    }
+    /// The backend's calls without a thread cache (usable sizes).
+    var calls: BackendCalls { core.calls }
 
     /// Whether ``destroy()`` has run.
-    public var isDestroyed: Bool { lifecycle.isDestroyed }
+    public var isDestroyed: Bool { core.isDestroyed }
 
     /// Blocks of this arena that are allocated and not yet released (slabs count as one each).
-    public var liveBlocks: Int { lifecycle.liveBlocks }
+    public var liveBlocks: Int { core.liveBlocks }
 
     /// The corresponding C function is `mallocx` with this arena's flags. Throws
     /// `AllocationError.unusable` while the arena is being reset or destroyed, or once destroyed.
@@ -111,31 +100,20 @@ public final class JemallocArena: Allocator {
     /// reported as such whatever the arena's state, so it is checked first (the fuzzer holds
     /// the library to that order).
     private func allocate(byteCount: Int, alignment: Int, zeroed: Bool) throws(AllocationError) -> UnsafeMutableRawPointer {
-        _ = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
-        if let refusal = lifecycle.acquireBlock() { throw unusable(refusal) }
-        do {
-            return try cachedCalls().allocate(byteCount: byteCount, alignment: alignment, zeroed: zeroed, counters: counters)
-        } catch {
-            lifecycle.releaseBlock()
-            throw error
-        }
+        try core.allocate(byteCount: byteCount, alignment: alignment, zeroed: zeroed)
     }
 
     /// The corresponding C function is `rallocx` with this arena's flags: the block stays in this arena.
     public func reallocate(
         _ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int
     ) throws(AllocationError) -> UnsafeMutableRawPointer {
-        // The caller holds a live block, so the arena can be neither reset nor destroyed now.
-        try cachedCalls().reallocate(
-            pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment, counters: counters)
+        try core.reallocate(pointer, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: alignment)
     }
 
     /// The corresponding C function is `sdallocx` with this arena's flags. Releasing the last live
     /// block lets a waiting `reset()` or `destroy()` proceed.
     public func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
-        // The block is still counted, so the thread's cache of this arena cannot be destroyed now.
-        cachedCalls().deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
-        lifecycle.releaseBlock()  // after the free: a reset waiting for zero finds the memory returned
+        core.deallocate(pointer, byteCount: byteCount, alignment: alignment)
     }
 
     /// The block's size class. The corresponding C function is `sallocx`.
@@ -169,7 +147,7 @@ public final class JemallocArena: Allocator {
     /// Throws ``JemallocArenaError/inUse(arena:liveBlocks:)`` while any block is live.
     public func reset() throws(JemallocArenaError) {
         try beginExclusive()
-        defer { lifecycle.endExclusive(destroyed: false) }
+        defer { core.endExclusive(destroyed: false) }
         // Nobody holds a block now, so nobody is using a cache of the arena: jemalloc requires
         // them all flushed before a reset, and a cached block must not outlive the memory under it.
         CAllocShims_arena_caches_release(index)
@@ -185,10 +163,10 @@ public final class JemallocArena: Allocator {
         do {
             try JemallocControl.command("arena.\(index).destroy")
         } catch {
-            lifecycle.endExclusive(destroyed: false)
+            core.endExclusive(destroyed: false)
             throw .control(error)
         }
-        lifecycle.endExclusive(destroyed: true)
+        core.endExclusive(destroyed: true)
     }
 
     /// Lets idle pools drop their cached slabs, then takes the arena exclusively if nothing is
@@ -196,18 +174,11 @@ public final class JemallocArena: Allocator {
     private func beginExclusive() throws(JemallocArenaError) {
         let holders = idleHolders.withLock { holders in holders.compactMap(\.holder) }
         for holder in holders { holder.releaseIdleBlocks() }
-        switch lifecycle.beginExclusive() {
+        switch core.beginExclusive() {
         case .acquired: return
         case .destroyed: throw .destroyed(arena: index)
         case .busy: throw .busy(arena: index)
         case .inUse(let live): throw .inUse(arena: index, liveBlocks: live)
-        }
-    }
-
-    private func unusable(_ refusal: ArenaLifecycle.Refusal) -> AllocationError {
-        switch refusal {
-        case .destroyed: return .unusable(backend: name, reason: "arena \(index) was destroyed")
-        case .busy: return .unusable(backend: name, reason: "arena \(index) is being reset or destroyed")
         }
     }
 }

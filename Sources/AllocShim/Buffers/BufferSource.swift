@@ -12,6 +12,10 @@ public final class BufferSource: Sendable {
     /// Direct C calls for whole blocks when the allocator is a built-in process-lifetime
     /// backend (see FastPath.swift); nil for arenas and user allocators.
     let fastPath: Unmanaged<FastPathHandle>?
+    /// The arena's core when the allocator is a `JemallocArena` (held by `allocator`, so
+    /// unretained here): whole blocks are made and freed through it without touching the
+    /// arena object's reference count.
+    let arenaCore: Unmanaged<ArenaCore>?
 
     /// A source with its own pool. `slabSize` defaults to `ALLOCSHIM_POOL_SIZE` (8 KiB).
     public init(allocator: any Allocator, slabSize: Int? = nil) throws(BufferConfigurationError) {
@@ -25,6 +29,7 @@ public final class BufferSource: Sendable {
         }
         self.pool = SlabPool(allocator: allocator, slabSize: size)
         self.fastPath = FastPathHandle.of(allocator)
+        self.arenaCore = (allocator as? JemallocArena).map { .passUnretained($0.core) }
     }
 
     /// A source whose pool cuts per thread like a built-in backend's shared pool, with `slabSize`
@@ -34,6 +39,7 @@ public final class BufferSource: Sendable {
         self.allocator = allocator
         self.pool = SlabPool(perThreadFor: allocator, slabSize: slabSize, immortal: false)
         self.fastPath = FastPathHandle.of(allocator)
+        self.arenaCore = (allocator as? JemallocArena).map { .passUnretained($0.core) }
     }
 
     /// The shared source of a built-in backend: its pool cuts per thread and, like the source
@@ -42,6 +48,7 @@ public final class BufferSource: Sendable {
         self.allocator = allocator
         self.pool = SlabPool(perThreadFor: allocator, slabSize: try BufferConfiguration.poolSize(), immortal: true)
         self.fastPath = FastPathHandle.of(allocator)
+        self.arenaCore = (allocator as? JemallocArena).map { .passUnretained($0.core) }
     }
 
     /// The shared source of a built-in backend.

@@ -60,7 +60,7 @@ enum OutputSpanInitialization {
         case .slab(let slab):
             Slab.trimSlice(slab, base, from: capacity, to: count)
             return (base, owner, count)
-        case .fast, .allocator:
+        case .fast, .arena, .allocator:
             guard count > 0 else {
                 // realloc to 0 bytes frees on some allocators: make an empty block instead
                 // (a block still: whether a buffer is pooled follows from its capacity).

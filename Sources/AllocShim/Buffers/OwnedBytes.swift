@@ -200,7 +200,7 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
     }
 
     /// Which allocator's memory this is.
-    public var allocatorName: String? { owner.allocator?.name }
+    public var allocatorName: String? { owner.allocatorName }
 
     /// Whether this buffer was cut from a pool slab.
     public var isPooled: Bool {

@@ -14,7 +14,7 @@ package struct HandedOffRegion: @unchecked Sendable {
     package func release() { owner.release(base, byteCount: count) }
 
     /// The allocator that frees the region (`nil` for external memory).
-    package var allocatorName: String? { owner.allocator?.name }
+    package var allocatorName: String? { owner.allocatorName }
 
     /// Whether the region is a pool slice (it pins its slab until released).
     package var isPooled: Bool {

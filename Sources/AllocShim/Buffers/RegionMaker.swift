@@ -82,6 +82,16 @@ enum RegionMaker {
             if defence == .poison { defence.apply(base, count) }
             return (base, .fast(handle))
         }
+        if let core = source.arenaCore {
+            // A tenant arena's block, counted on this thread's share; the arena is not retained.
+            let base = try allocating { () throws(AllocationError) in
+                try core._withUnsafeGuaranteedRef { arena in
+                    Result { () throws(AllocationError) in try arena.allocate(byteCount: count, alignment: 1, zeroed: zeroed) }
+                }.get()
+            }
+            if defence == .poison { defence.apply(base, count) }
+            return (base, .arena(core))
+        }
         let allocator = source.allocator
         let base = try allocating { () throws(AllocationError) in
             // allocshim: uninitialized — the uninitialized buffer forms themselves; zero-fill and poison modes are applied right after

@@ -16,6 +16,9 @@ enum RegionOwner: @unchecked Sendable {
     case allocator(any Allocator)
     /// A whole block from a built-in backend's calls (natural alignment): one unretained word.
     case fast(Unmanaged<FastPathHandle>)
+    /// A whole block of a jemalloc arena (natural alignment): its core, unretained — the block's
+    /// place in the arena's live-block count keeps the core alive (see ArenaCore).
+    case arena(Unmanaged<ArenaCore>)
     /// A slice of a pool slab: the slab is freed when its last slice is gone.
     case slab(Unmanaged<Slab>)
     /// Memory owned elsewhere (an explicit view): nothing to free; `keepAlive` is retained.
@@ -30,6 +33,8 @@ enum RegionOwner: @unchecked Sendable {
             allocator.deallocate(base, byteCount: byteCount)
         case .fast(let handle):
             handle._withUnsafeGuaranteedRef { $0.calls.deallocate(base, byteCount: byteCount, alignment: 1, counters: $0.counters) }
+        case .arena(let core):
+            core._withUnsafeGuaranteedRef { $0.deallocate(base, byteCount: byteCount, alignment: 1) }
         case .slab(let slab):
             Slab.releaseSlice(slab, base, byteCount: byteCount)
         case .view, .moved:
@@ -39,6 +44,12 @@ enum RegionOwner: @unchecked Sendable {
 }
 
 extension RegionOwner {
+    /// The name of the allocator that frees this region, if any.
+    var allocatorName: String? {
+        if case .arena = self { return BackendName.jemallocArena.rawValue }
+        return allocator?.name
+    }
+
     /// The owner for a whole block from `allocator` (natural alignment): unretained only when
     /// it *is* one of AllocShim's own process-lifetime backend objects — decided by identity,
     /// never by anything the allocator says about itself. (A forwarding wrapper that claimed to
@@ -47,6 +58,7 @@ extension RegionOwner {
     @inline(__always)
     static func block(of allocator: any Allocator) -> RegionOwner {
         if let handle = FastPathHandle.of(allocator) { return .fast(handle) }
+        if let arena = allocator as? JemallocArena { return .arena(.passUnretained(arena.core)) }
         return .allocator(allocator)
     }
 
@@ -64,6 +76,12 @@ extension RegionOwner {
                         base, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: 1, counters: backend.counters)
                 }
             }.get()
+        case .arena(let core):
+            return try core._withUnsafeGuaranteedRef { arena in
+                Result { () throws(AllocationError) in
+                    try arena.reallocate(base, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: 1)
+                }
+            }.get()
         case .allocator(let allocator):
             return try allocator.reallocate(base, oldByteCount: oldByteCount, newByteCount: newByteCount, alignment: allocator.naturalAlignment)
         case .slab, .view, .moved:
@@ -71,10 +89,12 @@ extension RegionOwner {
         }
     }
 
-    /// The allocator that frees this region, if any.
+    /// The allocator that frees this region, if any: nil for an arena's whole block, whose
+    /// `JemallocArena` may be gone while the block lives (its name: ``allocatorName``).
     var allocator: (any Allocator)? {
         switch self {
         case .allocator(let allocator): return allocator
+        case .arena: return nil
         case .fast(let handle): return handle.takeUnretainedValue().allocator
         case .slab(let slab): return slab._withUnsafeGuaranteedRef { $0.allocator }
         case .view, .moved: return nil

@@ -218,7 +218,7 @@ public struct SharedBytes {
     }
 
     /// Which allocator's memory this is (`nil` for views of external memory).
-    public var allocatorName: String? { storage.owner.allocator?.name }
+    public var allocatorName: String? { storage.owner.allocatorName }
 
     /// Whether this buffer was cut from a pool slab.
     public var isPooled: Bool {

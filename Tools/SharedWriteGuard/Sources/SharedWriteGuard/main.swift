@@ -63,9 +63,9 @@ while let argument = arguments.popFirst() {
         }
         length = parsed
     case "--backend":
-        let allowed = "system, jemalloc"
+        let allowed = "system, jemalloc, jemalloc-arena"
         guard let value = arguments.popFirst() else { usageError("--backend needs a value (allowed: \(allowed))") }
-        guard let name = BackendName(rawValue: value), name == .system || name == .jemalloc else {
+        guard let name = BackendName(rawValue: value), [.system, .jemalloc, .jemallocArena].contains(name) else {
             usageError("--backend \(value) is not allowed (allowed: \(allowed))")
         }
         requestedBackends.append(name)
@@ -75,13 +75,15 @@ while let argument = arguments.popFirst() {
 }
 
 /// The backends to guard: those asked for (each must be available), or `system` and, when
-/// this build links it, `jemalloc`.
+/// this build links jemalloc, `jemalloc` and `jemalloc-arena` (a tenant's arena: its whole
+/// blocks are counted per thread and hold the arena unretained).
 func guardedSources(_ requestedBackends: [BackendName]) -> [(BackendName, BufferSource)] {
     if requestedBackends.isEmpty {
         let system: BufferSource
         do { system = try BufferSource.backend(.system) } catch { fail("backend system: \(error)") }
         guard let jemalloc = try? BufferSource.backend(.jemalloc) else { return [(.system, system)] }
-        return [(.system, system), (.jemalloc, jemalloc)]
+        guard let arena = try? BufferSource.backend(.jemallocArena) else { fail("jemalloc is linked but an arena cannot be made") }
+        return [(.system, system), (.jemalloc, jemalloc), (.jemallocArena, arena)]
     }
     return requestedBackends.map { name in
         do { return (name, try BufferSource.backend(name)) } catch {
