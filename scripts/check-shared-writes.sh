@@ -154,11 +154,20 @@ BUDGETS = {
 # acquire, one to release, on a word no other thread writes). The guard cannot tell a private
 # word from a shared one, so these rows allow exactly those two: the shared count they replace
 # also took two (a compare-and-swap and a subtract), and what failed before the change is the
-# retain and release of the arena object per block. Pooled slices make no block: no atomic.
+# retain and release of the arena object per block.
+# An arena's pool cuts from one cursor per stripe of threads (CursorStripes: an arena must be
+# able to take back every idle slab before a reset, which per-thread slabs in other threads'
+# storage would not allow). A stripe's slab has no owning thread, so each slice's release is
+# one atomic on that slab's count; the slab and its stripe's lock are written only by the
+# threads of that stripe (as many stripes as cores, threads numbered in turn), not by all.
+# What failed here before: a retain and release per buffer of the pool's stripes object.
 ARENA_BLOCK_ATOMICS = (2, 2)
+ARENA_SLICE_ATOMICS = (1, 1)
 BUDGETS_BY_BACKEND = {
-    ("jemalloc-arena", form): BUDGETS[form][:5] + (ARENA_BLOCK_ATOMICS,)
-    for form in ("owned-unpooled", "owned-zeroed", "shared-alloc", "builder")
+    **{("jemalloc-arena", form): BUDGETS[form][:5] + (ARENA_BLOCK_ATOMICS,)
+       for form in ("owned-unpooled", "owned-zeroed", "shared-alloc", "builder")},
+    **{("jemalloc-arena", form): BUDGETS[form][:5] + (ARENA_SLICE_ATOMICS,)
+       for form in ("owned-pooled", "shared-allocUnsafe", "shared-fromArray")},
 }
 
 

@@ -88,7 +88,18 @@ public final class SlabPool: Sendable {
     // MARK: Stripes
 
     private func cutFromStripe(_ byteCount: Int) throws(AllocationError) -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>) {
-        let stripes = self.stripes.unsafelyUnwrapped  // set whenever threadSlot < 0
+        // Unretained: `self` holds the stripes for the call. A local copy of the reference was a
+        // retain and release per buffer of the one object every thread of the pool shares (the
+        // shared-write guard's jemalloc-arena rows).
+        try Unmanaged.passUnretained(self.stripes.unsafelyUnwrapped)._withUnsafeGuaranteedRef { stripes in  // set whenever threadSlot < 0
+            Result { () throws(AllocationError) in try cutFromStripe(byteCount, stripes) }
+        }.get()
+    }
+
+    @inline(__always)
+    private func cutFromStripe(_ byteCount: Int, _ stripes: CursorStripes) throws(AllocationError)
+        -> (pointer: UnsafeMutableRawPointer, slab: Unmanaged<Slab>)
+    {
         let slabSize = home.slabSize
         let fromCurrent: (UnsafeMutableRawPointer, Unmanaged<Slab>)? = stripes.withThisThreadsCursor { cursor in
             guard let slab = cursor.slab else { return nil }
