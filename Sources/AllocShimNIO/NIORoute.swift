@@ -17,10 +17,17 @@ final class NIORoute: Sendable {
     /// Never released: blocks take no reference to it.
     let isImmortal: Bool
 
+    /// A tenant route's arena core (a mortal route to a `JemallocArena`): its blocks are made
+    /// and freed through the core, counted on the calling thread's share of the arena's
+    /// live-block count, which keeps the arena's memory alive; they take no reference to the route.
+    let arenaCore: Unmanaged<ArenaCore>?
+
     init(allocator: any Allocator, wipesOnRelease: Bool = false, isImmortal: Bool) {
         self.allocator = allocator
         self.wipesOnRelease = wipesOnRelease
         self.isImmortal = isImmortal
+        // Unretained: the route holds the arena, which holds its core.
+        self.arenaCore = isImmortal || wipesOnRelease ? nil : (allocator as? JemallocArena).map { .passUnretained($0.core) }
     }
 
     /// Zeroed system memory, wiped before it is freed: for allocators whose tenant was

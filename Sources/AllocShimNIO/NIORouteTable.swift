@@ -8,8 +8,9 @@
 //    `routeAllocate`. A ByteBufferAllocator is made of its slot's allocate function plus the
 //    shared functions.
 //  * reallocate and deallocate only get a pointer, so every block starts with a 16-byte
-//    header (route, requested size) in front of the bytes NIO sees: a block frees into the
-//    allocator that made it even after its slot has moved on.
+//    header (maker, requested size) in front of the bytes NIO sees: a block frees into the
+//    allocator that made it even after its slot has moved on. The maker is the route, or, for
+//    a tenant's block, the arena's core tagged `arenaBlockTag` (see below).
 // Blocks stay 16-byte aligned when the allocator's natural alignment is 16 (all built-ins).
 //
 // Isolation (docs/design.md, "NIO routing"): a ByteBufferAllocator is a value NIO copies into
@@ -23,12 +24,16 @@
 // `NIORoute`, tagged `immortalTag` when it is never released. Immortal routes (the fallback,
 // plain allocators, which are routed for good) are used straight from the word, and their
 // blocks take no reference. A tenant's route can be unpublished (eviction) and released while
-// another thread has just loaded it, so for those the allocate path takes a +1 for the block
-// inside a read window (CAllocShimsNIO_read_begin/end: a store to the thread's own record),
-// and a writer that replaced a route waits for the windows open at that moment to close
-// (CAllocShimsNIO_wait_for_readers) before it drops the slot's +1. Invariant: a mortal route
-// is released only after it is unpublished *and* every read that could have seen it has
-// either taken its own +1 or finished.
+// another thread has just loaded it, so the allocate path makes a tenant's block inside a read
+// window (CAllocShimsNIO_read_begin/end: a store to the thread's own record), and a writer that
+// replaced a route waits for the windows open at that moment to close
+// (CAllocShimsNIO_wait_for_readers) before it drops the slot's +1. The block is made through
+// the arena's core and counted on the calling thread's share of the arena's live-block count
+// (AllocShim's ArenaCore), and that count keeps the arena's memory alive after the route and
+// the arena object are gone: the block takes no reference to anything, so event loops sharing
+// a tenant write no shared line per buffer (it was a +1 on the route per block). Invariant: a
+// mortal route is released only after it is unpublished *and* every read that could have
+// seen it has counted its block or finished.
 import AllocShim
 import CAllocShims
 import CAllocShimsNIO
@@ -44,6 +49,8 @@ enum NIORouteTable {
     static let headerSize = 16
     /// Set in a slot word whose route is never released.
     private static let immortalTag: UInt = 1
+    /// Set in a block header's first word when it names an arena core, not a route.
+    private static let arenaBlockTag: UInt = 1
 
     /// A tenant as routes know it: registry IDs are never reused, unlike object addresses.
     struct TenantKey: Hashable {
@@ -197,18 +204,56 @@ enum NIORouteTable {
             let route = NIORouteTable.route(in: word)?.takeUnretainedValue() ?? NIORoute.fallback
             return NIORouteTable.allocate(route: route, byteCount: byteCount)
         }
-        // A tenant's route: take the block's +1 inside a read window, from the word as it is
-        // now (the one passed in may already have been retired).
+        // A tenant's route: count the block in its arena inside a read window, from the word as
+        // it is now (the one passed in may already have been retired).
         let window = CAllocShimsNIO_read_begin()
-        let current = NIORouteTable.route(in: CAllocShimsNIO_slot_load(slot))
-        _ = current?.retain()
-        CAllocShimsNIO_read_end(window)
-        return NIORouteTable.allocate(route: current?.takeUnretainedValue() ?? NIORoute.fallback, byteCount: byteCount)
+        defer { CAllocShimsNIO_read_end(window) }
+        guard let current = NIORouteTable.route(in: CAllocShimsNIO_slot_load(slot)) else {
+            return NIORouteTable.allocate(route: NIORoute.fallback, byteCount: byteCount)
+        }
+        return current._withUnsafeGuaranteedRef { route in
+            if let core = route.arenaCore { return NIORouteTable.allocate(arena: core, byteCount: byteCount) }
+            // Not an arena (no such tenant route is made): the block keeps the route with a +1.
+            _ = current.retain()
+            return NIORouteTable.allocate(route: route, byteCount: byteCount)
+        }
     }
 
     /// For tenants that got no slot.
     static let fallbackAllocate: AllocateFunction = { byteCount in
         NIORouteTable.allocate(route: NIORoute.fallback, byteCount: byteCount)
+    }
+
+    /// Makes a tenant's block through its arena's core, with a header naming the core.
+    private static func allocate(arena core: Unmanaged<ArenaCore>, byteCount: Int) -> UnsafeMutableRawPointer? {
+        let zero = (try? BufferConfiguration.isZeroFillEnabled()) ?? true  // an invalid setting errs on the safe side
+        let header: UnsafeMutableRawPointer
+        do {
+            let (total, overflow) = byteCount.addingReportingOverflow(headerSize)
+            guard !overflow else { throw AllocationError.sizeOverflow(count: byteCount, stride: 1) }
+            // allocshim: uninitialized — NIO's allocate callback: ByteBuffer tracks its writer index and never exposes unwritten bytes (poison mode fills them)
+            header = try core._withUnsafeGuaranteedRef { arena in
+                Result { () throws(AllocationError) in try arena.allocate(byteCount: total, alignment: 1, zeroed: zero) }
+            }.get()
+        } catch {
+            fatalError("AllocShimNIO: backend 'jemalloc-arena' could not allocate \(byteCount) bytes: \(error)")
+        }
+        header.storeBytes(of: UInt(bitPattern: core.toOpaque()) | arenaBlockTag, as: UInt.self)
+        header.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
+        if !zero { try? PoisonMode.poisonIfEnabled(header + headerSize, byteCount) }  // poison mode (Leaks/): one atomic load when off
+        return header + headerSize
+    }
+
+    /// Who made the block whose header is at `header`.
+    enum BlockMaker {
+        case route(Unmanaged<NIORoute>)
+        case arena(Unmanaged<ArenaCore>)
+    }
+
+    static func maker(ofHeader header: UnsafeRawPointer) -> BlockMaker {
+        let word = header.load(as: UInt.self)
+        let pointer = UnsafeRawPointer(bitPattern: word & ~arenaBlockTag)!  // every header names its maker
+        return word & arenaBlockTag != 0 ? .arena(.fromOpaque(pointer)) : .route(.fromOpaque(pointer))
     }
 
     /// Makes a block with its header. A mortal `route` arrives with the +1 the header keeps.
@@ -233,9 +278,12 @@ enum NIORouteTable {
     static let reallocate: @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> UnsafeMutableRawPointer? = { bytes, _, newByteCount in
         guard let bytes else { fatalError("AllocShimNIO: reallocate of a null block") }  // NIO only resizes blocks it has
         let header = bytes - headerSize
-        let owner = Unmanaged<NIORoute>.fromOpaque(header.load(as: UnsafeRawPointer.self)).takeUnretainedValue()
-        let allocator = owner.allocator
         let oldByteCount = header.load(fromByteOffset: 8, as: Int.self)
+        guard case .route(let route) = maker(ofHeader: header) else {
+            return reallocateArenaBlock(header, oldByteCount: oldByteCount, newByteCount: newByteCount)
+        }
+        let owner = route.takeUnretainedValue()
+        let allocator = owner.allocator
         let resized: UnsafeMutableRawPointer
         do {
             let (newTotal, overflow) = newByteCount.addingReportingOverflow(headerSize)
@@ -263,10 +311,45 @@ enum NIORouteTable {
         return resized + headerSize
     }
 
+    /// A tenant's block grows or shrinks within its arena; the header (naming the core) moves with it.
+    private static func reallocateArenaBlock(_ header: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int)
+        -> UnsafeMutableRawPointer
+    {
+        guard case .arena(let core) = maker(ofHeader: header) else { preconditionFailure("not an arena block") }
+        let resized: UnsafeMutableRawPointer
+        do {
+            let (newTotal, overflow) = newByteCount.addingReportingOverflow(headerSize)
+            guard !overflow else { throw AllocationError.sizeOverflow(count: newByteCount, stride: 1) }
+            // The block is counted, so the core is alive for the call.
+            resized = try core._withUnsafeGuaranteedRef { arena in
+                Result { () throws(AllocationError) in
+                    try arena.reallocate(header, oldByteCount: oldByteCount + headerSize, newByteCount: newTotal, alignment: 1)
+                }
+            }.get()
+        } catch {
+            fatalError("AllocShimNIO: backend 'jemalloc-arena' could not grow a block to \(newByteCount) bytes: \(error)")
+        }
+        if newByteCount > oldByteCount, (try? BufferConfiguration.isZeroFillEnabled()) ?? true {
+            (resized + headerSize + oldByteCount).initializeMemory(as: UInt8.self, repeating: 0, count: newByteCount - oldByteCount)
+        } else if newByteCount > oldByteCount {  // poison mode (Leaks/): the grown tail continues the pattern
+            try? PoisonMode.poisonIfEnabled(resized + headerSize + oldByteCount, newByteCount - oldByteCount, startingAtAllocationOffset: oldByteCount)
+        }
+        resized.storeBytes(of: newByteCount, toByteOffset: 8, as: Int.self)
+        return resized + headerSize
+    }
+
     static let deallocate: @convention(c) (UnsafeMutableRawPointer) -> Void = { bytes in
         let header = bytes - headerSize
-        let route = Unmanaged<NIORoute>.fromOpaque(header.load(as: UnsafeRawPointer.self))
         let byteCount = header.load(fromByteOffset: 8, as: Int.self)
+        let route: Unmanaged<NIORoute>
+        switch maker(ofHeader: header) {
+        case .arena(let core):
+            // Releases the block's count last: the core may be gone after it.
+            core._withUnsafeGuaranteedRef { $0.deallocate(header, byteCount: byteCount + headerSize, alignment: 1) }
+            return
+        case .route(let maker):
+            route = maker
+        }
         let owner = route.takeUnretainedValue()
         if owner.wipesOnRelease { wipe(header, byteCount + headerSize) }
         owner.allocator.deallocate(header, byteCount: byteCount + headerSize)

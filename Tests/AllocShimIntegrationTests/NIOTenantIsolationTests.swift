@@ -2,7 +2,7 @@
 // Tenant routes under hostile lifetimes and concurrency (issue 11, items 4–6): allocators kept
 // after their tenant's eviction, evictions racing allocation, several event loops while tenants
 // churn. Each test is bounded to a few seconds.
-import AllocShim
+@testable import AllocShim
 @testable import AllocShimNIO
 import AllocShimTestSupport
 import Dispatch
@@ -12,22 +12,36 @@ import NIOPosix
 import Testing
 
 /// Where a NIO buffer's block lives, read from the 16-byte header AllocShimNIO puts in front of
-/// it (the route that made it) and, for jemalloc blocks, from jemalloc itself (`arenas.lookup`).
+/// it (the route or the tenant arena core that made it) and, for jemalloc blocks, from jemalloc
+/// itself (`arenas.lookup`).
 private struct BlockOrigin {
-    /// The allocator whose route made the block.
-    let allocator: any Allocator
+    /// The route's allocator, for a block a route made (not a tenant's).
+    let allocator: (any Allocator)?
+    /// The tenant arena's core, for a tenant's block.
+    let arenaCore: ArenaCore?
     /// Set when the route wipes on release: the fallback for evicted or unroutable tenants.
     let isFallback: Bool
-    /// jemalloc's arena of the block, when the route's allocator is a jemalloc arena.
+    /// jemalloc's arena of the block, when it was made by a jemalloc arena.
     let arenaIndex: UInt32?
 
     init(of buffer: inout ByteBuffer) {
         let header = buffer.withVeryUnsafeMutableBytes { $0.baseAddress! - NIORouteTable.headerSize }
-        let route = Unmanaged<NIORoute>.fromOpaque(header.load(as: UnsafeRawPointer.self)).takeUnretainedValue()
-        allocator = route.allocator
-        isFallback = route.wipesOnRelease
-        arenaIndex = route.allocator is JemallocArena ? JemallocArenaLookup.arenaIndex(of: header) : nil
+        switch NIORouteTable.maker(ofHeader: header) {
+        case .arena(let core):
+            (allocator, arenaCore, isFallback) = (nil, core.takeUnretainedValue(), false)
+            arenaIndex = JemallocArenaLookup.arenaIndex(of: header)
+        case .route(let route):
+            let route = route.takeUnretainedValue()
+            (allocator, arenaCore, isFallback) = (route.allocator, nil, route.wipesOnRelease)
+            arenaIndex = route.allocator is JemallocArena ? JemallocArenaLookup.arenaIndex(of: header) : nil
+        }
     }
+
+    /// Whether `arena` made the block.
+    func isMade(by arena: JemallocArena) -> Bool { arenaCore === arena.core || allocator === arena }
+
+    /// Who made it, for messages.
+    var makerName: String { allocator?.name ?? "jemalloc-arena \(arenaCore.map { String($0.index) } ?? "?")" }
 }
 
 /// An 8-byte pattern that only tenant `index` writes.
@@ -100,8 +114,8 @@ struct NIOTenantIsolationTests {
                     return
                 }
                 let own = arenasOf[name, default: []]
-                guard own.contains(where: { $0 === origin.allocator }) else {
-                    violations.append("\(name): block made by \(origin.allocator.name), not by its own arena")
+                guard own.contains(where: { origin.isMade(by: $0) }) else {
+                    violations.append("\(name): block made by \(origin.makerName), not by its own arena")
                     return
                 }
                 let ownIndices = own.map(\.index)
@@ -182,7 +196,7 @@ struct NIOTenantIsolationTests {
             }
             for index in 0..<NIORouteTable.capacity {
                 let made = try origin("flood-\(index)")
-                guard !made.isFallback, made.allocator is JemallocArena else { fatalError("tenant \(index) had no arena of its own") }
+                guard !made.isFallback, made.arenaCore != nil else { fatalError("tenant \(index) had no arena of its own") }
             }
             guard try origin("one-too-many").isFallback else { fatalError("a tenant beyond the slots was not given the fallback") }
             guard try !origin("flood-0").isFallback else { fatalError("a returning tenant lost its slot") }

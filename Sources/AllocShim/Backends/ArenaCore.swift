@@ -20,7 +20,7 @@ import Synchronization
 /// then sums the shares: whichever comes first in the total order is seen by the other, so no
 /// block is made during a reset and no reset runs while a block is live.
 @usableFromInline
-final class ArenaCore: Sendable {
+package final class ArenaCore: Sendable {
     /// jemalloc's index of the arena.
     let index: UInt32
     /// `MALLOCX_ARENA(index)` alone; each call adds the calling thread's cache (``cachedCalls()``).
@@ -98,7 +98,7 @@ final class ArenaCore: Sendable {
     /// A block of `byteCount` bytes, counted. A bad request is reported as such whatever the
     /// arena's state, so it is checked first (the fuzzer holds the library to that order).
     @inline(__always)
-    func allocate(byteCount: Int, alignment: Int, zeroed: Bool) throws(AllocationError) -> UnsafeMutableRawPointer {
+    package func allocate(byteCount: Int, alignment: Int, zeroed: Bool) throws(AllocationError) -> UnsafeMutableRawPointer {
         _ = try AllocationRequest.validated(byteCount: byteCount, alignment: alignment)
         if let refusal = acquireBlock() { throw unusable(refusal) }
         do {
@@ -111,7 +111,7 @@ final class ArenaCore: Sendable {
 
     /// Resizes a live block in place or by moving it within the arena.
     @inline(__always)
-    func reallocate(_ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int) throws(AllocationError)
+    package func reallocate(_ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int) throws(AllocationError)
         -> UnsafeMutableRawPointer
     {
         // The caller holds a live block, so the arena can be neither reset nor destroyed now.
@@ -120,7 +120,7 @@ final class ArenaCore: Sendable {
 
     /// Frees a block, then releases its count: after that the core must not be touched.
     @inline(__always)
-    func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
+    package func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
         // The block is still counted, so the thread's cache of this arena cannot be destroyed now.
         cachedCalls().deallocate(pointer, byteCount: byteCount, alignment: alignment, counters: counters)
         let index = self.index

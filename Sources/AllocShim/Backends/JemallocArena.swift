@@ -42,7 +42,7 @@ public final class JemallocArena: Allocator {
     /// jemalloc's index of this arena (the `<i>` in `arena.<i>.*` and `stats.arenas.<i>.*`).
     public var index: UInt32 { core.index }
     /// What the arena's blocks need after they are made; outlives this object while any is live.
-    let core: ArenaCore
+    package let core: ArenaCore
     /// Pools that cache this arena's slabs while idle; told to let go before reset/destroy.
     private let idleHolders = LockedValue<[WeakIdleHolder]>([])
 
