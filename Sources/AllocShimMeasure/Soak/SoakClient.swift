@@ -40,6 +40,8 @@ final class SoakCollector: @unchecked Sendable {
 /// One keep-alive HTTP/1.1 connection to 127.0.0.1 over plain sockets, sending `POST /echo`.
 /// Bounded: every socket has 30 s send/receive timeouts, and the loop ends at the deadline.
 /// Unchecked Sendable: `body` is read-only for the whole run and outlives every connection.
+/// Plain sockets rather than AsyncHTTPClient: the client shares the cores with the service it
+/// measures, and AsyncHTTPClient spent twice the CPU per request (docs/dependencies.md).
 struct SoakConnection: @unchecked Sendable {
     let port: Int
     let workload: SoakWorkload

@@ -3,7 +3,9 @@ import Foundation
 /// The measurement layer's one way to run a program to completion and collect its output:
 /// probes, child benchmarks, the dynamic linker's trace, the release-cost probe. (The soak's
 /// service, which runs alongside the load, and `allocshim run`'s fork/exec, which must forward
-/// signals, are the two long-lived children with launchers of their own.)
+/// signals, are the two long-lived children with launchers of their own.) Foundation's `Process`,
+/// not swift-subprocess: its API is async-only, and blocking these synchronous callers on it
+/// deadlocks the cooperative pool (docs/dependencies.md has the probe and the figures).
 enum ChildProcess {
     struct Output {
         let status: Int32

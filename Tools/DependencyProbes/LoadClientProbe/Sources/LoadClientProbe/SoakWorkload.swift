@@ -1,0 +1,1 @@
+../../../../../Sources/AllocShimMeasure/Soak/SoakWorkload.swift

@@ -1,0 +1,1 @@
+../../../../../Sources/AllocShimMeasure/Support/SplitMix64.swift
