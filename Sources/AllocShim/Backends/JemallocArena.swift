@@ -49,7 +49,7 @@ public final class JemallocArena: Allocator {
 
     /// Creates a new arena (`arenas.create`).
     public init() throws(BackendSelectionError) {
-        guard CAllocShims_jemalloc_is_linked() != 0 else {
+        guard let jemalloc = CAllocShims_jemalloc_table() else {
             throw .unavailable(.jemallocArena, reason: BackendName.jemallocArena.absenceReason, remedy: BackendName.jemallocArena.remedy)
         }
         let created: UInt32
@@ -69,7 +69,7 @@ public final class JemallocArena: Allocator {
         }
         index = created
         self.arenaFlags = arenaFlags
-        calls = .jemalloc(flags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), backend: .jemallocArena)
+        calls = .jemalloc(jemalloc, flags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), backend: .jemallocArena)
     }
 
     deinit {
@@ -86,7 +86,7 @@ public final class JemallocArena: Allocator {
     /// or destroy from destroying the cache under the call.
     @inline(__always)
     private func cachedCalls() -> BackendCalls {
-        .jemalloc(flags: arenaFlags | CAllocShims_arena_cache_flags(index), backend: .jemallocArena)
+        calls.with(flags: arenaFlags | CAllocShims_arena_cache_flags(index))
     }
 
     /// Whether ``destroy()`` has run.
