@@ -120,9 +120,8 @@ static void *mimalloc_aligned_alloc(size_t alignment, size_t size) {
 static void mimalloc_collect(void) { mi_collect_fn(true); }
 
 static void load_mimalloc(void) {
-    static const char *const names[] = {"libmimalloc.so.2", "libmimalloc.so", "libmimalloc.2.dylib", NULL};
     LoadState *state = &mimalloc_state;
-    void *handle = open_first(names, "ALLOCSHIM_MIMALLOC_LIBRARY", state);
+    void *handle = open_first(CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyMimalloc), "ALLOCSHIM_MIMALLOC_LIBRARY", state);
     if (handle == NULL) return;
     CAllocShims_DynamicAllocator *t = &state->table;
     int ok = resolve(handle, "mi_malloc", (void **)&t->malloc, 1, state) &&
@@ -195,9 +194,8 @@ static void tcmalloc_free_sized(void *pointer, size_t size) {
 }
 
 static void load_tcmalloc(void) {
-    static const char *const names[] = {"libtcmalloc.so.4", "libtcmalloc_minimal.so.4", NULL};
     LoadState *state = &tcmalloc_state;
-    void *handle = open_first(names, "ALLOCSHIM_TCMALLOC_LIBRARY", state);
+    void *handle = open_first(CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyTcmalloc), "ALLOCSHIM_TCMALLOC_LIBRARY", state);
     if (handle == NULL) return;
     CAllocShims_DynamicAllocator *t = &state->table;
     int ok = resolve(handle, "tc_malloc", (void **)&t->malloc, 1, state) &&

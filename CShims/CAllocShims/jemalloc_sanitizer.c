@@ -69,7 +69,7 @@ static size_t redzoned_sallocx(const void *pointer, int flags) { return je.sallo
 static void load(void) {
     const char *wanted = getenv("ALLOCSHIM_SANITIZER_JEMALLOC");
     if (wanted == NULL || strcmp(wanted, "1") != 0) return;
-    void *library = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
+    void *library = dlopen(CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyJemalloc)[0], RTLD_NOW | RTLD_LOCAL);
     if (library == NULL) return;  // e.g. no static TLS room: jemalloc stays absent
     *(void **)&je.mallocx = dlsym(library, "mallocx");
     *(void **)&je.rallocx = dlsym(library, "rallocx");
