@@ -33,6 +33,15 @@ struct AllocatorFamilyTests {
         }
     }
 
+    @Test("each backend names its family; a loaded library is one of its family's sonames")
+    func backendsAndTheirFamilies() throws {
+        #expect(BackendName.allCases.map(\.family) == [.glibc, .jemalloc, .jemalloc, .mimalloc, .tcmalloc])
+        for name in [BackendName.mimalloc, .tcmalloc] {
+            guard let loaded = try? BackendRegistry.allocator(name) as? DynamicLibraryAllocator else { continue }
+            #expect(name.family.sonames.contains(loaded.library), "\(loaded.library) is not in \(name.family)'s sonames")
+        }
+    }
+
     @Test("`allocshim run` preloads a library from its family's sonames")
     func runPreloadsFromTheTable() {
         for backend in ProcessAllocatorChoice.Backend.allCases {
