@@ -121,7 +121,8 @@ static void mimalloc_collect(void) { mi_collect_fn(true); }
 
 static void load_mimalloc(void) {
     LoadState *state = &mimalloc_state;
-    void *handle = open_first(CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyMimalloc), "ALLOCSHIM_MIMALLOC_LIBRARY", state);
+    const char *const *names = CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyMimalloc);
+    void *handle = open_first(names, "ALLOCSHIM_MIMALLOC_LIBRARY", state);
     if (handle == NULL) return;
     CAllocShims_DynamicAllocator *t = &state->table;
     int ok = resolve(handle, "mi_malloc", (void **)&t->malloc, 1, state) &&
@@ -195,7 +196,8 @@ static void tcmalloc_free_sized(void *pointer, size_t size) {
 
 static void load_tcmalloc(void) {
     LoadState *state = &tcmalloc_state;
-    void *handle = open_first(CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyTcmalloc), "ALLOCSHIM_TCMALLOC_LIBRARY", state);
+    const char *const *names = CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyTcmalloc);
+    void *handle = open_first(names, "ALLOCSHIM_TCMALLOC_LIBRARY", state);
     if (handle == NULL) return;
     CAllocShims_DynamicAllocator *t = &state->table;
     int ok = resolve(handle, "tc_malloc", (void **)&t->malloc, 1, state) &&

@@ -78,7 +78,9 @@ package enum HeapHistory {
                     let percents = byState.map { results in
                         results.first { $0.scenario == scenario && $0.size == size }?.recoveredPercent ?? .nan
                     }
-                    cells.append(HeapHistoryCell(allocator: allocator.familyName, scenario: scenario, size: size, percentByState: percents, states: states))
+                    cells.append(
+                        HeapHistoryCell(
+                            allocator: allocator.familyName, scenario: scenario, size: size, percentByState: percents, states: states))
                 }
             }
         }
