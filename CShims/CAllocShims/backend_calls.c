@@ -1,6 +1,9 @@
 // The out-of-line calls of CAllocShimsBackendCalls.h: aligned blocks, resizing, usable size.
 #include "CAllocShimsBackendCalls.h"
 
+static const CAllocShims_Jemalloc *jemalloc(CAllocShims_BackendCalls calls) { return calls.table; }
+static const CAllocShims_DynamicAllocator *loaded(CAllocShims_BackendCalls calls) { return calls.table; }
+
 void *CAllocShims_backend_allocate_aligned(CAllocShims_BackendCalls calls, size_t size, size_t alignment, int zeroed) {
     void *block = NULL;
     switch (calls.kind) {
@@ -8,11 +11,11 @@ void *CAllocShims_backend_allocate_aligned(CAllocShims_BackendCalls calls, size_
         block = CAllocShims_platform_aligned_alloc(alignment, size);  // glibc has no aligned calloc
         break;
     case CAllocShims_BackendJemalloc: {
-        int flags = (int)calls.detail | CAllocShims_MALLOCX_ALIGN(alignment);
-        return CAllocShims_jemalloc_mallocx(size, zeroed ? flags | CAllocShims_MALLOCX_ZERO() : flags);
+        int flags = calls.flags | CAllocShims_MALLOCX_ALIGN(alignment);
+        return jemalloc(calls)->mallocx(size, zeroed ? flags | CAllocShims_JEMALLOC_ZERO : flags);
     }
     case CAllocShims_BackendTable: {
-        const CAllocShims_DynamicAllocator *table = (const CAllocShims_DynamicAllocator *)calls.detail;
+        const CAllocShims_DynamicAllocator *table = loaded(calls);
         if (zeroed && table->aligned_zalloc) return table->aligned_zalloc(size, alignment);
         block = table->aligned_alloc(alignment, size);  // tcmalloc has no aligned calloc
         break;
@@ -32,11 +35,11 @@ void CAllocShims_backend_deallocate_aligned(CAllocShims_BackendCalls calls, void
     case CAllocShims_BackendJemalloc:
         // The alignment flag is part of the block's identity: sdallocx recomputes the size
         // class from (size, flags).
-        CAllocShims_jemalloc_sdallocx(pointer, size, (int)calls.detail | CAllocShims_MALLOCX_ALIGN(alignment));
+        jemalloc(calls)->sdallocx(pointer, size, calls.flags | CAllocShims_MALLOCX_ALIGN(alignment));
         break;
     case CAllocShims_BackendTable:
         // Sized free needs the block's exact size class, which only plain blocks have.
-        ((const CAllocShims_DynamicAllocator *)calls.detail)->free(pointer);
+        loaded(calls)->free(pointer);
         break;
     default:
         break;
@@ -61,12 +64,12 @@ void *CAllocShims_backend_reallocate(CAllocShims_BackendCalls calls, void *point
         return aligned ? reallocate_by_copy(calls, pointer, old_size, new_size, alignment) : CAllocShims_platform_realloc(pointer, new_size);
     case CAllocShims_BackendJemalloc: {
         // rallocx keeps the alignment flag, so aligned blocks are resized in place where it can.
-        int flags = (int)calls.detail;
+        int flags = calls.flags;
         if (CAllocShims_backend_needs_aligned_path(new_size, alignment)) flags |= CAllocShims_MALLOCX_ALIGN(alignment);
-        return CAllocShims_jemalloc_rallocx(pointer, new_size, flags);
+        return jemalloc(calls)->rallocx(pointer, new_size, flags);
     }
     case CAllocShims_BackendTable: {
-        const CAllocShims_DynamicAllocator *table = (const CAllocShims_DynamicAllocator *)calls.detail;
+        const CAllocShims_DynamicAllocator *table = loaded(calls);
         // tc_realloc keeps a block in place when it shrinks to at least half, so the block would
         // keep its old size class while its owner knows only the new size, and a later
         // tc_free_sized(block, new) would file it under a smaller class. Growing is safe: the
@@ -87,9 +90,9 @@ size_t CAllocShims_backend_usable_size(CAllocShims_BackendCalls calls, void *poi
     case CAllocShims_BackendPlatform:
         return CAllocShims_platform_usable_size(pointer);
     case CAllocShims_BackendJemalloc:
-        return CAllocShims_jemalloc_sallocx(pointer, (int)calls.detail);
+        return jemalloc(calls)->sallocx(pointer, calls.flags);
     case CAllocShims_BackendTable:
-        return ((const CAllocShims_DynamicAllocator *)calls.detail)->usable_size(pointer);
+        return loaded(calls)->usable_size(pointer);
     default:
         return 0;
     }

@@ -120,8 +120,8 @@ static void *mimalloc_aligned_alloc(size_t alignment, size_t size) {
 static void mimalloc_collect(void) { mi_collect_fn(true); }
 
 static void load_mimalloc(void) {
-    static const char *const names[] = {"libmimalloc.so.2", "libmimalloc.so", "libmimalloc.2.dylib", NULL};
     LoadState *state = &mimalloc_state;
+    const char *const *names = CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyMimalloc);
     void *handle = open_first(names, "ALLOCSHIM_MIMALLOC_LIBRARY", state);
     if (handle == NULL) return;
     CAllocShims_DynamicAllocator *t = &state->table;
@@ -195,8 +195,8 @@ static void tcmalloc_free_sized(void *pointer, size_t size) {
 }
 
 static void load_tcmalloc(void) {
-    static const char *const names[] = {"libtcmalloc.so.4", "libtcmalloc_minimal.so.4", NULL};
     LoadState *state = &tcmalloc_state;
+    const char *const *names = CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyTcmalloc);
     void *handle = open_first(names, "ALLOCSHIM_TCMALLOC_LIBRARY", state);
     if (handle == NULL) return;
     CAllocShims_DynamicAllocator *t = &state->table;

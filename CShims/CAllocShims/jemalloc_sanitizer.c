@@ -1,4 +1,4 @@
-// jemalloc under AddressSanitizer, so that ASan can see jemalloc blocks too.
+// jemalloc's table under AddressSanitizer, so that ASan can see jemalloc blocks too.
 //
 // Linked into an ASan process, jemalloc fights ASan for `malloc` (the first run aborted with
 // bad-free), so ASan builds leave the Jemalloc trait off. jemalloc can still be *loaded* with
@@ -13,11 +13,11 @@
 // so its writes to poisoned memory (metadata, junk filling) are never reported.
 #include "CAllocShims.h"
 #include "failure_injection_internal.h"
+#include "jemalloc_internal.h"
 #include "sanitizer_detection.h"
 
 #if !defined(ALLOCSHIM_HAVE_JEMALLOC) && ALLOCSHIM_ADDRESS_SANITIZER
 #include <dlfcn.h>
-#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,42 +25,12 @@
 
 enum { redzone = 16 };
 
-static struct {
-    void *(*mallocx)(size_t, int);
-    void *(*rallocx)(void *, size_t, int);
-    void (*dallocx)(void *, int);
-    void (*sdallocx)(void *, size_t, int);
-    size_t (*nallocx)(size_t, int);
-    size_t (*sallocx)(const void *, int);
-    int (*mallctl)(const char *, void *, size_t *, void *, size_t);
-    int (*mallctlnametomib)(const char *, size_t *, size_t *);
-    int (*mallctlbymib)(const size_t *, size_t, void *, size_t *, void *, size_t);
-} je;
+/// The library's own entries; the published table wraps the ones that hand out or take back
+/// blocks, and passes the mallctl family through.
+static CAllocShims_Jemalloc je;
+static CAllocShims_Jemalloc published;
 static int loaded;
 static pthread_once_t load_once = PTHREAD_ONCE_INIT;
-
-static void load(void) {
-    const char *wanted = getenv("ALLOCSHIM_SANITIZER_JEMALLOC");
-    if (wanted == NULL || strcmp(wanted, "1") != 0) return;
-    void *library = dlopen("libjemalloc.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (library == NULL) return;  // e.g. no static TLS room: jemalloc stays absent
-    *(void **)&je.mallocx = dlsym(library, "mallocx");
-    *(void **)&je.rallocx = dlsym(library, "rallocx");
-    *(void **)&je.dallocx = dlsym(library, "dallocx");
-    *(void **)&je.sdallocx = dlsym(library, "sdallocx");
-    *(void **)&je.nallocx = dlsym(library, "nallocx");
-    *(void **)&je.sallocx = dlsym(library, "sallocx");
-    *(void **)&je.mallctl = dlsym(library, "mallctl");
-    *(void **)&je.mallctlnametomib = dlsym(library, "mallctlnametomib");
-    *(void **)&je.mallctlbymib = dlsym(library, "mallctlbymib");
-    loaded = je.mallocx && je.rallocx && je.dallocx && je.sdallocx && je.nallocx && je.sallocx && je.mallctl &&
-             je.mallctlnametomib && je.mallctlbymib;
-}
-
-int CAllocShims_jemalloc_is_linked(void) {
-    pthread_once(&load_once, load);
-    return loaded;
-}
 
 /// Marks a live block: `size` bytes handed out, the rest of its usable size a redzone.
 static void *handed_out(void *block, size_t size) {
@@ -74,43 +44,62 @@ static void *handed_out(void *block, size_t size) {
 /// Marks a block about to be freed: nothing of it may be touched any more.
 static void taken_back(void *block) { ASAN_POISON_MEMORY_REGION(block, je.sallocx(block, 0)); }
 
-void *CAllocShims_jemalloc_mallocx(size_t size, int flags) {
-    if (!CAllocShims_jemalloc_is_linked() || injected_failure()) return NULL;
-    return handed_out(je.mallocx(size + redzone, flags), size);
+static void *redzoned_mallocx(size_t size, int flags) {
+    return injected_failure() ? NULL : handed_out(je.mallocx(size + redzone, flags), size);
 }
-void *CAllocShims_jemalloc_rallocx(void *pointer, size_t size, int flags) {
-    if (!CAllocShims_jemalloc_is_linked() || injected_failure()) return NULL;
+static void *redzoned_rallocx(void *pointer, size_t size, int flags) {
+    if (injected_failure()) return NULL;
     size_t old_usable = je.sallocx(pointer, 0);
+    // When jemalloc moves the block it copies the old block's whole usable size, redzone
+    // included, through memcpy, which ASan intercepts: a poisoned redzone made every moving
+    // rallocx an error (a BytesBuilder growing in an arena, under ASan). The copy may read it.
+    ASAN_UNPOISON_MEMORY_REGION(pointer, old_usable);
     void *moved = je.rallocx(pointer, size + redzone, flags);
-    if (moved == NULL) return NULL;  // the old block is untouched, its marks still true
+    if (moved == NULL) {
+        // The old block stays live: its last `redzone` bytes are never handed out.
+        ASAN_POISON_MEMORY_REGION((char *)pointer + old_usable - redzone, redzone);
+        return NULL;
+    }
     if (moved != pointer) ASAN_POISON_MEMORY_REGION(pointer, old_usable);
     return handed_out(moved, size);
 }
-void CAllocShims_jemalloc_dallocx(void *pointer, int flags) {
-    if (!CAllocShims_jemalloc_is_linked()) return;
+static void redzoned_dallocx(void *pointer, int flags) {
     taken_back(pointer);
     je.dallocx(pointer, flags);
 }
-void CAllocShims_jemalloc_sdallocx(void *pointer, size_t size, int flags) {
-    if (!CAllocShims_jemalloc_is_linked()) return;
+static void redzoned_sdallocx(void *pointer, size_t size, int flags) {
     taken_back(pointer);
     je.sdallocx(pointer, size + redzone, flags);
 }
-size_t CAllocShims_jemalloc_nallocx(size_t size, int flags) {
-    return CAllocShims_jemalloc_is_linked() ? je.nallocx(size + redzone, flags) - redzone : 0;
+static size_t redzoned_nallocx(size_t size, int flags) { return je.nallocx(size + redzone, flags) - redzone; }
+static size_t redzoned_sallocx(const void *pointer, int flags) { return je.sallocx(pointer, flags) - redzone; }
+
+static void load(void) {
+    const char *wanted = getenv("ALLOCSHIM_SANITIZER_JEMALLOC");
+    if (wanted == NULL || strcmp(wanted, "1") != 0) return;
+    void *library = dlopen(CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamilyJemalloc)[0], RTLD_NOW | RTLD_LOCAL);
+    if (library == NULL) return;  // e.g. no static TLS room: jemalloc stays absent
+    *(void **)&je.mallocx = dlsym(library, "mallocx");
+    *(void **)&je.rallocx = dlsym(library, "rallocx");
+    *(void **)&je.dallocx = dlsym(library, "dallocx");
+    *(void **)&je.sdallocx = dlsym(library, "sdallocx");
+    *(void **)&je.nallocx = dlsym(library, "nallocx");
+    *(void **)&je.sallocx = dlsym(library, "sallocx");
+    *(void **)&je.mallctl = dlsym(library, "mallctl");
+    *(void **)&je.mallctlnametomib = dlsym(library, "mallctlnametomib");
+    *(void **)&je.mallctlbymib = dlsym(library, "mallctlbymib");
+    if (!(je.mallocx && je.rallocx && je.dallocx && je.sdallocx && je.nallocx && je.sallocx && je.mallctl &&
+          je.mallctlnametomib && je.mallctlbymib))
+        return;
+    published = (CAllocShims_Jemalloc){
+        redzoned_mallocx, redzoned_rallocx, redzoned_dallocx, redzoned_sdallocx, redzoned_nallocx, redzoned_sallocx,
+        je.mallctl, je.mallctlnametomib, je.mallctlbymib,
+    };
+    loaded = 1;
 }
-size_t CAllocShims_jemalloc_sallocx(const void *pointer, int flags) {
-    return CAllocShims_jemalloc_is_linked() ? je.sallocx(pointer, flags) - redzone : 0;
-}
-int CAllocShims_jemalloc_mallctl(const char *name, void *old_value, size_t *old_length, void *new_value, size_t new_length) {
-    return CAllocShims_jemalloc_is_linked() ? je.mallctl(name, old_value, old_length, new_value, new_length) : ENOENT;
-}
-int CAllocShims_jemalloc_mallctlnametomib(const char *name, size_t *mib, size_t *mib_length) {
-    return CAllocShims_jemalloc_is_linked() ? je.mallctlnametomib(name, mib, mib_length) : ENOENT;
-}
-int CAllocShims_jemalloc_mallctlbymib(const size_t *mib, size_t mib_length, void *old_value, size_t *old_length,
-                                      void *new_value, size_t new_length) {
-    return CAllocShims_jemalloc_is_linked() ? je.mallctlbymib(mib, mib_length, old_value, old_length, new_value, new_length)
-                                            : ENOENT;
+
+const CAllocShims_Jemalloc *CAllocShims_jemalloc_load_beside_sanitizer(void) {
+    pthread_once(&load_once, load);
+    return loaded ? &published : NULL;
 }
 #endif

@@ -51,27 +51,11 @@ __attribute__((unused)) static void resolve_glibc_entry_points(void) {
 
 size_t CAllocShims_platform_malloc_alignment(void) { return alignof(max_align_t); }
 
-#if defined(__GLIBC__) && ALLOCSHIM_ADDRESS_SANITIZER
 // Under AddressSanitizer the `system` backend is ASan's allocator, reached through the calls
-// it intercepts: __libc_* would bypass it, and ASan could not see overflows of our blocks.
-// ASan owns malloc in such builds anyway (jemalloc cannot be linked beside it).
-void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : malloc(size); }
-void *CAllocShims_platform_calloc(size_t count, size_t size) { return injected_failure() ? NULL : calloc(count, size); }
-void *CAllocShims_platform_realloc(void *pointer, size_t size) { return injected_failure() ? NULL : realloc(pointer, size); }
-void CAllocShims_platform_free(void *pointer) { free(pointer); }
-void *CAllocShims_platform_aligned_alloc(size_t alignment, size_t size) {
-    void *block = NULL;
-    if (injected_failure()) return NULL;
-    return posix_memalign(&block, alignment, size) == 0 ? block : NULL;
-}
-size_t CAllocShims_platform_usable_size(void *pointer) { return malloc_usable_size(pointer); }
-int CAllocShims_platform_trim(void) { return malloc_trim(0); }
-int CAllocShims_platform_heap_info(CAllocShims_PlatformHeapInfo *info) { (void)info; return 0; }
-const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
-    snprintf(buffer, length, "glibc %s (allocator: AddressSanitizer)", gnu_get_libc_version());
-    return buffer;
-}
-#elif defined(__GLIBC__)
+// it intercepts (the plain names, below): __libc_* would bypass it, and ASan could not see
+// overflows of our blocks. ASan owns malloc in such builds anyway (jemalloc cannot be linked
+// beside it).
+#if defined(__GLIBC__) && !ALLOCSHIM_ADDRESS_SANITIZER
 // glibc sets its allocator up on the first call of its malloc family (ptmalloc_init), assuming
 // no second thread exists yet: it checks `__malloc_initialized` without a lock and hands the
 // calling thread the main arena without counting it as attached (the count's initial 1 is the
@@ -124,7 +108,7 @@ const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
     snprintf(buffer, length, "glibc %s", gnu_get_libc_version());
     return buffer;
 }
-#else
+#else  // the plain names: musl, macOS, and glibc under AddressSanitizer
 void *CAllocShims_platform_malloc(size_t size) { return injected_failure() ? NULL : malloc(size); }
 void *CAllocShims_platform_calloc(size_t count, size_t size) { return injected_failure() ? NULL : calloc(count, size); }
 void *CAllocShims_platform_realloc(void *pointer, size_t size) { return injected_failure() ? NULL : realloc(pointer, size); }
@@ -142,13 +126,21 @@ size_t CAllocShims_platform_usable_size(void *pointer) {
     return malloc_usable_size(pointer);
 #endif
 }
-int CAllocShims_platform_trim(void) { return 0; }
+int CAllocShims_platform_trim(void) {
+#if defined(__GLIBC__)
+    return malloc_trim(0);
+#else
+    return 0;
+#endif
+}
 int CAllocShims_platform_heap_info(CAllocShims_PlatformHeapInfo *info) {
     (void)info;
     return 0;
 }
 const char *CAllocShims_platform_library_version(char *buffer, size_t length) {
-#if defined(__APPLE__)
+#if defined(__GLIBC__)
+    snprintf(buffer, length, "glibc %s (allocator: AddressSanitizer)", gnu_get_libc_version());
+#elif defined(__APPLE__)
     snprintf(buffer, length, "Apple libmalloc");
 #else
     snprintf(buffer, length, "libc (unknown)");

@@ -15,16 +15,41 @@
 #include <malloc.h>
 #endif
 
-static CAllocShims_ProcessAllocatorKind kind_of_path(const char *path) {
-    if (path == NULL) return CAllocShims_ProcessAllocatorUnknown;
+#if defined(__x86_64__)
+#define LLVM_ARCHITECTURE "x86_64"
+#elif defined(__aarch64__)
+#define LLVM_ARCHITECTURE "aarch64"
+#elif defined(__i386__)
+#define LLVM_ARCHITECTURE "i386"
+#else
+#define LLVM_ARCHITECTURE "unknown"
+#endif
+
+const char *const *CAllocShims_allocator_family_sonames(CAllocShims_AllocatorFamily family) {
+    static const char *const none[] = {NULL};
+    static const char *const jemalloc[] = {"libjemalloc.so.2", NULL};
+    static const char *const mimalloc[] = {"libmimalloc.so.2", "libmimalloc.so", "libmimalloc.2.dylib", NULL};
+    static const char *const tcmalloc[] = {"libtcmalloc.so.4", "libtcmalloc_minimal.so.4", NULL};
+    static const char *const scudo[] = {"libclang_rt.scudo_standalone-" LLVM_ARCHITECTURE ".so", NULL};
+    switch (family) {
+    case CAllocShims_AllocatorFamilyJemalloc: return jemalloc;
+    case CAllocShims_AllocatorFamilyMimalloc: return mimalloc;
+    case CAllocShims_AllocatorFamilyTcmalloc: return tcmalloc;
+    case CAllocShims_AllocatorFamilyScudo: return scudo;
+    default: return none;
+    }
+}
+
+CAllocShims_AllocatorFamily CAllocShims_allocator_family_of_path(const char *path) {
+    if (path == NULL) return CAllocShims_AllocatorFamilyUnknown;
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
-    if (strstr(base, "jemalloc")) return CAllocShims_ProcessAllocatorJemalloc;
-    if (strstr(base, "mimalloc")) return CAllocShims_ProcessAllocatorMimalloc;
-    if (strstr(base, "tcmalloc")) return CAllocShims_ProcessAllocatorTcmalloc;
-    if (strstr(base, "scudo")) return CAllocShims_ProcessAllocatorScudo;
-    if (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0) return CAllocShims_ProcessAllocatorGlibc;
-    return CAllocShims_ProcessAllocatorUnknown;
+    if (strstr(base, "jemalloc")) return CAllocShims_AllocatorFamilyJemalloc;
+    if (strstr(base, "mimalloc")) return CAllocShims_AllocatorFamilyMimalloc;
+    if (strstr(base, "tcmalloc")) return CAllocShims_AllocatorFamilyTcmalloc;
+    if (strstr(base, "scudo")) return CAllocShims_AllocatorFamilyScudo;
+    if (strncmp(base, "libc.so", 7) == 0 || strncmp(base, "libc-", 5) == 0) return CAllocShims_AllocatorFamilyGlibc;
+    return CAllocShims_AllocatorFamilyUnknown;
 }
 
 /// The object defining the bound `malloc`, or NULL.
@@ -40,7 +65,7 @@ static const char *malloc_object(void **handle_out) {
     return info.dli_fname;
 }
 
-CAllocShims_ProcessAllocatorKind CAllocShims_process_allocator(char *path, size_t length) {
+CAllocShims_AllocatorFamily CAllocShims_process_allocator(char *path, size_t length) {
     const char *object = malloc_object(NULL);
     if (path && length > 0) {
         if (object) {
@@ -50,11 +75,11 @@ CAllocShims_ProcessAllocatorKind CAllocShims_process_allocator(char *path, size_
             path[0] = 0;
         }
     }
-    CAllocShims_ProcessAllocatorKind kind = kind_of_path(object);
+    CAllocShims_AllocatorFamily kind = CAllocShims_allocator_family_of_path(object);
     // A jemalloc linked statically into the executable has no library name: its mallctl is the
     // tell-tale (glibc has none).
-    if (kind == CAllocShims_ProcessAllocatorUnknown && dlsym(RTLD_DEFAULT, "mallctl") != NULL)
-        kind = CAllocShims_ProcessAllocatorJemalloc;
+    if (kind == CAllocShims_AllocatorFamilyUnknown && dlsym(RTLD_DEFAULT, "mallctl") != NULL)
+        kind = CAllocShims_AllocatorFamilyJemalloc;
     return kind;
 }
 
@@ -67,24 +92,24 @@ typedef int (*mallopt_function)(int, int);
 // scudo/interface.h: M_PURGE = -101).
 #define SCUDO_M_PURGE (-101)
 
-CAllocShims_ProcessAllocatorKind CAllocShims_process_allocator_release_free_memory(int *status) {
+CAllocShims_AllocatorFamily CAllocShims_process_allocator_release_free_memory(int *status) {
     if (status) *status = 0;
     void *handle = NULL;
     const char *object = malloc_object(&handle);
-    CAllocShims_ProcessAllocatorKind kind = kind_of_path(object);
+    CAllocShims_AllocatorFamily kind = CAllocShims_allocator_family_of_path(object);
     void *lookup = handle ? handle : RTLD_DEFAULT;
-    CAllocShims_ProcessAllocatorKind asked = CAllocShims_ProcessAllocatorUnknown;
+    CAllocShims_AllocatorFamily asked = CAllocShims_AllocatorFamilyUnknown;
     switch (kind) {
-    case CAllocShims_ProcessAllocatorGlibc:
-    case CAllocShims_ProcessAllocatorUnknown: {
-        if (kind == CAllocShims_ProcessAllocatorUnknown) {
+    case CAllocShims_AllocatorFamilyGlibc:
+    case CAllocShims_AllocatorFamilyUnknown: {
+        if (kind == CAllocShims_AllocatorFamilyUnknown) {
             // Statically linked jemalloc (no library name) still answers mallctl.
             mallctl_function mallctl = (mallctl_function)dlsym(RTLD_DEFAULT, "mallctl");
             if (mallctl) {
                 // 4096 is MALLCTL_ARENAS_ALL (jemalloc 5): every arena.
                 int result = mallctl("arena.4096.purge", NULL, NULL, NULL, 0);
                 if (status) *status = result;
-                asked = CAllocShims_ProcessAllocatorJemalloc;
+                asked = CAllocShims_AllocatorFamilyJemalloc;
                 break;
             }
             break;
@@ -92,11 +117,11 @@ CAllocShims_ProcessAllocatorKind CAllocShims_process_allocator_release_free_memo
 #if defined(__GLIBC__)
         int released = malloc_trim(0);
         if (status) *status = released;
-        asked = CAllocShims_ProcessAllocatorGlibc;
+        asked = CAllocShims_AllocatorFamilyGlibc;
 #endif
         break;
     }
-    case CAllocShims_ProcessAllocatorJemalloc: {
+    case CAllocShims_AllocatorFamilyJemalloc: {
         mallctl_function mallctl = (mallctl_function)dlsym(lookup, "mallctl");
         if (mallctl) {
             int result = mallctl("arena.4096.purge", NULL, NULL, NULL, 0);
@@ -105,7 +130,7 @@ CAllocShims_ProcessAllocatorKind CAllocShims_process_allocator_release_free_memo
         }
         break;
     }
-    case CAllocShims_ProcessAllocatorMimalloc: {
+    case CAllocShims_AllocatorFamilyMimalloc: {
         mi_collect_function collect = (mi_collect_function)dlsym(lookup, "mi_collect");
         if (collect) {
             collect(1);  // force: also frees abandoned and delayed-free pages
@@ -113,7 +138,7 @@ CAllocShims_ProcessAllocatorKind CAllocShims_process_allocator_release_free_memo
         }
         break;
     }
-    case CAllocShims_ProcessAllocatorTcmalloc: {
+    case CAllocShims_AllocatorFamilyTcmalloc: {
         release_function release = (release_function)dlsym(lookup, "MallocExtension_ReleaseFreeMemory");
         if (release) {
             release();
@@ -121,7 +146,7 @@ CAllocShims_ProcessAllocatorKind CAllocShims_process_allocator_release_free_memo
         }
         break;
     }
-    case CAllocShims_ProcessAllocatorScudo: {
+    case CAllocShims_AllocatorFamilyScudo: {
         mallopt_function scudo_mallopt = (mallopt_function)dlsym(lookup, "mallopt");
         if (scudo_mallopt) {
             int result = scudo_mallopt(SCUDO_M_PURGE, 0);

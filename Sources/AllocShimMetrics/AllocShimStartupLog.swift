@@ -19,8 +19,9 @@ public enum AllocShimStartupLog {
 
     /// Writes one `info` record to `logger`, with the configuration as metadata: `backend`
     /// (or `backend.error` when `ALLOCSHIM_BACKEND` names no backend), `zeroFill`, `poison`,
-    /// `poolSize`, `available.<name>` per backend, and `env.<VARIABLE>` for each allocator
-    /// variable set.
+    /// `poolSize`, `available.<name>` per backend, `processAllocator` (the family and library
+    /// serving `malloc`, found by symbol lookup: nothing is loaded), and `env.<VARIABLE>` for
+    /// each allocator variable set.
     public static func log(_ logger: Logger) {
         let environment = ProcessInfo.processInfo.environment
         var metadata: Logger.Metadata = [:]
@@ -43,6 +44,7 @@ public enum AllocShimStartupLog {
         for name in BackendName.allCases {
             metadata["available.\(name.rawValue)"] = "\(availability(of: name, inUse: inUse))"
         }
+        metadata["processAllocator"] = "\(ProcessAllocator.current)"
         for name in allocatorVariables {
             if let value = environment[name] { metadata["env.\(name)"] = "\(value)" }
         }
@@ -63,7 +65,8 @@ public enum AllocShimStartupLog {
             if let loaded = inUse as? DynamicLibraryAllocator, loaded.name == name.rawValue {
                 return "\(loaded.version) (\(loaded.library))"
             }
-            return "not checked: loaded on first use (`allocshim backends` checks)"
+            let sonames = name.family.sonames.joined(separator: " or ")
+            return "not checked: loaded on first use from \(sonames) (`allocshim backends` checks)"
         }
     }
 }

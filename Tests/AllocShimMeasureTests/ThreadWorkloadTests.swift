@@ -153,7 +153,7 @@ struct ThreadWorkloadTests {
         .timeLimit(.minutes(1)), arguments: ThreadWorkload.allCases)
     func cFormFailure(workload: ThreadWorkload) throws {
         // No backend kind: CAllocShims_backend_allocate answers NULL, as an allocator out of memory does.
-        let nothing = CAllocShims_BackendCalls(kind: 0, zero_flag: 0, detail: 0)
+        let nothing = CAllocShims_BackendCalls(kind: 0, flags: 0, table: nil)
         let message = "\(workload.rawValue): allocation failed during the thread benchmark: the backend's C call returned NULL"
         #expect(throws: MeasureError.failed(message)) {
             try CFormWorkload.run(workload, threads: 3, operationsPerThread: 2_000, calls: nothing, seed: 5)

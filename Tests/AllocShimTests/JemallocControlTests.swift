@@ -103,8 +103,9 @@ struct JemallocEncodingTests {
     func flagsReachTheArena() throws {
         let arena = try JemallocArena()
         let flags = try JemallocArenaFlags.arenaFlags(arena.index) | CAllocShims_MALLOCX_TCACHE_NONE()
-        let block = try #require(CAllocShims_jemalloc_mallocx(64, flags))
-        defer { CAllocShims_jemalloc_dallocx(block, flags) }
+        let jemalloc = try #require(CAllocShims_jemalloc_table()).pointee
+        let block = try #require(jemalloc.mallocx(64, flags))
+        defer { jemalloc.dallocx(block, flags) }
         // arenas.lookup: pointer in, arena index out.
         var pointer: UnsafeMutableRawPointer? = block
         var index: UInt32 = .max

@@ -44,22 +44,42 @@ int CAllocShims_platform_heap_info(CAllocShims_PlatformHeapInfo *info);
 /// Name and version of the C library, e.g. "glibc 2.36"; writes into buffer, returns it.
 const char *CAllocShims_platform_library_version(char *buffer, size_t length);
 
-// MARK: - jemalloc (only when the package trait Jemalloc is enabled)
+// MARK: - jemalloc: a table of calls, linked, loaded under ASan, or absent
 
-/// 1 when jemalloc is linked into this process, 0 otherwise.
+/// jemalloc's calls, as the loaded allocators' are a table (CAllocShims_DynamicAllocator):
+/// valid for the life of the process. The allocating entries (mallocx, rallocx) give failure
+/// injection its say first.
+typedef struct CAllocShims_Jemalloc {
+    void *(*mallocx)(size_t size, int flags);
+    void *(*rallocx)(void *pointer, size_t size, int flags);
+    void (*dallocx)(void *pointer, int flags);
+    void (*sdallocx)(void *pointer, size_t size, int flags);
+    size_t (*nallocx)(size_t size, int flags);
+    size_t (*sallocx)(const void *pointer, int flags);
+    int (*mallctl)(const char *name, void *old_value, size_t *old_length, void *new_value, size_t new_length);
+    int (*mallctlnametomib)(const char *name, size_t *mib, size_t *mib_length);
+    int (*mallctlbymib)(const size_t *mib, size_t mib_length, void *old_value, size_t *old_length,
+                        void *new_value, size_t new_length);
+} CAllocShims_Jemalloc;
+
+/// jemalloc's table, or NULL when this process has none. With the package trait Jemalloc it
+/// is the linked library (the process's malloc too); without it, NULL — except under
+/// AddressSanitizer, where libjemalloc.so.2 is loaded with dlopen(RTLD_LOCAL) when
+/// ALLOCSHIM_SANITIZER_JEMALLOC=1 is set before first use (jemalloc_sanitizer.c). Thread-safe.
+const CAllocShims_Jemalloc *CAllocShims_jemalloc_table(void);
+/// 1 when CAllocShims_jemalloc_table() has a table (linked, or loaded beside ASan), 0 otherwise.
 int CAllocShims_jemalloc_is_linked(void);
-void *CAllocShims_jemalloc_mallocx(size_t size, int flags);
-void *CAllocShims_jemalloc_rallocx(void *pointer, size_t size, int flags);
-void CAllocShims_jemalloc_dallocx(void *pointer, int flags);
-void CAllocShims_jemalloc_sdallocx(void *pointer, size_t size, int flags);
-size_t CAllocShims_jemalloc_nallocx(size_t size, int flags);
-size_t CAllocShims_jemalloc_sallocx(const void *pointer, int flags);
-/// The mallctl family; they return 0 or an errno value (ENOENT when jemalloc is absent).
+/// The mallctl family through the table; they return 0 or an errno value (ENOENT when jemalloc is absent).
 int CAllocShims_jemalloc_mallctl(const char *name, void *old_value, size_t *old_length,
                                  void *new_value, size_t new_length);
 int CAllocShims_jemalloc_mallctlnametomib(const char *name, size_t *mib, size_t *mib_length);
 int CAllocShims_jemalloc_mallctlbymib(const size_t *mib, size_t mib_length, void *old_value,
                                       size_t *old_length, void *new_value, size_t new_length);
+
+/// MALLOCX_ZERO: jemalloc 5's encodings are part of its stable ABI (jemalloc/jemalloc.h), so
+/// they are written once, whether jemalloc is linked, loaded or absent; jemalloc_shims.c checks
+/// them against the header where it is linked.
+enum { CAllocShims_JEMALLOC_ZERO = 0x40 };
 /// MALLOCX_LG_ALIGN(lg), MALLOCX_ALIGN(alignment), MALLOCX_ZERO, MALLOCX_TCACHE(tc) and
 /// MALLOCX_TCACHE_NONE, which Swift cannot import as macros.
 int CAllocShims_MALLOCX_LG_ALIGN(unsigned lg_alignment);

@@ -1,4 +1,4 @@
-// A built-in backend as one plain value: which C allocator to call, and how.
+// A built-in backend as one plain value: which C allocator's table to call, and how.
 //
 // `system`, `jemalloc`, `jemalloc-arena`, `mimalloc` and `tcmalloc` differ only in these calls;
 // everything else (validation, out-of-memory errors, counting) is one generic Swift path
@@ -24,15 +24,15 @@ extern "C" {
 #endif
 
 typedef enum CAllocShims_BackendKind {
-    CAllocShims_BackendPlatform = 1,  // glibc through __libc_* (`system`)
-    CAllocShims_BackendJemalloc = 2,  // the mallocx family; `detail` holds the base flags
-    CAllocShims_BackendTable = 3,     // a loaded library; `detail` is its CAllocShims_DynamicAllocator*
+    CAllocShims_BackendPlatform = 1,  // glibc through __libc_* (`system`); `table` is NULL
+    CAllocShims_BackendJemalloc = 2,  // the mallocx family; `table` is CAllocShims_jemalloc_table()
+    CAllocShims_BackendTable = 3,     // a loaded library; `table` is its CAllocShims_DynamicAllocator
 } CAllocShims_BackendKind;
 
 typedef struct CAllocShims_BackendCalls {
     int32_t kind;       // a CAllocShims_BackendKind
-    int32_t zero_flag;  // jemalloc: MALLOCX_ZERO, kept here so the hot path needs no call for it
-    uintptr_t detail;   // see CAllocShims_BackendKind
+    int32_t flags;      // jemalloc: the flags of every call (arena, thread cache); 0 otherwise
+    const void *table;  // see CAllocShims_BackendKind: valid for the life of the process
 } CAllocShims_BackendCalls;
 
 static inline int CAllocShims_backend_needs_aligned_path(size_t size, size_t alignment) {
@@ -60,9 +60,9 @@ static inline void *CAllocShims_backend_allocate(CAllocShims_BackendCalls calls,
     case CAllocShims_BackendPlatform:
         return zeroed ? CAllocShims_platform_calloc(1, size) : CAllocShims_platform_malloc(size);
     case CAllocShims_BackendJemalloc:
-        return CAllocShims_jemalloc_mallocx(size, zeroed ? (int)calls.detail | calls.zero_flag : (int)calls.detail);
+        return ((const CAllocShims_Jemalloc *)calls.table)->mallocx(size, zeroed ? calls.flags | CAllocShims_JEMALLOC_ZERO : calls.flags);
     case CAllocShims_BackendTable: {
-        const CAllocShims_DynamicAllocator *table = (const CAllocShims_DynamicAllocator *)calls.detail;
+        const CAllocShims_DynamicAllocator *table = (const CAllocShims_DynamicAllocator *)calls.table;
         return zeroed ? table->calloc(1, size) : table->malloc(size);
     }
     default:
@@ -81,10 +81,10 @@ static inline void CAllocShims_backend_deallocate(CAllocShims_BackendCalls calls
         CAllocShims_platform_free(pointer);  // glibc has no sized free
         break;
     case CAllocShims_BackendJemalloc:
-        CAllocShims_jemalloc_sdallocx(pointer, size, (int)calls.detail);
+        ((const CAllocShims_Jemalloc *)calls.table)->sdallocx(pointer, size, calls.flags);
         break;
     case CAllocShims_BackendTable: {
-        const CAllocShims_DynamicAllocator *table = (const CAllocShims_DynamicAllocator *)calls.detail;
+        const CAllocShims_DynamicAllocator *table = (const CAllocShims_DynamicAllocator *)calls.table;
         if (table->free_sized) table->free_sized(pointer, size); else table->free(pointer);
         break;
     }

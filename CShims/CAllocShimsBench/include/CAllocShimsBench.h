@@ -6,20 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "CAllocShimsBackendCalls.h"
 #include "CAllocShimsThreads.h"  // the C form of the thread sweep
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/// Which allocator the loop calls, directly (no Swift, no shim counters).
-typedef enum CAllocShims_BaselineBackend {
-    CAllocShims_BaselineSystem = 0,        // __libc_malloc / __libc_calloc / __libc_free
-    CAllocShims_BaselineJemalloc = 1,      // mallocx / mallocx(MALLOCX_ZERO) / sdallocx
-    CAllocShims_BaselineJemallocArena = 2, // the same with MALLOCX_ARENA(a) | MALLOCX_TCACHE_NONE
-    CAllocShims_BaselineMimalloc = 3,      // mi_malloc / mi_calloc / mi_free
-    CAllocShims_BaselineTcmalloc = 4,      // tc_malloc / tc_calloc / tc_free
-} CAllocShims_BaselineBackend;
 
 /// What each iteration does.
 typedef enum CAllocShims_BaselineOperation {
@@ -28,12 +20,13 @@ typedef enum CAllocShims_BaselineOperation {
     CAllocShims_BaselineCopy = 2,          // allocate, memcpy `size` bytes from a source, free
 } CAllocShims_BaselineOperation;
 
-/// Runs `iterations` of `operation` on blocks of `size` bytes. Each iteration writes a byte
-/// derived from the loop index and adds a byte of the block to `*checksum`, so the compiler
-/// cannot remove the allocation. `arena` is the jemalloc arena index for
-/// CAllocShims_BaselineJemallocArena (ignored otherwise). Returns 0, ENOENT when the backend
-/// is not available, ENOMEM when an allocation fails, EINVAL for bad arguments.
-int CAllocShims_baseline_run(int backend, int operation, size_t size, size_t iterations, unsigned arena,
+/// Runs `iterations` of `operation` on blocks of `size` bytes through `calls` — the backend's
+/// own value, so the loop does the library's work (its aligned-path rule, jemalloc's flags,
+/// tcmalloc's sized free) minus the Swift layer, the shim counters and the pools. Blocks are
+/// byte-aligned, as buffers ask. Each iteration writes a byte derived from the loop index and
+/// adds a byte of the block to `*checksum`, so the compiler cannot remove the allocation.
+/// Returns 0, ENOMEM when an allocation fails, EINVAL for bad arguments.
+int CAllocShims_baseline_run(CAllocShims_BackendCalls calls, int operation, size_t size, size_t iterations,
                              uint64_t *elapsed_ns, uint64_t *checksum);
 
 #ifdef __cplusplus

@@ -37,10 +37,10 @@ package final class ArenaCore: Sendable {
     enum Refusal { case destroyed, busy }
     enum ExclusiveOutcome: Equatable { case acquired, destroyed, busy, inUse(Int) }
 
-    init(index: UInt32, arenaFlags: Int32) {
+    init(index: UInt32, arenaFlags: Int32, jemalloc: UnsafePointer<CAllocShims_Jemalloc>) {
         self.index = index
         self.arenaFlags = arenaFlags
-        calls = .jemalloc(flags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), backend: .jemallocArena)
+        calls = .jemalloc(jemalloc, flags: arenaFlags | CAllocShims_MALLOCX_TCACHE_NONE(), backend: .jemallocArena)
     }
 
     deinit {
@@ -63,7 +63,7 @@ package final class ArenaCore: Sendable {
     /// cache under the call.
     @inline(__always)
     private func cachedCalls() -> BackendCalls {
-        .jemalloc(flags: arenaFlags | CAllocShims_arena_cache_flags(index), backend: .jemallocArena)
+        calls.with(flags: arenaFlags | CAllocShims_arena_cache_flags(index))
     }
 
     /// Counts one more live block, unless a reset/destroy runs or ran. nil when counted.

@@ -5,28 +5,42 @@ import CAllocShims
 /// one of these; their `Allocator` objects and the buffers both go through the methods below,
 /// the one path that validates a request, makes the call, turns `NULL` into
 /// ``AllocationError/outOfMemory(backend:byteCount:alignment:)`` and counts.
-struct BackendCalls: Sendable {
-    let c: CAllocShims_BackendCalls
+package struct BackendCalls: Sendable {
+    /// The C value itself: what the buffers, the benchmark's C baseline and the thread sweep's
+    /// C form call through.
+    package let c: CAllocShims_BackendCalls
     let backend: BackendName
 
     /// glibc's own malloc family (`__libc_*`), even when jemalloc has replaced `malloc`.
     static let platform = BackendCalls(
-        c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendPlatform.rawValue), zero_flag: 0, detail: 0), backend: .system)
+        c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendPlatform.rawValue), flags: 0, table: nil), backend: .system)
 
-    /// The mallocx family with `flags` on every call (0 for the automatic arenas).
-    static func jemalloc(flags: Int32, backend: BackendName) -> BackendCalls {
+    /// jemalloc's table (linked, or loaded beside ASan) with `flags` on every call (0 for the
+    /// automatic arenas).
+    static func jemalloc(_ table: UnsafePointer<CAllocShims_Jemalloc>, flags: Int32, backend: BackendName) -> BackendCalls {
         BackendCalls(
-            c: CAllocShims_BackendCalls(
-                kind: Int32(CAllocShims_BackendJemalloc.rawValue), zero_flag: CAllocShims_MALLOCX_ZERO(),
-                detail: UInt(bitPattern: Int(flags))),
+            c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendJemalloc.rawValue), flags: flags, table: UnsafeRawPointer(table)),
             backend: backend)
     }
 
     /// A library loaded at run time; `table` lives for the whole process (never unloaded).
     static func table(_ table: UnsafePointer<CAllocShims_DynamicAllocator>, backend: BackendName) -> BackendCalls {
         BackendCalls(
-            c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendTable.rawValue), zero_flag: 0, detail: UInt(bitPattern: table)),
+            c: CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendTable.rawValue), flags: 0, table: UnsafeRawPointer(table)),
             backend: backend)
+    }
+
+    /// The same table with other jemalloc flags (a jemalloc arena adds the calling thread's cache).
+    @inline(__always)
+    func with(flags: Int32) -> BackendCalls {
+        BackendCalls(c: CAllocShims_BackendCalls(kind: c.kind, flags: flags, table: c.table), backend: backend)
+    }
+
+    /// The calls `allocator` makes when it is one of AllocShim's own backends (a jemalloc arena:
+    /// without a thread cache); nil for any other allocator, which has no C calls.
+    package static func of(_ allocator: any Allocator) -> BackendCalls? {
+        // Only AllocShim's own final classes conform to the internal ProcessLifetimeBackend.
+        (allocator as? any ProcessLifetimeBackend)?.calls ?? (allocator as? JemallocArena)?.calls
     }
 
     @inline(__always)
@@ -63,3 +77,8 @@ struct BackendCalls: Sendable {
         CAllocShims_backend_usable_size(c, pointer)
     }
 }
+
+// @unchecked: `table` points to a table that is filled once and never changed or freed (the
+// linked jemalloc's is a constant; loaded libraries are never unloaded), so the value may
+// cross threads as freely as the integers beside it.
+extension CAllocShims_BackendCalls: @retroactive @unchecked Sendable {}

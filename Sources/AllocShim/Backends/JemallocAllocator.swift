@@ -8,8 +8,7 @@ import CAllocShims
 /// go to it too; `MALLOC_CONF` configures it.
 public final class JemallocAllocator: Allocator {
     /// The one instance, or `nil` when jemalloc is not linked into this process.
-    public static let shared: JemallocAllocator? =
-        CAllocShims_jemalloc_is_linked() != 0 ? JemallocAllocator() : nil
+    public static let shared: JemallocAllocator? = CAllocShims_jemalloc_table().map(JemallocAllocator.init)
 
     /// `"jemalloc"`.
     public let name = BackendName.jemalloc.rawValue
@@ -18,10 +17,12 @@ public final class JemallocAllocator: Allocator {
     public let naturalAlignment = Int(CAllocShims_platform_malloc_alignment())
     /// The shim's own counts of blocks and bytes requested through this backend.
     public let counters = AllocationCounters()
-    /// The backend's calls: the mallocx family with no extra flags (see BackendCalls).
-    let calls = BackendCalls.jemalloc(flags: 0, backend: .jemalloc)
+    /// The backend's calls: jemalloc's table, the mallocx family with no extra flags (see BackendCalls).
+    let calls: BackendCalls
 
-    private init() {}
+    private init(table: UnsafePointer<CAllocShims_Jemalloc>) {
+        calls = .jemalloc(table, flags: 0, backend: .jemalloc)
+    }
 
     /// The corresponding C function is `mallocx`, with `MALLOCX_ALIGN` when `alignment` needs it.
     public func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {

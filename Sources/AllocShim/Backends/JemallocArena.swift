@@ -48,7 +48,7 @@ public final class JemallocArena: Allocator {
 
     /// Creates a new arena (`arenas.create`).
     public init() throws(BackendSelectionError) {
-        guard CAllocShims_jemalloc_is_linked() != 0 else {
+        guard let jemalloc = CAllocShims_jemalloc_table() else {
             throw .unavailable(.jemallocArena, reason: BackendName.jemallocArena.absenceReason, remedy: BackendName.jemallocArena.remedy)
         }
         let created: UInt32
@@ -66,7 +66,7 @@ public final class JemallocArena: Allocator {
             try? JemallocControl.command("arena.\(created).destroy")
             throw .arenaCreationFailed(error.description)
         }
-        core = ArenaCore(index: created, arenaFlags: arenaFlags)
+        core = ArenaCore(index: created, arenaFlags: arenaFlags, jemalloc: jemalloc)
     }
 
     deinit {

@@ -50,14 +50,44 @@ public struct ProcessAllocator: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension ProcessAllocator.Family {
-    init(_ kind: CAllocShims_ProcessAllocatorKind) {
-        switch kind {
-        case CAllocShims_ProcessAllocatorGlibc: self = .glibc
-        case CAllocShims_ProcessAllocatorJemalloc: self = .jemalloc
-        case CAllocShims_ProcessAllocatorMimalloc: self = .mimalloc
-        case CAllocShims_ProcessAllocatorTcmalloc: self = .tcmalloc
-        case CAllocShims_ProcessAllocatorScudo: self = .scudo
+    init(_ family: CAllocShims_AllocatorFamily) {
+        switch family {
+        case CAllocShims_AllocatorFamilyGlibc: self = .glibc
+        case CAllocShims_AllocatorFamilyJemalloc: self = .jemalloc
+        case CAllocShims_AllocatorFamilyMimalloc: self = .mimalloc
+        case CAllocShims_AllocatorFamilyTcmalloc: self = .tcmalloc
+        case CAllocShims_AllocatorFamilyScudo: self = .scudo
         default: self = .unknown
         }
+    }
+
+    /// The C side of the family (CAllocShimsProcessAllocator.h).
+    var c: CAllocShims_AllocatorFamily {
+        switch self {
+        case .glibc: CAllocShims_AllocatorFamilyGlibc
+        case .jemalloc: CAllocShims_AllocatorFamilyJemalloc
+        case .mimalloc: CAllocShims_AllocatorFamilyMimalloc
+        case .tcmalloc: CAllocShims_AllocatorFamilyTcmalloc
+        case .scudo: CAllocShims_AllocatorFamilyScudo
+        case .unknown: CAllocShims_AllocatorFamilyUnknown
+        }
+    }
+
+    /// The family a library belongs to, by its file name (a bare name or a path).
+    package init(libraryPath: String) {
+        self.init(CAllocShims_allocator_family_of_path(libraryPath))
+    }
+
+    /// The shared-library names this family's allocator is found under, preferred first (none
+    /// for glibc and unknown): the one soname table (CAllocShimsProcessAllocator.h), which the
+    /// dlopen loaders read too.
+    package var sonames: [String] {
+        var names: [String] = []
+        var entry = CAllocShims_allocator_family_sonames(c)!
+        while let name = entry.pointee {
+            names.append(String(cString: name))
+            entry += 1
+        }
+        return names
     }
 }

@@ -39,6 +39,18 @@ public enum BackendName: String, CaseIterable, Sendable, Codable, CustomStringCo
         }
     }
 
+    /// The allocator family whose calls serve this backend (both jemalloc backends are jemalloc's;
+    /// `system` is the platform's, glibc here): the one family type, which also names the
+    /// process allocator, `allocshim run`'s preloads and the residue table's rows.
+    package var family: ProcessAllocator.Family {
+        switch self {
+        case .system: .glibc
+        case .jemalloc, .jemallocArena: .jemalloc
+        case .mimalloc: .mimalloc
+        case .tcmalloc: .tcmalloc
+        }
+    }
+
     /// Why a jemalloc backend is absent in a build without the trait.
     var absenceReason: String {
         "jemalloc is not linked into this build (package trait Jemalloc is disabled)"

@@ -122,19 +122,14 @@ package struct BenchRunner {
     }
 
     private func baseline(_ scenario: BenchScenario, backend: BackendName, source: BufferSource) throws -> UInt64 {
-        let backendCode: CAllocShims_BaselineBackend
-        switch backend {
-        case .system: backendCode = CAllocShims_BaselineSystem
-        case .jemalloc: backendCode = CAllocShims_BaselineJemalloc
-        case .jemallocArena: backendCode = CAllocShims_BaselineJemallocArena
-        case .mimalloc: backendCode = CAllocShims_BaselineMimalloc
-        case .tcmalloc: backendCode = CAllocShims_BaselineTcmalloc
+        // The source's own backend calls: the baseline does the library's work, minus Swift.
+        guard let calls = BackendCalls.of(source.allocator) else {
+            throw MeasureError.failed("C baseline for \(backend.rawValue): allocator '\(source.allocator.name)' has no C calls")
         }
-        let arena = (source.allocator as? JemallocArena)?.index ?? 0
         var elapsed: UInt64 = 0
         var checksum: UInt64 = 0
         let status = CAllocShims_baseline_run(
-            Int32(backendCode.rawValue), Int32(scenario.baselineOperation.rawValue), scenario.size, iterations, arena, &elapsed, &checksum)
+            calls.c, Int32(scenario.baselineOperation.rawValue), scenario.size, iterations, &elapsed, &checksum)
         guard status == 0 else { throw MeasureError.failed("C baseline for \(backend.rawValue) \(scenario.rawValue) failed with errno \(status)") }
         return elapsed
     }

@@ -18,7 +18,7 @@ package struct MallocBinding: Sendable, Hashable {
 
     /// The families of ``malloclibraries``.
     package var families: [AllocShim.ProcessAllocator.Family] {
-        malloclibraries.map { Self.family(ofPath: $0) }
+        malloclibraries.map(AllocShim.ProcessAllocator.Family.init(libraryPath:))
     }
 
     /// Asks the dynamic linker where `executable`'s `malloc` binds under `environment`.
@@ -54,19 +54,9 @@ package struct MallocBinding: Sendable, Hashable {
         for line in output.stdout.split(separator: "\n") {
             guard let arrow = line.range(of: " => ") else { continue }
             let name = line[..<arrow.lowerBound].trimmingCharacters(in: .whitespaces)
-            if family(ofPath: name) != .glibc, family(ofPath: name) != .unknown { linked.append(name) }
+            let family = AllocShim.ProcessAllocator.Family(libraryPath: name)
+            if family != .glibc, family != .unknown { linked.append(name) }
         }
         return MallocBinding(malloclibraries: libraries, linkedAllocatorLibraries: linked)
-    }
-
-    /// The allocator family a library path belongs to, by its file name.
-    package static func family(ofPath path: String) -> AllocShim.ProcessAllocator.Family {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        if name.contains("jemalloc") { return .jemalloc }
-        if name.contains("mimalloc") { return .mimalloc }
-        if name.contains("tcmalloc") { return .tcmalloc }
-        if name.contains("scudo") { return .scudo }
-        if name.hasPrefix("libc.so") || name.hasPrefix("libc-") { return .glibc }
-        return .unknown
     }
 }

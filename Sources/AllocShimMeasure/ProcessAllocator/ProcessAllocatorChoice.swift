@@ -30,16 +30,8 @@ package struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
             }
         }
 
-        /// Library file names to look for, preferred first.
-        var libraryNames: [String] {
-            switch self {
-            case .system: []
-            case .jemalloc: ["libjemalloc.so.2"]
-            case .mimalloc: ["libmimalloc.so.2"]
-            case .tcmalloc: ["libtcmalloc.so.4", "libtcmalloc_minimal.so.4"]
-            case .scudo: ["libclang_rt.scudo_standalone-\(machineArchitecture).so"]
-            }
-        }
+        /// Library file names to look for, preferred first: the family's (the one soname table).
+        var libraryNames: [String] { family.sonames }
     }
 
     /// The allocator.
@@ -132,13 +124,7 @@ package struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
     /// - Throws: ``ProcessAllocatorError/libraryMissing(backend:searched:package:)``.
     package func libraryPath(searching directories: [String]? = nil) throws(ProcessAllocatorError) -> String? {
         guard backend != .system else { return nil }
-        let directories = directories ?? Self.libraryDirectories
-        for name in backend.libraryNames {
-            for directory in directories {
-                let path = directory + "/" + name
-                if FileManager.default.fileExists(atPath: path) { return path }
-            }
-        }
+        if let found = SharedLibraries.find(backend.libraryNames, in: directories ?? SharedLibraries.directories) { return found }
         throw .libraryMissing(backend: backend.rawValue, searched: backend.libraryNames.joined(separator: " or "), package: backend.debianPackage ?? "")
     }
 
@@ -158,27 +144,4 @@ package struct ProcessAllocatorChoice: Sendable, Hashable, Codable {
         if let releaseIntervalSeconds { environment["RELEASE_INTERVAL"] = String(releaseIntervalSeconds) }
         return environment
     }
-
-    /// Where Debian (multiarch) and LLVM put shared libraries, in search order.
-    static var libraryDirectories: [String] {
-        let triple = "\(machineArchitecture)-linux-gnu"
-        var directories = ["/usr/lib/\(triple)", "/lib/\(triple)", "/usr/local/lib", "/usr/lib"]
-        // Scudo ships inside the LLVM tree: /usr/lib/llvm-N/lib/clang/<version>/lib/linux.
-        let llvmRoots = ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib")) ?? [])
-            .filter { $0.hasPrefix("llvm-") }.sorted().reversed()
-        for root in llvmRoots {
-            let clang = "/usr/lib/\(root)/lib/clang"
-            for version in ((try? FileManager.default.contentsOfDirectory(atPath: clang)) ?? []).sorted().reversed() {
-                directories.append("\(clang)/\(version)/lib/linux")
-            }
-        }
-        return directories
-    }
 }
-
-/// The machine's architecture as in library names (`x86_64`, `aarch64`).
-let machineArchitecture: String = {
-    var name = utsname()
-    uname(&name)
-    return withUnsafeBytes(of: &name.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-}()

@@ -31,7 +31,9 @@ package struct ProcessAllocatorLaunch: Sendable {
         let environment = try choice.environment(base: baseEnvironment)
         let binding = try MallocBinding.resolve(executable: executable, environment: environment)
         let expected = choice.backend.family
-        let foreignLinked = binding.linkedAllocatorLibraries.filter { MallocBinding.family(ofPath: $0) != expected || choice.backend == .system }
+        let foreignLinked = binding.linkedAllocatorLibraries.filter {
+            AllocShim.ProcessAllocator.Family(libraryPath: $0) != expected || choice.backend == .system
+        }
         var note: String?
         if !foreignLinked.isEmpty {
             let explanation: String

@@ -225,7 +225,7 @@ package struct ProcessTreeWatch {
             let path = String(line[slash...])
             let file = path.split(separator: "/").last.map(String.init) ?? path
             if file.hasPrefix("ld-linux") || file.hasPrefix("ld-musl") || file.hasPrefix("ld64.so") { interpreter = true }
-            let family = MallocBinding.family(ofPath: path)
+            let family = AllocShim.ProcessAllocator.Family(libraryPath: path)
             if family == .glibc { libc = true }
             if family != .unknown, !families.contains(family) { families.append(family) }
         }

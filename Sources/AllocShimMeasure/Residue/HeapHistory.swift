@@ -18,7 +18,7 @@ package struct HeapState: Sendable, Equatable, Codable, CustomStringConvertible 
 
 /// One (allocator, scenario, size) cell over every heap state.
 package struct HeapHistoryCell: Codable, Sendable {
-    /// The allocator family, a `PreloadedAllocator.family`.
+    /// The allocator family, a `PreloadedAllocator.familyName`.
     package var allocator: String
     /// The C probe's scenario name: "same-size" or "different-size".
     package var scenario: String
@@ -56,7 +56,7 @@ package enum HeapHistory {
         var cells: [HeapHistoryCell] = []
         var errors: [String] = []
         for allocator in allocators {
-            progress("heap history \(allocator.family)")
+            progress("heap history \(allocator.familyName)")
             var byState: [[ResidueResult]] = []
             do {
                 let (probe, environment) = try allocator.invocation(settings: [:])
@@ -70,7 +70,7 @@ package enum HeapHistory {
                     byState.append(try JSONDecoder().decode([ResidueResult].self, from: Data(output.stdout.utf8)))
                 }
             } catch {
-                errors.append("\(allocator.family): \(error)")
+                errors.append("\(allocator.familyName): \(error)")
                 continue
             }
             for scenario in scenarios {
@@ -78,7 +78,9 @@ package enum HeapHistory {
                     let percents = byState.map { results in
                         results.first { $0.scenario == scenario && $0.size == size }?.recoveredPercent ?? .nan
                     }
-                    cells.append(HeapHistoryCell(allocator: allocator.family, scenario: scenario, size: size, percentByState: percents, states: states))
+                    cells.append(
+                        HeapHistoryCell(
+                            allocator: allocator.familyName, scenario: scenario, size: size, percentByState: percents, states: states))
                 }
             }
         }

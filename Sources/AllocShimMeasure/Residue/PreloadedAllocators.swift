@@ -1,3 +1,4 @@
+import AllocShim
 import Foundation
 
 /// A C allocator measured through the C residue probe (Tools/residue-c) with `LD_PRELOAD`:
@@ -5,43 +6,44 @@ import Foundation
 /// and jemalloc use static TLS: no dlopen), and the same code path for every allocator, so
 /// their residue and cost compare directly.
 package struct PreloadedAllocator: Sendable, Equatable {
-    /// The allocator family ("glibc", "scudo", "jemalloc", ...): rows of one family are
-    /// compared with its default.
-    package var family: String
-    /// The library to preload (candidates, first existing wins); empty: none (glibc itself).
-    package var libraryCandidates: [String]
+    /// The allocator family (the one family type); nil for musl's malloc, which only the
+    /// statically linked musl probe has.
+    package var family: ProcessAllocator.Family?
+    /// The library file to preload, by name (one of the family's sonames, or a build variant
+    /// of it); nil: none (the probe's C library itself).
+    package var soname: String?
     /// Whether the musl probe (static, its own malloc) runs instead of the glibc one.
     package var usesMuslProbe: Bool
 
-    static let scudoCandidates = ["14.0.6", "14"].map {
-        "/usr/lib/llvm-14/lib/clang/\($0)/lib/linux/libclang_rt.scudo_standalone-x86_64.so"
-    }
-    static let libraryDirectory = "/usr/lib/x86_64-linux-gnu/"
+    /// The family's name, by which rows of one family are compared with its default: the
+    /// family's raw value, or "musl".
+    package var familyName: String { family?.rawValue ?? "musl" }
 
     /// glibc's own malloc: the glibc probe with nothing preloaded.
-    package static let glibc = PreloadedAllocator(family: "glibc", libraryCandidates: [], usesMuslProbe: false)
+    package static let glibc = PreloadedAllocator(family: .glibc, soname: nil, usesMuslProbe: false)
     /// musl's malloc: the statically linked musl probe.
-    package static let musl = PreloadedAllocator(family: "musl", libraryCandidates: [], usesMuslProbe: true)
-    /// LLVM's Scudo hardened allocator (clang 14's `libclang_rt.scudo_standalone`).
-    package static let scudo = PreloadedAllocator(family: "scudo", libraryCandidates: scudoCandidates, usesMuslProbe: false)
+    package static let musl = PreloadedAllocator(family: nil, soname: nil, usesMuslProbe: true)
+    /// LLVM's Scudo hardened allocator (`libclang_rt.scudo_standalone-<architecture>.so`).
+    package static let scudo = PreloadedAllocator(family: .scudo, soname: ProcessAllocator.Family.scudo.sonames.first, usesMuslProbe: false)
     /// jemalloc from `libjemalloc.so.2`.
     package static let jemalloc = PreloadedAllocator(
-        family: "jemalloc", libraryCandidates: [libraryDirectory + "libjemalloc.so.2"], usesMuslProbe: false)
-    /// gperftools' tcmalloc from `libtcmalloc_minimal.so.4`.
+        family: .jemalloc, soname: ProcessAllocator.Family.jemalloc.sonames.first, usesMuslProbe: false)
+    /// gperftools' tcmalloc from `libtcmalloc_minimal.so.4` (the build without the heap profiler).
     package static let tcmalloc = PreloadedAllocator(
-        family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal.so.4"], usesMuslProbe: false)
-    /// gperftools' debug allocator (`libtcmalloc_minimal_debug.so.4`), in the tcmalloc family.
-    package static let tcmallocDebug = PreloadedAllocator(
-        family: "tcmalloc", libraryCandidates: [libraryDirectory + "libtcmalloc_minimal_debug.so.4"], usesMuslProbe: false)
+        family: .tcmalloc, soname: ProcessAllocator.Family.tcmalloc.sonames.first { $0.hasPrefix("libtcmalloc_minimal.") },
+        usesMuslProbe: false)
+    /// gperftools' debug allocator (`libtcmalloc_minimal_debug.so.4`), in the tcmalloc family:
+    /// a build variant AllocShim never loads by itself, so not in the soname table.
+    package static let tcmallocDebug = PreloadedAllocator(family: .tcmalloc, soname: "libtcmalloc_minimal_debug.so.4", usesMuslProbe: false)
     /// mimalloc from `libmimalloc.so.2`.
     package static let mimalloc = PreloadedAllocator(
-        family: "mimalloc", libraryCandidates: [libraryDirectory + "libmimalloc.so.2"], usesMuslProbe: false)
+        family: .mimalloc, soname: ProcessAllocator.Family.mimalloc.sonames.first, usesMuslProbe: false)
 
     /// The library found on this machine, nil when none is needed; throws when it is missing.
     func library() throws -> String? {
-        guard !libraryCandidates.isEmpty else { return nil }
-        guard let found = libraryCandidates.first(where: FileManager.default.fileExists(atPath:)) else {
-            throw MeasureError.failed("not installed: \(libraryCandidates.joined(separator: " or ")) (scripts/install-deps.sh installs it)")
+        guard let soname else { return nil }
+        guard let found = SharedLibraries.find([soname]) else {
+            throw MeasureError.failed("not installed: \(soname) (scripts/install-deps.sh installs it)")
         }
         return found
     }
@@ -153,7 +155,7 @@ package enum HardenedMatrix {
         for configuration in configurations {
             progress("hardened \(configuration.name)")
             var row = HardenedResult(
-                configuration: configuration.name, family: configuration.allocator.family, settings: configuration.settings,
+                configuration: configuration.name, family: configuration.allocator.familyName, settings: configuration.settings,
                 documented: configuration.documented, residue: [])
             do {
                 let (probe, environment) = try configuration.allocator.invocation(settings: configuration.settings)

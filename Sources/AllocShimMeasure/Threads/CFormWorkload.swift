@@ -12,42 +12,16 @@ import CAllocShimsBench
 /// threads, where this form keeps producer-consumer's shape (batches of 256 through one bounded
 /// queue, half the threads producing) so that it is the same work as the rows it is the floor of.
 enum CFormWorkload {
-    /// The C calls `allocator` makes: the same value its `Allocator` methods go through
-    /// (Sources/AllocShim/Backends/BackendCalls.swift), rebuilt from what AllocShim makes public.
+    /// The C calls `allocator` makes: the very value its `Allocator` methods go through
+    /// (Sources/AllocShim/Backends/BackendCalls.swift; a jemalloc arena's without a thread cache).
     /// Throws for an allocator that is not a built-in backend (it has no C calls).
     static func calls(for allocator: any Allocator) throws(MeasureError) -> CAllocShims_BackendCalls {
-        if allocator === SystemAllocator.shared {
-            return CAllocShims_BackendCalls(kind: Int32(CAllocShims_BackendPlatform.rawValue), zero_flag: 0, detail: 0)
+        guard let calls = BackendCalls.of(allocator) else {
+            throw .invalidArgument(
+                "block form 'c' calls a built-in backend's C functions; allocator '\(allocator.name)' is not one of "
+                    + BackendName.allCases.map(\.rawValue).joined(separator: ", "))
         }
-        if let arena = allocator as? JemallocArena {
-            // JemallocArena.init: MALLOCX_ARENA(index) | MALLOCX_TCACHE_NONE.
-            var flags: Int32 = 0
-            guard CAllocShims_jemalloc_arena_flags(arena.index, &flags) == 0 else {
-                throw .failed("c form: jemalloc arena \(arena.index) cannot be addressed by mallocx flags")
-            }
-            return jemalloc(flags: flags | CAllocShims_MALLOCX_TCACHE_NONE())
-        }
-        if let shared = JemallocAllocator.shared, allocator === shared { return jemalloc(flags: 0) }
-        for backend in [BackendName.mimalloc, .tcmalloc] {
-            guard let loaded = try? BackendRegistry.allocator(backend), loaded === allocator else { continue }
-            // The loader hands out one table per library for the life of the process: the one
-            // the allocator itself calls through.
-            var message = [CChar](repeating: 0, count: 512)
-            let table =
-                backend == .mimalloc
-                ? CAllocShims_load_mimalloc(&message, message.count) : CAllocShims_load_tcmalloc(&message, message.count)
-            guard let table else { throw .failed("c form: \(backend.rawValue) could not be loaded") }
-            return CAllocShims_BackendCalls(
-                kind: Int32(CAllocShims_BackendTable.rawValue), zero_flag: 0, detail: UInt(bitPattern: table))
-        }
-        throw .invalidArgument(
-            "block form 'c' calls a built-in backend's C functions; allocator '\(allocator.name)' is not one of "
-                + BackendName.allCases.map(\.rawValue).joined(separator: ", "))
-    }
-
-    private static func jemalloc(flags: Int32) -> CAllocShims_BackendCalls {
-        CAllocShims_BackendCalls(
-            kind: Int32(CAllocShims_BackendJemalloc.rawValue), zero_flag: CAllocShims_MALLOCX_ZERO(), detail: UInt(bitPattern: Int(flags)))
+        return calls.c
     }
 
     /// One timed run of `workload` in C on `calls`.
