@@ -44,24 +44,35 @@ static void *handed_out(void *block, size_t size) {
 /// Marks a block about to be freed: nothing of it may be touched any more.
 static void taken_back(void *block) { ASAN_POISON_MEMORY_REGION(block, je.sallocx(block, 0)); }
 
+/// A new block of `size` bytes handed out. Zeroing is done here, not by jemalloc: its memset
+/// (intercepted by ASan) would write into memory poisoned when a block there was last freed.
+static void *redzoned_new_block(size_t size, int flags) {
+    int zero = CAllocShims_MALLOCX_ZERO();
+    void *block = handed_out(je.mallocx(size + redzone, flags & ~zero), size);
+    if (block != NULL && (flags & zero) != 0) memset(block, 0, size);
+    return block;
+}
+
 static void *redzoned_mallocx(size_t size, int flags) {
-    return injected_failure() ? NULL : handed_out(je.mallocx(size + redzone, flags), size);
+    return injected_failure() ? NULL : redzoned_new_block(size, flags);
 }
 static void *redzoned_rallocx(void *pointer, size_t size, int flags) {
     if (injected_failure()) return NULL;
+    // Never jemalloc's own rallocx here: when it moves a block it copies the old block's whole
+    // usable size (redzone included) into a new block that may still be poisoned from an earlier
+    // free, through memcpy, which ASan intercepts — a use-after-poison on either side. A block
+    // that fits its size class stays; otherwise it is moved by hand: a new block with the same
+    // flags (arena, cache), the bytes that can have been handed out copied, the old one freed.
     size_t old_usable = je.sallocx(pointer, 0);
-    // When jemalloc moves the block it copies the old block's whole usable size, redzone
-    // included, through memcpy, which ASan intercepts: a poisoned redzone made every moving
-    // rallocx an error (a BytesBuilder growing in an arena, under ASan). The copy may read it.
-    ASAN_UNPOISON_MEMORY_REGION(pointer, old_usable);
-    void *moved = je.rallocx(pointer, size + redzone, flags);
-    if (moved == NULL) {
-        // The old block stays live: its last `redzone` bytes are never handed out.
-        ASAN_POISON_MEMORY_REGION((char *)pointer + old_usable - redzone, redzone);
-        return NULL;
-    }
-    if (moved != pointer) ASAN_POISON_MEMORY_REGION(pointer, old_usable);
-    return handed_out(moved, size);
+    if (je.nallocx(size + redzone, flags) == old_usable) return handed_out(pointer, size);
+    void *moved = redzoned_new_block(size, flags);
+    if (moved == NULL) return NULL;  // the old block is untouched, its marks still true
+    size_t kept = old_usable - redzone < size ? old_usable - redzone : size;
+    ASAN_UNPOISON_MEMORY_REGION(pointer, kept);  // the old block's slack may be poisoned
+    memcpy(moved, pointer, kept);
+    taken_back(pointer);
+    je.dallocx(pointer, flags & ~CAllocShims_MALLOCX_ZERO());
+    return moved;
 }
 static void redzoned_dallocx(void *pointer, int flags) {
     taken_back(pointer);
