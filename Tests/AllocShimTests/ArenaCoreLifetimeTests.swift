@@ -47,9 +47,12 @@ struct ArenaCoreLifetimeTests {
             weakCore = arena.core
             builder = try BytesBuilder(initialCapacity: 16, using: try BufferSource(allocator: arena))
         }
-        for round in 0..<200 { try builder.append(Array(repeating: UInt8(truncatingIfNeeded: round), count: 100).withUnsafeBytes { $0 }) }
+        for round in 0..<200 {
+            let letter = Character(Unicode.Scalar(UInt8(65 + round % 26)))
+            try builder.append(String(repeating: letter, count: 100))
+        }
         let built = try builder.finish()
-        #expect(built.count == 20_000 && built[19_999] == 199)
+        #expect(built.count == 20_000 && built[0] == 65 && built[19_999] == UInt8(65 + 199 % 26))
         #expect(weakCore != nil)
         _ = consume built
         #expect(weakCore == nil)
