@@ -12,8 +12,7 @@ public enum BufferConfiguration {
     /// Slab sizes accepted: 64 B ... 64 MiB.
     public static let poolSizeRange = 64...(64 << 20)
 
-    // 0: not read yet, 1: off, 2: on.
-    private static let zeroFillState = Atomic<Int>(0)
+    private static let zeroFill = EnvironmentFlag(.zeroFill)
     // 0: not read yet; otherwise the slab size.
     private static let poolSizeState = Atomic<Int>(0)
 
@@ -21,19 +20,12 @@ public enum BufferConfiguration {
     /// One relaxed atomic load once resolved.
     @inline(__always)
     public static func isZeroFillEnabled() throws(BufferConfigurationError) -> Bool {
-        switch zeroFillState.load(ordering: .relaxed) {
-        case 1: return false
-        case 2: return true
-        default:
-            let enabled = try parseZeroFill(EnvironmentVariable.zeroFill.currentValue)
-            zeroFillState.store(enabled ? 2 : 1, ordering: .relaxed)
-            return enabled
-        }
+        try zeroFill.isEnabled()
     }
 
     /// Turns zero-fill mode on or off for the process, overriding the environment.
     public static func setZeroFill(_ enabled: Bool) {
-        zeroFillState.store(enabled ? 2 : 1, ordering: .relaxed)
+        zeroFill.set(enabled)
     }
 
     /// The slab size for pools created from now on.
@@ -63,14 +55,7 @@ public enum BufferConfiguration {
     /// case-insensitive. Anything else is an error (no surrounding spaces either: a value that
     /// differs from what was meant should fail, not silently mean "off").
     public static func parseZeroFill(_ value: String?) throws(BufferConfigurationError) -> Bool {
-        switch value?.lowercased() {
-        case nil, "", "0", "false", "no", "off": return false
-        case "1", "true", "yes", "on": return true
-        default:
-            throw .invalidValue(
-                variable: EnvironmentVariable.zeroFill.rawValue, value: value ?? "",
-                allowed: "1, true, yes, on (enable) or 0, false, no, off, empty (disable)")
-        }
+        try EnvironmentFlag.parse(value, of: .zeroFill)
     }
 
     /// `ALLOCSHIM_POOL_SIZE`: bytes per slab, unset or empty → 8192.

@@ -1,5 +1,3 @@
-import Synchronization
-
 /// Poison mode (`ALLOCSHIM_POISON`): every uninitialized allocation AllocShim makes — pooled
 /// and unpooled buffers, `OwnedBytes`, and the NIO allocator's blocks — is filled with the
 /// process's ``PoisonPattern`` instead of being left with whatever the allocator returned.
@@ -13,38 +11,23 @@ import Synchronization
 /// ``BufferConfigurationError`` naming the variable, the value and what is allowed; nothing
 /// is cached then, so fixing the environment or setting the mode in code recovers.
 public enum PoisonMode {
-    // 0: not read yet, 1: off, 2: on.
-    private static let state = Atomic<Int>(0)
+    private static let flag = EnvironmentFlag(.poison)
 
     /// Whether poison mode is on. One relaxed atomic load once resolved.
     @inline(__always)
     public static func isEnabled() throws(BufferConfigurationError) -> Bool {
-        switch state.load(ordering: .relaxed) {
-        case 1: return false
-        case 2: return true
-        default:
-            let enabled = try parse(EnvironmentVariable.poison.currentValue)
-            state.store(enabled ? 2 : 1, ordering: .relaxed)
-            return enabled
-        }
+        try flag.isEnabled()
     }
 
     /// Turns poison mode on or off for the process, overriding the environment. Affects
     /// allocations made from now on.
     public static func setEnabled(_ enabled: Bool) {
-        state.store(enabled ? 2 : 1, ordering: .relaxed)
+        flag.set(enabled)
     }
 
     /// `ALLOCSHIM_POISON`: unset, "", "0", "false", "no", "off" → off; "1", "true", "yes", "on" → on.
     public static func parse(_ value: String?) throws(BufferConfigurationError) -> Bool {
-        switch value?.lowercased() {
-        case nil, "", "0", "false", "no", "off": return false
-        case "1", "true", "yes", "on": return true
-        default:
-            throw .invalidValue(
-                variable: EnvironmentVariable.poison.rawValue, value: value ?? "",
-                allowed: "1, true, yes, on (enable) or 0, false, no, off, empty (disable)")
-        }
+        try EnvironmentFlag.parse(value, of: .poison)
     }
 
     /// Whether uninitialized memory is to be poisoned now: poison on and zero-fill off.
@@ -61,7 +44,7 @@ public enum PoisonMode {
     public static func poisonIfEnabled(_ base: UnsafeMutableRawPointer, _ count: Int)
         throws(BufferConfigurationError)
     {
-        guard state.load(ordering: .relaxed) != 1 else { return }
+        guard !flag.isKnownOff else { return }
         if try isPoisoning() { PoisonPattern.processWide.fill(base, count: count) }
     }
 
@@ -72,7 +55,7 @@ public enum PoisonMode {
     )
         throws(BufferConfigurationError)
     {
-        guard state.load(ordering: .relaxed) != 1 else { return }
+        guard !flag.isKnownOff else { return }
         if try isPoisoning() {
             PoisonPattern.processWide.fill(base, count: count, startingAtAllocationOffset: start)
         }
