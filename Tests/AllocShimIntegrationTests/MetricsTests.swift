@@ -4,6 +4,7 @@ import AllocShim
 import Glibc
 #endif
 import AllocShimMetrics
+import AllocShimTestSupport
 import Logging
 import MetricsTestKit
 import ServiceLifecycle
@@ -216,11 +217,15 @@ struct MetricsTests {
     /// mimalloc and tcmalloc (dlopen) and created the shared jemalloc arena.
     @Test("the start-up record lists ALLOCSHIM_POISON and loads no library and creates no arena to fill itself in")
     func startupLogHasNoSideEffects() throws {
-        // "0" means off, as unset does: harmless to the tests running beside this one.
-        setenv(EnvironmentVariable.poison.rawValue, "0", 1)
-        defer { unsetenv(EnvironmentVariable.poison.rawValue) }
+        // "0" means off, as unset does: harmless to the tests running beside this one. The
+        // record reads the process's poison mode, which tests beside this one switch on inside
+        // the settings lock (CI once read "true" here under ASan): take it too.
         let collected = LogCollector()
-        AllocShimStartupLog.log(Logger(label: "test") { _ in collected })
+        try ProcessSettingsLock.exclusive {
+            setenv(EnvironmentVariable.poison.rawValue, "0", 1)
+            defer { unsetenv(EnvironmentVariable.poison.rawValue) }
+            AllocShimStartupLog.log(Logger(label: "test") { _ in collected })
+        }
         let entry = try #require(collected.entries.first)
         #expect(entry.metadata["env.ALLOCSHIM_POISON"] == "0")
         #expect(entry.metadata["poison"] == "false")
