@@ -227,21 +227,13 @@ enum NIORouteTable {
     /// Makes a tenant's block through its arena's core, with a header naming the core.
     private static func allocate(arena core: Unmanaged<ArenaCore>, byteCount: Int) -> UnsafeMutableRawPointer? {
         let zero = (try? BufferConfiguration.isZeroFillEnabled()) ?? true  // an invalid setting errs on the safe side
-        let header: UnsafeMutableRawPointer
-        do {
-            let (total, overflow) = byteCount.addingReportingOverflow(headerSize)
-            guard !overflow else { throw AllocationError.sizeOverflow(count: byteCount, stride: 1) }
+        return makeBlock(byteCount: byteCount, maker: UInt(bitPattern: core.toOpaque()) | arenaBlockTag, zero: zero, backend: "jemalloc-arena") {
+            total throws(AllocationError) in
             // allocshim: uninitialized — NIO's allocate callback: ByteBuffer tracks its writer index and never exposes unwritten bytes (poison mode fills them)
-            header = try core._withUnsafeGuaranteedRef { arena in
+            try core._withUnsafeGuaranteedRef { arena in
                 Result { () throws(AllocationError) in try arena.allocate(byteCount: total, alignment: 1, zeroed: zero) }
             }.get()
-        } catch {
-            fatalError("AllocShimNIO: backend 'jemalloc-arena' could not allocate \(byteCount) bytes: \(error)")
         }
-        header.storeBytes(of: UInt(bitPattern: core.toOpaque()) | arenaBlockTag, as: UInt.self)
-        header.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
-        if !zero { try? PoisonMode.poisonIfEnabled(header + headerSize, byteCount) }  // poison mode (Leaks/): one atomic load when off
-        return header + headerSize
     }
 
     /// Who made the block whose header is at `header`.
@@ -260,21 +252,37 @@ enum NIORouteTable {
     private static func allocate(route owner: NIORoute, byteCount: Int) -> UnsafeMutableRawPointer? {
         let allocator = owner.allocator
         let zero = owner.wipesOnRelease || ((try? BufferConfiguration.isZeroFillEnabled()) ?? true)  // an invalid setting errs on the safe side
+        return makeBlock(
+            byteCount: byteCount, maker: UInt(bitPattern: Unmanaged.passUnretained(owner).toOpaque()), zero: zero, backend: allocator.name
+        ) { total throws(AllocationError) in
+            // allocshim: uninitialized — NIO's allocate callback: ByteBuffer tracks its writer index and never exposes unwritten bytes (poison mode fills them)
+            zero ? try allocator.allocateZeroed(byteCount: total) : try allocator.allocateUninitialized(byteCount: total)
+        }
+    }
+
+    /// What every block maker does around its allocator call: room for the header, the header
+    /// (`maker` word, requested size), poison mode over the bytes when they are not zeroed.
+    /// NIO requires a non-nil block (its own malloc path traps too), so a failure stops the
+    /// process, saying which backend and why.
+    @inline(__always)
+    private static func makeBlock(
+        byteCount: Int, maker: UInt, zero: Bool, backend: @autoclosure () -> String,
+        _ allocate: (_ total: Int) throws(AllocationError) -> UnsafeMutableRawPointer
+    ) -> UnsafeMutableRawPointer {
         let header: UnsafeMutableRawPointer
         do {
             let (total, overflow) = byteCount.addingReportingOverflow(headerSize)
-            guard !overflow else { throw AllocationError.outOfMemory(backend: allocator.name, byteCount: byteCount, alignment: allocator.naturalAlignment) }
-            // allocshim: uninitialized — NIO's allocate callback: ByteBuffer tracks its writer index and never exposes unwritten bytes (poison mode fills them)
-            header = zero ? try allocator.allocateZeroed(byteCount: total) : try allocator.allocateUninitialized(byteCount: total)
+            guard !overflow else { throw AllocationError.sizeOverflow(count: byteCount, stride: 1) }
+            header = try allocate(total)
         } catch {
-            // NIO requires a non-nil block (its own malloc path traps too): say which and why.
-            fatalError("AllocShimNIO: backend '\(allocator.name)' could not allocate \(byteCount) bytes: \(error)")
+            fatalError("AllocShimNIO: backend '\(backend())' could not allocate \(byteCount) bytes: \(error)")
         }
-        header.storeBytes(of: Unmanaged.passUnretained(owner).toOpaque(), as: UnsafeMutableRawPointer.self)
+        header.storeBytes(of: maker, as: UInt.self)
         header.storeBytes(of: byteCount, toByteOffset: 8, as: Int.self)
         if !zero { try? PoisonMode.poisonIfEnabled(header + headerSize, byteCount) }  // poison mode (Leaks/): one atomic load when off
         return header + headerSize
     }
+
     static let reallocate: @convention(c) (UnsafeMutableRawPointer?, Int, Int) -> UnsafeMutableRawPointer? = { bytes, _, newByteCount in
         guard let bytes else { fatalError("AllocShimNIO: reallocate of a null block") }  // NIO only resizes blocks it has
         let header = bytes - headerSize
