@@ -6,7 +6,7 @@ SWIFT ?= swift
 NO_JEMALLOC_BUILD := .build-nojemalloc
 INTEGRATIONS_BUILD := .build-integrations
 
-.PHONY: test-run soak
+.PHONY: test-run soak manycore-bundle
 .PHONY: deps build tools service report test test-default test-shared-writes test-compile-checks test-snippets test-docs test-hummingbird test-without-jemalloc test-integrations test-example test-tools test-asan test-tsan test-ubsan-c test-cli test-fuzz fuzz test-audit example leaks clean
 
 deps:
@@ -26,6 +26,11 @@ service: deps
 
 report: build tools service
 	$(SWIFT) run -c release --skip-build allocshim report --output report
+
+# What a many-core machine without Swift needs for the scaling sweep (.manycore/; carry it with
+# the checkout and run `bash .manycore/run.sh` there: Tools/manycore/run.sh says what it writes).
+manycore-bundle: deps
+	bash Tools/manycore/bundle.sh
 
 # What CI runs (.ci/run): the three builds, type-system and CLI checks, the C probe, both
 # examples, the README's snippets, the API docs, the audit of our own sources, sanitizers and

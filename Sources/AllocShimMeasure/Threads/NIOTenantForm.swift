@@ -9,8 +9,10 @@ import NIOCore
 /// by the sweep's workloads like every other form.
 ///
 /// One tenant is shared by every thread, as the event loops of a server all serve the same
-/// tenant: every allocation goes through one NIO route and one jemalloc arena (a tenant's arena
-/// has no thread cache; that is its isolation), which is exactly where event loops would meet.
+/// tenant: every allocation goes through one NIO route and one jemalloc arena, which is exactly
+/// where event loops would meet (each thread through its own thread cache of that arena and
+/// its own share of the arena's live-block count: design.md, "Dedicated arenas and their
+/// thread caches").
 /// The tenant registry and its allocator are made once per process, because a NIO route is
 /// never reused (AllocShimNIO gives out at most 1,024).
 enum NIOTenantForm {
