@@ -29,22 +29,22 @@ struct MeasurementTableTests {
                 """ + legend.joined(separator: "\n"))
     }
 
-    @Test("pool-size: one Markdown row per (backend, slab size), figures to 0.1, bytes in whole KiB")
+    @Test("pool-size: one Markdown row per (backend, slab size), figures to 0.1, bytes in whole KiB, a dash where the working set was not measured")
     func poolSizeTable() {
         let rows = [
             PoolSizeComparison.Row(
                 backend: "system", slabSize: 8192, nanoseconds100B: 20, nanoseconds4KiB: 412.34, spread100B: 0.02, spread4KiB: 0.041,
-                retainedBytes: 81920, referencedBytes: 40960),
+                retainedBytes: 81920, referencedBytes: 40960, workingSetRetainedBytes: 1_720_320, workingSetReferencedBytes: 491_520),
             PoolSizeComparison.Row(
                 backend: "mimalloc", slabSize: 65536, nanoseconds100B: 19.06, nanoseconds4KiB: 200, spread100B: 0, spread4KiB: 0.04,
                 retainedBytes: 327680, referencedBytes: 0),
         ]
         #expect(
             PoolSizeComparison.table(rows) == """
-                | backend | slab | ns per 100 B buffer | ns per 4 KiB buffer | KiB held by slabs | KiB referenced | held/referenced |
-                |---|---:|---:|---:|---:|---:|---:|
-                | system | 8 KiB | 20.0 (±1.0%) | 412.3 (±2.1%) | 80 | 40 | 2.0 |
-                | mimalloc | 64 KiB | 19.1 (±0.0%) | 200.0 (±2.0%) | 320 | 0 | 0.0 |
+                | backend | slab | ns per 100 B buffer | ns per 4 KiB buffer | KiB held by slabs | KiB referenced | held/referenced | working set: KiB held | working set: held/referenced |
+                |---|---:|---:|---:|---:|---:|---:|---:|---:|
+                | system | 8 KiB | 20.0 (±1.0%) | 412.3 (±2.1%) | 80 | 40 | 2.0 | 1680 | 3.5 |
+                | mimalloc | 64 KiB | 19.1 (±0.0%) | 200.0 (±2.0%) | 320 | 0 | 0.0 | — | — |
                 """)
     }
 

@@ -154,7 +154,7 @@ struct ReportSummaryTests {
                 referencedBytes: 40960),
             PoolSizeComparison.Row(
                 backend: "system", slabSize: 65536, nanoseconds100B: 19, nanoseconds4KiB: 200, spread100B: 0.02, spread4KiB: 0.04,
-                retainedBytes: 327680, referencedBytes: 40960),
+                retainedBytes: 327680, referencedBytes: 40960, workingSetRetainedBytes: 4_194_304, workingSetReferencedBytes: 524_288),
         ]
         report.outputSpanCost = [
             OutputSpanCost.Row(
@@ -171,7 +171,7 @@ struct ReportSummaryTests {
         _ = try ReportRunner.redraw(saved, to: redrawn)
         let text = try String(contentsOf: redrawn.appendingPathComponent("report.md"), encoding: .utf8)
         #expect(text.contains("## Pool size: 8 KiB and 64 KiB slabs"))
-        #expect(text.contains("system | 64 KiB | 19.0 (±1.0%) | 200.0 (±2.0%) | 320 | 40 | 8.0"))
+        #expect(text.contains("system | 64 KiB | 19.0 (±1.0%) | 200.0 (±2.0%) | 320 | 40 | 8.0 | 4096 | 8.0"))
         #expect(
             text.contains(
                 "- system: 64 KiB slabs take 0.95× the time of 8 KiB ones at 100 B and 0.50× at 4 KiB, and hold 8.00× the referenced bytes (against 2.00×)."
