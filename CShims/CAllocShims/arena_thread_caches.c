@@ -24,6 +24,8 @@ enum {
     chunk_count = arena_slots / chunk_entries,
 };
 
+/// One (thread, arena) pair: exactly one cache line (chunks of them start a line), so the
+/// owner's writes to its share below never touch a line another thread writes.
 typedef struct CacheEntry {
     // The owner reads this on every call without the lock. It is written under the lock by the
     // owner (a cache made) and by a releaser (caches destroyed), and a releaser writes it only
@@ -43,6 +45,7 @@ typedef struct CacheEntry {
     int counted;  // owner only, set under the lock: the entry is on its arena's counted list
     struct CacheEntry *counted_next, *counted_previous;  // the arena's counted list (under the lock)
 } CacheEntry;
+_Static_assert(sizeof(CacheEntry) == CAllocShims_cache_line_size, "a cache entry is one cache line");
 
 typedef struct ThreadCaches {
     CacheEntry *chunks[chunk_count];  // owner only; a chunk is made on first use of its 64 arenas
@@ -125,7 +128,7 @@ static CacheEntry *own_entry(unsigned arena, int create) {
     if (caches == NULL) {
         if (!create) return NULL;
         pthread_once(&thread_exit_key_once, make_thread_exit_key);
-        caches = CAllocShims_bookkeeping_calloc(1, sizeof *caches);
+        caches = CAllocShims_bookkeeping_zeroed_lines(1, sizeof *caches);
         if (caches == NULL) return NULL;
         if (pthread_setspecific(thread_exit_key, caches) != 0) {
             CAllocShims_platform_free(caches);
@@ -136,7 +139,7 @@ static CacheEntry *own_entry(unsigned arena, int create) {
     CacheEntry **chunk = &caches->chunks[arena >> chunk_bits];
     if (*chunk == NULL) {
         if (!create) return NULL;
-        CacheEntry *made = CAllocShims_bookkeeping_calloc(chunk_entries, sizeof *made);
+        CacheEntry *made = CAllocShims_bookkeeping_zeroed_lines(chunk_entries, sizeof *made);
         if (made == NULL) return NULL;
         for (unsigned slot = 0; slot < chunk_entries; slot++) made[slot].arena = (arena & ~(unsigned)(chunk_entries - 1)) + slot;
         *chunk = made;
@@ -221,6 +224,10 @@ size_t CAllocShims_arena_caches_of(unsigned arena) {
     for (CacheEntry *entry = arena_caches[arena]; entry != NULL; entry = entry->next) count++;
     pthread_mutex_unlock(&module_lock);
     return count;
+}
+
+const void *CAllocShims_arena_entry_of_caller(unsigned arena) {
+    return arena < arena_slots ? own_entry(arena, 0) : NULL;
 }
 
 int CAllocShims_arena_cache_held_by_caller(unsigned arena) {

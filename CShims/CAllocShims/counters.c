@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef CAllocShims_Counts Counts;
 typedef CAllocShims_CounterBlock ThreadBlock;
@@ -78,8 +79,12 @@ static ThreadBlock *block_for_this_thread(void) {
     if (CAllocShims_counter_this_thread != NULL) return CAllocShims_counter_this_thread;
     if (this_thread_has_exited) return NULL;
     pthread_once(&key_once, make_key);
-    ThreadBlock *block = calloc(1, sizeof *block);
+    // Whole cache lines of its own: the counts are written on every allocation, and a line
+    // shared with the heap's next block (another thread's, say) would be written by both.
+    size_t bytes = (sizeof(ThreadBlock) + CAllocShims_cache_line_size - 1) & ~(size_t)(CAllocShims_cache_line_size - 1);
+    ThreadBlock *block = aligned_alloc(CAllocShims_cache_line_size, bytes);
     if (block == NULL) return NULL;
+    memset(block, 0, bytes);
     if (pthread_setspecific(exit_key, block) != 0) {  // no fold would ever see it
         free(block);
         return NULL;
@@ -92,6 +97,8 @@ static ThreadBlock *block_for_this_thread(void) {
     CAllocShims_counter_this_thread = block;
     return block;
 }
+
+const void *CAllocShims_counter_block_of_caller(void) { return CAllocShims_counter_this_thread; }
 
 int CAllocShims_counter_slot_reserve(void) {
     int slot = -1;

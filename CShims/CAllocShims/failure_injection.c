@@ -2,6 +2,9 @@
 // CAllocShimsFailureInjection.h). The state is thread-local, so only the arming thread's
 // allocations are affected and no locking is needed.
 #include "failure_injection_internal.h"
+
+#include <stdint.h>
+#include <string.h>
 #include "CAllocShims.h"
 
 #include <stddef.h>
@@ -56,11 +59,16 @@ void CAllocShims_failure_injection_exchange(const CAllocShims_FailureInjection *
     }
 }
 
-void *CAllocShims_bookkeeping_calloc(size_t count, size_t size) {
+void *CAllocShims_bookkeeping_zeroed_lines(size_t count, size_t size) {
+    enum { line = CAllocShims_cache_line_size };
+    if (size != 0 && count > (SIZE_MAX - line) / size) return NULL;
+    size_t bytes = (count * size + line - 1) & ~(size_t)(line - 1);
+    if (bytes == 0) bytes = line;
     CAllocShims_FailureInjection *state = &CAllocShims_failure_injection_state;
     int32_t mode = state->mode;
     state->mode = CAllocShims_inject_off;  // this thread's state only: nothing else can see it
-    void *made = CAllocShims_platform_calloc(count, size);
+    void *made = CAllocShims_platform_aligned_alloc(line, bytes);
     state->mode = mode;
+    if (made != NULL) memset(made, 0, bytes);
     return made;
 }

@@ -22,6 +22,9 @@ static inline int injected_failure(void) {
 /// never counted, so a plan sees the same attempts on every run of the same operation whatever
 /// one-time set-up the thread did first (a thread's first arena buffer made its cache table:
 /// two extra attempts on the first run only, and "allocation n was not reached" on the others).
-void *CAllocShims_bookkeeping_calloc(size_t count, size_t size);
+/// Zeroed, from glibc (free it with CAllocShims_platform_free), starting a cache line and
+/// filling whole ones: a thread's table shares no line with memory another thread writes.
+/// NULL when out of memory or when count × size overflows.
+void *CAllocShims_bookkeeping_zeroed_lines(size_t count, size_t size);
 
 #endif

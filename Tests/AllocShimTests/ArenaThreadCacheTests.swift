@@ -209,4 +209,26 @@ struct ArenaThreadCacheTests {
         }
         for arena in arenas { try arena.reset() }
     }
+
+    /// Issue 23, item 1 (no false sharing): a thread's entry for an arena holds its share of
+    /// the live-block count, written on every block; entries of different threads must not
+    /// meet on a cache line. Before, a thread's chunk of entries came from calloc (16-byte
+    /// aligned), so its entries straddled lines and its ends could share them with the heap's
+    /// neighbours.
+    @Test("each thread's entry for an arena is one cache line of its own")
+    func entriesOnLinesOfTheirOwn() throws {
+        let arena = try JemallocArena()
+        let workers = (0..<8).map { _ in WorkerThread() }
+        defer { for worker in workers { worker.stop() } }
+        let index = arena.index
+        let entries = try workers.map { worker in
+            try worker.run {
+                release(try liveBlocks(arena, count: 1, byteCount: 64), to: arena, byteCount: 64)
+                return UInt(bitPattern: CAllocShims_arena_entry_of_caller(index))
+            }
+        }
+        #expect(!entries.contains(0) && Set(entries).count == entries.count)
+        #expect(entries.allSatisfy { $0 % 64 == 0 }, "entries at \(entries.map { "0x" + String($0, radix: 16) })")
+        try arena.reset()
+    }
 }

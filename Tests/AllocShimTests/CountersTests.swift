@@ -220,4 +220,42 @@ struct CountersTests {
         #expect(second.snapshot().allocations == 1 && second.liveBytes == 8)
         held.removeAll()
     }
+
+    /// Issue 23, item 1 (no false sharing): a thread's counts are written on every allocation,
+    /// so its block must share no cache line with the heap's neighbouring blocks. Before, the
+    /// block came from calloc (16-byte aligned): a line could hold another thread's data.
+    @Test("each thread's counter block starts a cache line and fills whole ones")
+    func blocksOnLinesOfTheirOwn() {
+        let counters = AllocationCounters()
+        let threads = 8
+        let addresses = Shared<[UInt]>([])
+        let allRecorded = DispatchGroup()
+        let mayExit = DispatchSemaphore(value: 0)
+        for _ in 0..<threads { allRecorded.enter() }
+        var started: [pthread_t] = []
+        for _ in 0..<threads {
+            // Alive together, so no block is freed and handed to the next thread at one address.
+            final class Job: Sendable { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+            let job = Job {
+                counters.recordAllocation(byteCount: 8)
+                let address = UInt(bitPattern: CAllocShims_counter_block_of_caller())
+                addresses.value = addresses.value + [address]
+                allRecorded.leave()
+                mayExit.wait()
+            }
+            var thread = pthread_t()
+            let status = pthread_create(&thread, nil, { context in
+                Unmanaged<Job>.fromOpaque(context!).takeRetainedValue().body()
+                return nil
+            }, Unmanaged.passRetained(job).toOpaque())
+            precondition(status == 0, "pthread_create failed: \(status)")
+            started.append(thread)
+        }
+        allRecorded.wait()
+        for _ in 0..<threads { mayExit.signal() }
+        for thread in started { pthread_join(thread, nil) }
+        let found = addresses.value
+        #expect(found.count == threads && Set(found).count == threads && !found.contains(0))
+        #expect(found.allSatisfy { $0 % 64 == 0 }, "blocks at \(found.map { "0x" + String($0, radix: 16) })")
+    }
 }

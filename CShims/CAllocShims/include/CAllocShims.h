@@ -17,6 +17,10 @@
 extern "C" {
 #endif
 
+/// The cache line per-thread bookkeeping is laid out on (x86-64 and most arm64 cores: 64 bytes;
+/// Apple's arm64 cores have 128-byte lines, where two 64-byte tables can still meet).
+enum { CAllocShims_cache_line_size = 64 };
+
 // MARK: - Platform allocator (glibc here; musl or macOS libc elsewhere)
 
 /// Largest alignment the platform's plain malloc guarantees (alignof(max_align_t)).

@@ -50,6 +50,11 @@ size_t CAllocShims_arena_caches_of(unsigned arena);
 /// see another thread's cache of an arena that took a destroyed arena's index (for tests).
 int CAllocShims_arena_cache_held_by_caller(unsigned arena);
 
+/// The calling thread's entry for `arena` (its cache and its share of the live-block count),
+/// NULL before the thread used any arena of the same 64 (its table is made per 64): for tests
+/// of its layout.
+const void *CAllocShims_arena_entry_of_caller(unsigned arena);
+
 /// The most caches this module creates at once (default: no limit below jemalloc's own).
 /// For tests of the fallback; 0 restores the default. Returns the previous limit.
 size_t CAllocShims_arena_caches_set_limit(size_t limit);

@@ -32,6 +32,9 @@ typedef struct CAllocShims_CounterBlock {
     struct CAllocShims_CounterBlock *next, *previous;
 } CAllocShims_CounterBlock;
 
+/// The calling thread's block (NULL before its first count): for tests of its layout.
+const void *CAllocShims_counter_block_of_caller(void);
+
 /// This thread's block, or NULL before its first count and after the thread-exit fold.
 /// initial-exec: one %fs-relative load (a general-dynamic access called __tls_get_addr on
 /// every count, which showed in profiles); small enough for glibc's static TLS surplus.
