@@ -106,7 +106,17 @@ final class Slab: @unchecked Sendable {
     let home: Unmanaged<SlabHome>
     /// The per-thread slot of the pool that cuts it, or -1 for a cursor stripe.
     let threadSlot: Int32
+    // The count below is written by every thread that releases a slice of this slab remotely
+    // and by the owner when it rewinds; the object is 48 bytes from malloc without padding, so
+    // the line holding the count could hold a neighbouring object, another thread's slab. With
+    // the count at offset 64 of a 128-byte object, the line that holds it lies inside the object
+    // wherever malloc puts it (the line starts at most 63 bytes before offset 64, at or after
+    // offset 1, and ends before offset 128). Fields are laid out in declaration order after the
+    // 16-byte object header: base 16, home 24, threadSlot 32, padding 40..<64. LayoutTests
+    // checks the offset and the size.
+    private let paddingBeforeCount: (Int, Int, Int) = (0, 0, 0)
     private let outstanding = Atomic<Int>(Slab.ownerCharge)
+    private let paddingAfterCount: (Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0)
 
     /// More than any owner can cut (zero-byte slices do not advance the cursor, so the count of
     /// cuts is not bounded by the slab's size).
@@ -125,6 +135,12 @@ final class Slab: @unchecked Sendable {
         self.threadSlot = threadSlot
         home.slabCreated()
         SanitizerVisibility.takeBack(base, byteCount: home.slabSize)  // nothing is handed out yet
+    }
+
+    /// Where the count is, from the object's start (for LayoutTests).
+    var countOffset: Int {
+        let object = UInt(bitPattern: Unmanaged.passUnretained(self).toOpaque())
+        return Int(withUnsafePointer(to: outstanding) { UInt(bitPattern: $0) } - object)
     }
 
     /// The allocator the slab's block came from.
