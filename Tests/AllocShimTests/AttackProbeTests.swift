@@ -304,10 +304,14 @@ struct AttackProbeTests {
                 return try make(source)
             }()
             #expect(!record.hasDied, "\(name): died under a live buffer")
-            let data = name == "data" ? buffer!.unsafeDataSharingMemory() : nil
-            buffer = nil
-            _ = data?.count
+            do {
+                // The Data holds the region after the buffer is gone; both go before the checks.
+                let data = name == "data" ? buffer!.unsafeDataSharingMemory() : nil
+                buffer = nil
+                #expect(data.map { $0.count == 100 && $0.allSatisfy { $0 == 0 } } ?? true)
+            }
             #expect(record.lateCalls == 0, "\(name): called after it died")
+            #expect(record.hasDied, "\(name): the allocator outlived its source and its last buffer")
             _ = buffer
         }
     }
@@ -365,7 +369,7 @@ struct AttackProbeTests {
 
     @Test("== between OwnedBytes and SharedBytes, both ways, empty and sliced")
     func equality() throws {
-        let owned = try OwnedBytes(copying: [1, 2, 3].span.bytes)
+        let owned = try OwnedBytes(copying: ([1, 2, 3] as [UInt8]).span.bytes)
         let shared = try SharedBytes.from([9, 1, 2, 3, 9]).slice(1..<4)
         let ownedFirst = owned == shared
         let sharedFirst = shared == owned
@@ -374,7 +378,7 @@ struct AttackProbeTests {
         let emptyShared = try SharedBytes.alloc(0)
         let emptiesEqual = emptyOwned == emptyShared && emptyShared == emptyOwned
         #expect(emptiesEqual)
-        let other = try OwnedBytes(copying: [1, 2, 4].span.bytes)
+        let other = try OwnedBytes(copying: ([1, 2, 4] as [UInt8]).span.bytes)
         let differ = owned != other && owned != emptyShared && emptyShared != owned
         #expect(differ)
     }
