@@ -28,7 +28,8 @@ struct ConditionalNestingTests {
     @Test("#if blocks within the limit, nested or one after another, are analysed")
     func shallowConditionalsAreAnalysed() {
         var source = String(repeating: "#if X\nlet a = 1\n#elseif Y\nlet a = 2\n#else\nlet a = 3\n#endif\n", count: 1_000)
-        source += "func f() {\n" + String(repeating: "#if X\n", count: 60) + "let p = malloc(8); keep(p)\n"
+        source +=
+            "func f() {\n" + String(repeating: "#if X\n", count: 60) + "let p = malloc(8); keep(p)\n"
             + String(repeating: "#endif\n", count: 60) + "}\n"
         // Neither `#iffy` (a macro), `#endif` without `#if`, nor text in strings and comments counts.
         source += "let s = \"" + String(repeating: "#if ", count: 100) + "\"\n// " + String(repeating: "#if ", count: 100) + "\n"
