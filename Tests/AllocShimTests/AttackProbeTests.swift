@@ -406,4 +406,63 @@ struct AttackProbeTests {
             #expect(!text.contains("SECRET") && !text.contains(decimal) && !text.contains("83, 69, 67"), "\(text)")
         }
     }
+
+    // MARK: Issue 21, item 5: the exposure detector on bytes that moved
+
+    @Test("unwritten bytes are found wherever they land: every source and target offset, every copying path")
+    func movedExposuresAreFound() throws {
+        try withPoison(true) {
+            let detector = ExposureDetector.standard
+            let unwritten = try SharedBytes.allocUnsafeSlow(4096)
+            #expect(!detector.scan(unwritten.copyToArray()).isEmpty, "the fresh buffer itself")
+            // 15 bytes from any source offset hold one whole pattern word; 8 from an aligned one.
+            for (length, sourceOffsets) in [(15, Array(0..<16) + [2040, 2041, 4081]), (8, [0, 8, 2040, 2048, 4088])] {
+                for sourceOffset in sourceOffsets {
+                    let run = try unwritten.slice(sourceOffset..<(sourceOffset + length))
+                    for targetOffset in 0..<17 {
+                        let header = try SharedBytes.alloc(targetOffset, fill: .byte(0x20))
+                        let place = "length \(length) from \(sourceOffset) to \(targetOffset)"
+                        let joined = try SharedBytes.concat([header, run, header])
+                        #expect(!detector.scan(joined.copyToArray()).isEmpty, "concat \(place)")
+                        var builder = try BytesBuilder(initialCapacity: 1)
+                        try builder.append(header)
+                        try builder.append(run)
+                        let built = try builder.finish()
+                        #expect(!detector.scan(built.copyToArray()).isEmpty, "builder \(place)")
+                        let target = try SharedBytes.alloc(targetOffset + length + 3, fill: .byte(0x41))
+                        try run.copy(to: target, at: targetOffset)
+                        #expect(!detector.scan(target.copyToArray()).isEmpty, "copy(to:at:) \(place)")
+                        let copied = try OwnedBytes(copying: joined.bytes)
+                        let copiedFound = !detector.scan(copied.copyToArray()).isEmpty
+                        #expect(copiedFound, "OwnedBytes(copying:) \(place)")
+                        let secure = try SecureBytes(copying: joined.bytes)
+                        let secureFound = secure.withUnsafeBytes { !detector.scan($0).isEmpty }
+                        #expect(secureFound, "SecureBytes(copying:) \(place)")
+                        #expect(!detector.scan(joined.dataCopy()).isEmpty, "dataCopy \(place)")
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: Issue 21, item 9: ProcessDefaultAllocator.set
+
+    @Test("setting a default allocator many times keeps no allocator that no buffer references, beyond one per distinct allocator")
+    func defaultAllocatorSetsAreBounded() throws {
+        try ProcessSettingsLock.exclusive {
+            let original = try ProcessDefaultAllocator.allocator()
+            defer { ProcessDefaultAllocator.set(original) }
+            // Switching among a few allocators, with a buffer made from each default: nothing grows.
+            let record = LifetimeProbeAllocator.DeathRecord()
+            let mine = LifetimeProbeAllocator(deathRecord: record)
+            for round in 0..<2000 {
+                ProcessDefaultAllocator.set(round % 2 == 0 ? mine : SystemAllocator.shared)
+                let buffer = try SharedBytes.allocUnsafe(100)
+                #expect(buffer.allocatorName == (round % 2 == 0 ? "lifetime-probe" : SystemAllocator.shared.name))
+            }
+            ProcessDefaultAllocator.set(original)
+            #expect(mine.foreignFrees.load(ordering: .relaxed) == 0)
+            #expect(record.lateCalls == 0)
+        }
+    }
 }
