@@ -465,4 +465,101 @@ struct AttackProbeTests {
             #expect(record.lateCalls == 0)
         }
     }
+
+    // MARK: Collections whose count, storage and iteration disagree (no unsafe operation in the user's code)
+
+    @Test(
+        "a Collection whose contiguous storage or iteration disagrees with its count never writes past the buffer nor leaves bytes unwritten",
+        arguments: [LyingBytes.Lie.longerStorage, .shorterStorage, .longerIteration, .shorterIteration])
+    func lyingCollections(_ lie: LyingBytes.Lie) throws {
+        let canaries = CanaryAllocator()
+        let source = try BufferSource(allocator: canaries)
+        let liar = LyingBytes(lie: lie, count: 10_000)
+        do {
+            let shared = try SharedBytes.from(liar, using: source)
+            #expect(shared.count == 10_000)
+            #expect(shared.allSatisfy { $0 == 0x41 || $0 == 0 }, "\(lie): SharedBytes.from left unwritten bytes readable")
+        }
+        // SecureBytes zeroes its memory first and copies with the standard library's copyBytes,
+        // which traps on a source with more contiguous bytes than it counts (memory-safe).
+        if lie == .shorterStorage || lie == .shorterIteration {
+            let secure = try SecureBytes(copying: liar, allocator: canaries)
+            let onlyCopiedOrZero = secure.withUnsafeBytes { $0.allSatisfy { $0 == 0x41 || $0 == 0 } }
+            #expect(secure.count == 10_000 && onlyCopiedOrZero)
+        }
+        #expect(canaries.overflows.load(ordering: .relaxed) == 0, "\(lie): wrote past the end of a block")
+    }
+}
+
+/// Bytes whose `count` (10,000) disagrees with their contiguous storage or their iteration, by
+/// 8 KiB either way; entirely safe code (the storage is an array's, passed on).
+struct LyingBytes: Collection {
+    enum Lie: Sendable, CustomTestStringConvertible {
+        case longerStorage, shorterStorage, longerIteration, shorterIteration
+        var testDescription: String { "\(self)" }
+    }
+    let lie: Lie
+    let count: Int
+    private let storage: [UInt8]
+
+    init(lie: Lie, count: Int) {
+        self.lie = lie
+        self.count = count
+        let length = lie == .longerStorage || lie == .longerIteration ? count + 8192 : count - 8192
+        storage = [UInt8](repeating: 0x41, count: length)
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { lie == .longerIteration || lie == .shorterIteration ? storage.count : count }
+    subscript(position: Int) -> UInt8 { storage[position] }
+    func index(after i: Int) -> Int { i + 1 }
+    func withContiguousStorageIfAvailable<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R? {
+        guard lie == .longerStorage || lie == .shorterStorage else { return nil }
+        return try storage.withContiguousStorageIfAvailable(body)
+    }
+}
+
+/// A system-backed allocator that hands out uninitialized blocks dirty (0xEE), puts 16 KiB of
+/// canary bytes after every block and counts the blocks whose canary was overwritten when they
+/// come back.
+final class CanaryAllocator: Allocator {
+    let name = "canary"
+    let naturalAlignment = 16
+    static let padding = 16 << 10
+    let overflows = Atomic<Int>(0)
+    private let counters = AllocationCounters()
+
+    private func padded(_ pointer: UnsafeMutableRawPointer, _ byteCount: Int) -> UnsafeMutableRawPointer {
+        (pointer + byteCount).initializeMemory(as: UInt8.self, repeating: 0xCD, count: Self.padding)
+        return pointer
+    }
+    func allocateUninitialized(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        guard byteCount <= Int.max - Self.padding else { throw .sizeTooLarge(byteCount) }
+        let block = try SystemAllocator.shared.allocateUninitialized(byteCount: byteCount + Self.padding, alignment: alignment)
+        // Dirty, as reused memory is: unwritten bytes then show as 0xEE.
+        block.initializeMemory(as: UInt8.self, repeating: 0xEE, count: byteCount)
+        return padded(block, byteCount)
+    }
+    func allocateZeroed(byteCount: Int, alignment: Int) throws(AllocationError) -> UnsafeMutableRawPointer {
+        guard byteCount <= Int.max - Self.padding else { throw .sizeTooLarge(byteCount) }
+        return padded(try SystemAllocator.shared.allocateZeroed(byteCount: byteCount + Self.padding, alignment: alignment), byteCount)
+    }
+    func reallocate(_ pointer: UnsafeMutableRawPointer, oldByteCount: Int, newByteCount: Int, alignment: Int) throws(AllocationError)
+        -> UnsafeMutableRawPointer
+    {
+        check(pointer, oldByteCount)
+        let moved = try SystemAllocator.shared.reallocate(
+            pointer, oldByteCount: oldByteCount + Self.padding, newByteCount: newByteCount + Self.padding, alignment: alignment)
+        return padded(moved, newByteCount)
+    }
+    func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int, alignment: Int) {
+        check(pointer, byteCount)
+        SystemAllocator.shared.deallocate(pointer, byteCount: byteCount + Self.padding, alignment: alignment)
+    }
+    private func check(_ pointer: UnsafeMutableRawPointer, _ byteCount: Int) {
+        let intact = UnsafeRawBufferPointer(start: pointer + byteCount, count: Self.padding).allSatisfy { $0 == 0xCD }
+        if !intact { overflows.wrappingAdd(1, ordering: .relaxed) }
+    }
+    func usableSize(of pointer: UnsafeMutableRawPointer, alignment: Int) -> Int { 0 }
+    func statistics() -> AllocatorStatistics { AllocatorStatistics(backend: name, counters: counters, source: "test") }
 }
