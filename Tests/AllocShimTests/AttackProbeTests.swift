@@ -466,6 +466,45 @@ struct AttackProbeTests {
         }
     }
 
+    // MARK: Issue 19: spans cannot outlive their buffer, even a temporary one
+    //
+    // `let span = try make().span` (a span of a temporary made by a throwing call) crashes
+    // swift-frontend 6.3.1 in IR generation ("Broken module found"), for `[UInt8]` as for
+    // AllocShim's buffers: a compiler bug, so the temporaries here come from non-throwing calls.
+
+    @Test("a span of a temporary buffer: the buffer lives as long as the span is used")
+    func spanOfTemporary() throws {
+        let allocator = LifetimeProbeAllocator(deathRecord: .init())
+        let source = try BufferSource(allocator: allocator)
+        let size = 100_000  // unpooled: the block is freed the moment its buffer goes
+        func shared() -> SharedBytes { try! SharedBytes.alloc(size, fill: .byte(7), using: source) }
+        func owned() -> OwnedBytes {
+            try! OwnedBytes(unpooledCapacity: size, using: source) { output in
+                for _ in 0..<size { output.append(UInt8(7)) }
+            }
+        }
+        func secure() -> SecureBytes { try! SecureBytes(zeroedCount: size, allocator: allocator) }
+        do {
+            let span = shared().bytes
+            let live = allocator.live.withLock { $0.count }
+            #expect(live == 1, "SharedBytes: freed while its span is in use")
+            #expect(span.unsafeLoad(fromByteOffset: size - 1, as: UInt8.self) == 7)
+        }
+        do {
+            let span = owned().span
+            let live = allocator.live.withLock { $0.count }
+            #expect(live == 1, "OwnedBytes: freed while its span is in use")
+            #expect(span[size - 1] == 7)
+        }
+        do {
+            let span = secure().span
+            let live = allocator.live.withLock { $0.count }
+            #expect(live == 1, "SecureBytes: freed while its span is in use")
+            #expect(span[size - 1] == 0)
+        }
+        #expect(allocator.live.withLock { $0.count } == 0)
+    }
+
     // MARK: Collections whose count, storage and iteration disagree (no unsafe operation in the user's code)
 
     @Test(
