@@ -466,6 +466,36 @@ struct AttackProbeTests {
         }
     }
 
+    @Test("pooled output spans that throw, trim or nest leave the pool's referenced bytes where they were, and its slabs freeable")
+    func outputSpanPoolAccounting() throws {
+        let allocator = LifetimeProbeAllocator(deathRecord: .init())
+        for source in [try BufferSource(allocator: allocator), try BufferSource.backend(.system)] {
+            let before = source.pool.accounting.referencedBytes
+            for capacity in [1, 8, 100, 1000, source.pool.poolingThreshold] {
+                for written in Set([0, 1, capacity / 2, capacity]) where written <= capacity {
+                    do {
+                        _ = try OwnedBytes(capacity: capacity, using: source) { (output: inout OutputRawSpan) throws(IdentifiedError) in
+                            for _ in 0..<written { output.append(UInt8(1)) }
+                            // A buffer cut after this one, kept past the throw, and one dropped.
+                            let inner = try! SharedBytes(capacity: 50, using: source) { $0.append(UInt8(2)) }
+                            _ = try! OwnedBytes(capacity: 30, using: source) { _ in }
+                            withExtendedLifetime(inner) {}
+                            throw IdentifiedError()
+                        }
+                    } catch {}
+                    let trimmed = try OwnedBytes(capacity: capacity, using: source) { output in
+                        for _ in 0..<written { output.append(UInt8(3)) }
+                    }
+                    let trimmedCount = trimmed.count
+                    #expect(trimmedCount == written)
+                }
+            }
+            #expect(source.pool.accounting.referencedBytes == before, "\(source.pool.accounting)")
+        }
+        let slabs = allocator.live.withLock { $0.count }
+        #expect(slabs <= 1, "\(slabs) slabs of the user's allocator still live with every buffer gone")
+    }
+
     // MARK: Issue 19: spans cannot outlive their buffer, even a temporary one
     //
     // `let span = try make().span` (a span of a temporary made by a throwing call) crashes
