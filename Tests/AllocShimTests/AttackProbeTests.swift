@@ -496,6 +496,24 @@ struct AttackProbeTests {
         #expect(slabs <= 1, "\(slabs) slabs of the user's allocator still live with every buffer gone")
     }
 
+    // MARK: Tenant churn past jemalloc's arena limit
+
+    @Test(
+        "6,000 tenants through 2 slots, each with pooled and unpooled buffers: evicted arenas are destroyed, none run out",
+        .enabled(if: JemallocControl.isAvailable))
+    func tenantChurnDoesNotExhaustArenas() throws {
+        let tenants = try TenantArenas(maximumTenants: 2)
+        for round in 0..<6000 {
+            let name = "tenant-\(round)"
+            let source = try tenants.source(for: name)
+            let pooled = try SharedBytes.alloc(100, using: source)
+            let trimmed = try OwnedBytes(capacity: 200, using: source) { $0.append(UInt8(1)) }
+            let unpooled = try SharedBytes.allocUnsafeSlow(10_000, using: source)
+            #expect(pooled.count + trimmed.count + unpooled.count == 10_101)
+        }
+        tenants.evictAll()
+    }
+
     // MARK: Issue 19: spans cannot outlive their buffer, even a temporary one
     //
     // `let span = try make().span` (a span of a temporary made by a throwing call) crashes
