@@ -70,8 +70,9 @@
         func statistics() -> AllocatorStatistics { AllocatorStatistics(backend: name, counters: counters, source: "test") }
     }
 
-    @Suite("Attack probes: NIO handoff and lifetimes (issues 19 and 21)", .serialized)
-    struct AttackNIOProbeTests {
+    // In NIOHandoffTests' serialized suite: those tests count the process-wide handoff table's
+    // live regions, which these probes' handoffs would change if they ran beside them.
+    extension NIOHandoffTests {
         /// An OwnedBytes of `count` bytes from a fresh user allocator that nothing else references.
         static func orphanedOwned(count: Int, pooled: Bool, record: MortalLedgerAllocator.Record) throws -> OwnedBytes {
             let source = try BufferSource(allocator: MortalLedgerAllocator(record: record))
