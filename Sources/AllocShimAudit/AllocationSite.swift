@@ -73,6 +73,14 @@ private let cAllocators: [String: Int] = [
 ]
 private let moduleQualifiers: Set<String> = ["Glibc", "Darwin", "Musl", "Foundation", "ucrt", "Android", "WASILibc"]
 
+/// Whether `closure` takes two parameters: named ones, or `$1` used in its own body.
+private func takesTwoParameters(_ closure: ClosureExprSyntax) -> Bool {
+    if closure.signature?.parameterClause != nil { return closureParameterNames(closure, count: 2).count == 2 }
+    return closure.descendants(DeclReferenceExprSyntax.self).contains {
+        $0.baseName.text == "$1" && $0.ancestor(ClosureExprSyntax.self)?.id == closure.id
+    }
+}
+
 /// Recognises an uninitialized allocation (docs/audit.md lists the APIs), or returns nil.
 func recognizeAllocation(_ call: FunctionCallExprSyntax) -> AllocationSite? {
     let arguments = Array(call.arguments)
@@ -91,6 +99,21 @@ func recognizeAllocation(_ call: FunctionCallExprSyntax) -> AllocationSite? {
         return AllocationSite(
             call: call, api: "\(typeName(callee) ?? "Array")(unsafeUninitializedCapacity:initializingWith:)", size: size,
             shape: .arrayCount, zeroedForm: "\(typeName(callee) ?? "Array")(repeating: 0, count: \(size.trimmedDescription))")
+    }
+    // SE-0485's way out of an output span (the output-span initializers' closures included):
+    // `OutputRawSpan.withUnsafeMutableBytes { buffer, initializedCount in … }` and
+    // `OutputSpan.withUnsafeMutableBufferPointer { … }` publish `initializedCount` elements as
+    // written, as `Array(unsafeUninitializedCapacity:)` does. Their closures alone take two
+    // parameters (Data's, Array's and the buffers' take one).
+    if let member = callee.as(MemberAccessExprSyntax.self),
+        ["withUnsafeMutableBytes", "withUnsafeMutableBufferPointer"].contains(member.declName.baseName.text),
+        let closure = call.trailingClosure ?? arguments.last?.expression.as(ClosureExprSyntax.self),
+        takesTwoParameters(closure)
+    {
+        let api = member.declName.baseName.text == "withUnsafeMutableBytes" ? "OutputRawSpan" : "OutputSpan"
+        return AllocationSite(
+            call: call, api: "\(api).\(member.declName.baseName.text)", size: nil, shape: .arrayCount,
+            zeroedForm: "append to the output span instead of claiming initializedCount")
     }
     if labels.first == "uninitializedCount" || labels.first == "uninitializedUnpooledCount" {
         let label = labels.first!!

@@ -199,6 +199,22 @@ public struct OwnedBytes: ~Copyable, @unchecked Sendable {
         withExtendedLifetime(rhs) { ByteRegion.equal(lhs.region, rhs.region) }
     }
 
+    // OwnedBytes cannot be Equatable (it is ~Copyable), so nothing derives the mirrored `==` or
+    // any `!=`: without these, `shared == owned` and `owned != other` fail to compile with a
+    // diagnostic that names neither type.
+
+    /// Same length and same bytes (the shared buffer on the left).
+    public static func == (lhs: SharedBytes, rhs: borrowing OwnedBytes) -> Bool { rhs == lhs }
+
+    /// A different length or different bytes.
+    public static func != (lhs: borrowing OwnedBytes, rhs: borrowing OwnedBytes) -> Bool { !(lhs == rhs) }
+
+    /// A different length or different bytes.
+    public static func != (lhs: borrowing OwnedBytes, rhs: SharedBytes) -> Bool { !(lhs == rhs) }
+
+    /// A different length or different bytes (the shared buffer on the left).
+    public static func != (lhs: SharedBytes, rhs: borrowing OwnedBytes) -> Bool { !(rhs == lhs) }
+
     /// Which allocator's memory this is.
     public var allocatorName: String? { owner.allocatorName }
 

@@ -66,8 +66,19 @@ public struct SecureBytes: ~Copyable, @unchecked Sendable {
 
     /// A secure copy of `bytes`.
     public init(copying bytes: some Collection<UInt8>, lock: MemoryLock = .none, allocator: (any Allocator)? = nil) throws(SecureBytesError) {
-        try self.init(zeroedCount: bytes.count, lock: lock, allocator: allocator)
-        UnsafeMutableRawBufferPointer(start: base, count: count).copyBytes(from: bytes)
+        let count = bytes.count
+        try self.init(zeroedCount: count, lock: lock, allocator: allocator)
+        // Never past `count`, whatever a conformance's storage or iteration holds (safe code can
+        // make them disagree): `copyBytes(from:)` checks that only in debug builds, and a release
+        // build wrote past the block. Bytes a short source leaves stay zero.
+        let target = UnsafeMutableRawBufferPointer(start: base, count: count)
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { elements in
+            let length = Swift.min(elements.count, count)
+            if let start = elements.baseAddress, let destination = target.baseAddress, length > 0 {
+                destination.copyMemory(from: start, byteCount: length)
+            }
+        }
+        if copied == nil { _ = target.initializeMemory(as: UInt8.self, from: bytes) }
     }
 
     private static func defaultAllocator() throws(SecureBytesError) -> any Allocator {

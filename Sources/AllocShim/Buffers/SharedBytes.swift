@@ -133,16 +133,25 @@ public struct SharedBytes {
         return buffer
     }
 
-    /// A copy of `bytes` (Node's `Buffer.from(array)`).
+    /// A copy of `bytes` (Node's `Buffer.from(array)`). The buffer has `bytes.count` bytes; a
+    /// conformance whose contiguous storage or iteration holds more is cut there, one that holds
+    /// fewer leaves the rest zero (never unwritten memory).
     public static func from(_ bytes: some Collection<UInt8>, using source: BufferSource? = nil) throws(BufferError) -> SharedBytes {
-        let buffer = try SharedBytes(count: bytes.count, kind: .uninitializedPooled, using: source)
+        let count = bytes.count
+        let buffer = try SharedBytes(count: count, kind: .uninitializedPooled, using: source)
         // Contiguous input (arrays, Data, buffers) is one memcpy: the generic element-wise copy
         // ran unspecialized here and cost a heap-allocated iteration frame per byte (101
-        // mallocs for 100 bytes, counted by scripts/check-shared-writes.sh).
-        let copied: Void? = bytes.withContiguousStorageIfAvailable { elements in
-            if let start = elements.baseAddress { buffer.baseAddress.copyMemory(from: start, byteCount: elements.count) }
-        }
-        if copied == nil { _ = buffer.mutableRawBuffer.initializeMemory(as: UInt8.self, from: bytes) }
+        // mallocs for 100 bytes, counted by scripts/check-shared-writes.sh). A Collection's
+        // count, storage and iteration can disagree in safe code (a faulty conformance): the
+        // storage's own count wrote past a 10,000-byte block by 8 KiB, and a short iteration
+        // left pool memory readable.
+        let written =
+            bytes.withContiguousStorageIfAvailable { elements in
+                let length = Swift.min(elements.count, count)
+                if let start = elements.baseAddress, length > 0 { buffer.baseAddress.copyMemory(from: start, byteCount: length) }
+                return length
+            } ?? buffer.mutableRawBuffer.initializeMemory(as: UInt8.self, from: bytes).initialized.count
+        if written < count { (buffer.baseAddress + written).initializeMemory(as: UInt8.self, repeating: 0, count: count - written) }
         return buffer
     }
 

@@ -7,6 +7,7 @@ extension SharedBytes {
         let count = bytes.byteCount
         return try SharedBytes(capacity: count, using: source) { output in
             bytes.withUnsafeBytes { input in
+                // allocshim: uninitialized — the capacity is `count` and `copyMemory` writes all `count` bytes (none when 0) before `initialized = count`
                 output.withUnsafeMutableBytes { target, initialized in
                     if let start = input.baseAddress, count > 0 { target.baseAddress!.copyMemory(from: start, byteCount: count) }
                     initialized = count
@@ -22,6 +23,7 @@ extension OwnedBytes {
         let count = bytes.byteCount
         try self.init(capacity: count, using: source) { output in
             bytes.withUnsafeBytes { input in
+                // allocshim: uninitialized — the capacity is `count` and `copyMemory` writes all `count` bytes (none when 0) before `initialized = count`
                 output.withUnsafeMutableBytes { target, initialized in
                     if let start = input.baseAddress, count > 0 { target.baseAddress!.copyMemory(from: start, byteCount: count) }
                     initialized = count
