@@ -17,7 +17,9 @@ struct RunCommand: ParsableCommand {
             Before starting COMMAND, the dynamic linker's binding trace must show its malloc in the chosen \
             library; a program that links an allocator itself (e.g. built with AllocShim's Jemalloc trait) is \
             refused with an explanation. While COMMAND runs, every program it or its descendants exec must \
-            map the chosen allocator; a check that fails or cannot be made stops it (exit status 1). \
+            map the chosen allocator; a check that fails or cannot be made stops it (exit status 1). Programs \
+            are seen by polling /proc every 1-50 ms, so a descendant that starts and exits between two polls \
+            is not checked. \
             SIGHUP, SIGINT, SIGTERM and SIGQUIT go on to COMMAND; nothing it started outlives run. \
             Exits with COMMAND's status (128+N if killed by signal N).
             """
