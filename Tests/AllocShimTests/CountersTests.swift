@@ -228,7 +228,7 @@ struct CountersTests {
     func blocksOnLinesOfTheirOwn() {
         let counters = AllocationCounters()
         let threads = 8
-        let addresses = Shared<[UInt]>([])
+        let addresses = TestLocked<[UInt]>([])
         let allRecorded = DispatchGroup()
         let mayExit = DispatchSemaphore(value: 0)
         for _ in 0..<threads { allRecorded.enter() }
@@ -239,7 +239,7 @@ struct CountersTests {
             let job = Job {
                 counters.recordAllocation(byteCount: 8)
                 let address = UInt(bitPattern: CAllocShims_counter_block_of_caller())
-                addresses.value = addresses.value + [address]
+                addresses.withLock { $0.append(address) }
                 allRecorded.leave()
                 mayExit.wait()
             }
@@ -254,7 +254,7 @@ struct CountersTests {
         allRecorded.wait()
         for _ in 0..<threads { mayExit.signal() }
         for thread in started { pthread_join(thread, nil) }
-        let found = addresses.value
+        let found = addresses.withLock { $0 }
         #expect(found.count == threads && Set(found).count == threads && !found.contains(0))
         #expect(found.allSatisfy { $0 % 64 == 0 }, "blocks at \(found.map { "0x" + String($0, radix: 16) })")
     }
