@@ -25,11 +25,16 @@ struct DefaultAllocatorChurnTests {
             }
             #expect(ProcessDefaultAllocator.boxCount == before + 1, "one box per allocator, however often it is set")
             ProcessDefaultAllocator.set(SystemAllocator.shared)
-            // Every slab either allocator's pool took went back: the replaced default let go of it.
+            // Every slab either allocator's pool took went back: the replaced default let go of
+            // it (before the fix, one idle slab stayed per set: about 1,000 per allocator here).
+            // Not exactly zero: suites running beside this one make buffers on the default
+            // source without this lock, so while `first` or `second` was the default another
+            // thread could cut a slab from its pool (and keep it as its current slab, or pin it
+            // with a buffer still alive now); CI once saw 1 and 3 such slabs.
+            let othersAllowed = 8
             for allocator in [first, second] {
-                #expect(
-                    allocator.allocations.load(ordering: .relaxed) == allocator.deallocations.load(ordering: .relaxed),
-                    "\(allocator.allocations.load(ordering: .relaxed)) slabs taken")
+                let outstanding = allocator.allocations.load(ordering: .relaxed) - allocator.deallocations.load(ordering: .relaxed)
+                #expect(outstanding >= 0 && outstanding <= othersAllowed, "\(outstanding) slabs still taken")
             }
         }
     }
