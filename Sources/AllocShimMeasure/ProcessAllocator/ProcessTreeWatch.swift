@@ -217,6 +217,13 @@ package struct ProcessTreeWatch {
                     + "(a set-user-ID program or another user's process)")
         }
         guard !maps.isEmpty else { return false }  // exiting, or between exec's steps
+        // The image named above was read before its mappings: an exec in between would judge the
+        // next image's mappings under this one's name (CI, under ASan: "the running
+        // '/usr/bin/env' maps glibc" where `env -u LD_PRELOAD` had just exec'd `sleep`). Read the
+        // image again; if it changed, the next poll sees the new one and checks it by its name.
+        guard let after = ProcStat(pid: pid), after.codeStart != 0, case .success(let executable) = ProcFile.readLink("/proc/\(pid)/exe"),
+            Image(executable: executable, codeStart: after.codeStart, codeEnd: after.codeEnd, stackStart: after.stackStart) == entry.image
+        else { return false }
         var families: [AllocShim.ProcessAllocator.Family] = []
         var interpreter = false
         var libc = false
